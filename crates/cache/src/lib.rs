@@ -1,0 +1,13 @@
+//! Redis: the index, queues and pub/sub of Whoosh (PostgreSQL stays the truth).
+//!
+//! One client type works against a single node and against ElastiCache in cluster mode; one key
+//! schema names every key; the rate limiter lives here because every service uses it.
+
+pub mod client;
+pub mod discovery;
+pub mod keys;
+pub mod rate_limit;
+
+pub use client::{Redis, RedisMode};
+pub use keys::KeySchema;
+pub use rate_limit::{Decision, RateLimiter, Rate};

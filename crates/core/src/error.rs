@@ -1,0 +1,113 @@
+//! Every error code the API can answer with. The codes are part of the public contract: clients
+//! branch on them, docs/API.md lists them, and tests pin them. Add codes; never rename one.
+
+use serde::Serialize;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:literal), )*) => {
+        /// A stable, snake_case error code and the HTTP status it is answered with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The wire form of the code.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub const fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not valid JSON or does not have the expected shape.
+    InvalidJson = ("invalid_json", 400),
+    /// A query parameter, path segment or header is malformed.
+    InvalidRequest = ("invalid_request", 400),
+    /// A username outside the documented length or alphabet.
+    InvalidUsername = ("invalid_username", 400),
+    /// A password outside 8–128 characters.
+    InvalidPassword = ("invalid_password", 400),
+    /// A display name that is empty, too long or holds control characters.
+    InvalidDisplayName = ("invalid_display_name", 400),
+    /// A device id outside the documented length or alphabet.
+    InvalidDeviceId = ("invalid_device_id", 400),
+    /// Username or password wrong; deliberately the same for an unknown user.
+    InvalidCredentials = ("invalid_credentials", 401),
+    /// A bearer token that is missing, malformed, forged, of the wrong kind, or revoked.
+    InvalidToken = ("invalid_token", 401),
+    /// A well-formed, genuine token past its expiry: refresh and retry.
+    TokenExpired = ("token_expired", 401),
+    /// A refresh token that is unknown, expired, revoked, or was already rotated (which revokes
+    /// its whole family).
+    InvalidRefreshToken = ("invalid_refresh_token", 401),
+    /// The caller is authenticated but may not do this.
+    Forbidden = ("forbidden", 403),
+    /// No such resource, or not one the caller may see.
+    NotFound = ("not_found", 404),
+    /// The route exists but not with this method.
+    MethodNotAllowed = ("method_not_allowed", 405),
+    /// The username is already registered (case-insensitively).
+    UsernameTaken = ("username_taken", 409),
+    /// The account is already a full account; only guests can be upgraded.
+    NotAGuest = ("not_a_guest", 409),
+    /// The body is larger than the configured limit.
+    PayloadTooLarge = ("payload_too_large", 413),
+    /// The body is not `application/json`.
+    UnsupportedMediaType = ("unsupported_media_type", 415),
+    /// Too many requests; `Retry-After` says when to try again.
+    RateLimited = ("rate_limited", 429),
+    /// A bug or an unexpected fault; details are in the logs under the request id.
+    InternalError = ("internal_error", 500),
+    /// A dependency (database, cache) is unavailable or saturated; `Retry-After` says when to retry.
+    ServiceUnavailable = ("service_unavailable", 503),
+    /// The request took longer than the configured timeout.
+    RequestTimeout = ("request_timeout", 504),
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_error_statuses() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !s.starts_with('_'),
+                "{s} is not snake_case"
+            );
+            assert!((400..600).contains(&code.http_status()), "{s} has a non-error status");
+        }
+    }
+
+    #[test]
+    fn serializes_as_its_wire_string() {
+        let json = serde_json::to_string(&ErrorCode::UsernameTaken).unwrap_or_default();
+        assert_eq!(json, "\"username_taken\"");
+    }
+}

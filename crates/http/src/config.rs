@@ -1,0 +1,383 @@
+//! Typed configuration, read once at start from the environment (and an optional `.env` file).
+//! Every setting, its default and its meaning is listed in `.env.sample`; a test keeps the two in
+//! step. A bad value stops the program at start with a message naming the setting.
+
+use std::{
+    collections::HashMap,
+    fmt::{self, Display},
+    net::SocketAddr,
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
+use whoosh_auth::SecretSource;
+use whoosh_cache::{Rate, RedisMode};
+
+/// Where the client address of a request comes from, for rate limits and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientIpSource {
+    /// The socket peer. Under Lambda, where there is no socket, the rightmost `X-Forwarded-For`
+    /// entry, which the ALB itself appends.
+    Peer,
+    /// The `n`-th `X-Forwarded-For` entry from the right: use when `n` trusted proxies (that
+    /// append to the header) stand in front. Client-sent entries further left are ignored.
+    ForwardedFor(u8),
+}
+
+impl FromStr for ClientIpSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            None if s == "peer" => Ok(Self::Peer),
+            Some(("x-forwarded-for", n)) => match n.parse::<u8>() {
+                Ok(n) if n >= 1 => Ok(Self::ForwardedFor(n)),
+                _ => Err("the number of trusted proxies must be 1–255".into()),
+            },
+            _ => Err("expected `peer` or `x-forwarded-for:<trusted proxies>`".into()),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (CloudWatch, production).
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            _ => Err("expected `json` or `pretty`".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool: whoosh_store::PoolSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `None` when the endpoint is to be discovered from ElastiCache.
+    pub url: Option<String>,
+    pub mode: RedisMode,
+    pub key_prefix: String,
+    pub elasticache_replication_group_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub bind: SocketAddr,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub client_ip: ClientIpSource,
+    /// Requests per client (user when authenticated, else address) across the whole API.
+    pub rate_limit: Rate,
+    /// Browser origins allowed to call the API and open sockets (`*` allows any, for development).
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub keys_source: SecretSource,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub join_token_ttl: Duration,
+    pub login_rate_per_account: Rate,
+    pub login_rate_per_ip: Rate,
+    pub register_rate_per_ip: Rate,
+    /// Password hashes allowed to run at once (each holds ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+/// Everything a Whoosh process needs to know, typed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    /// The URL players open (printed by `whoosh dev`; used in links and edge URLs).
+    pub public_url: String,
+    /// Static files of the web client served by the local stack.
+    pub web_dir: PathBuf,
+}
+
+/// Every setting that was bad or missing, each naming the setting.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration (see .env.sample for every setting):")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A duration written as `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
+#[derive(Debug, Clone, Copy)]
+struct HumanDuration(Duration);
+
+impl FromStr for HumanDuration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u64 = num.parse().map_err(|_| format!("expected a duration like 500ms, 10s, 5m, 2h or 30d, got {s:?}"))?;
+        let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
+        Ok(Self(match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => secs(1),
+            "m" => secs(60),
+            "h" => secs(3600),
+            "d" => secs(86_400),
+            _ => return Err(format!("unknown unit in {s:?}; use ms, s, m, h or d")),
+        }))
+    }
+}
+
+/// A rate written as `<limit>/<period>`, e.g. `20/10m`.
+#[derive(Debug, Clone, Copy)]
+struct HumanRate(Rate);
+
+impl FromStr for HumanRate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (limit, period) = s.split_once('/').ok_or_else(|| format!("expected <limit>/<period> like 20/10m, got {s:?}"))?;
+        let limit: u32 = limit.parse().map_err(|_| format!("bad limit in {s:?}"))?;
+        if limit == 0 {
+            return Err("the limit must be at least 1".into());
+        }
+        let HumanDuration(period) = period.parse()?;
+        if period.is_zero() {
+            return Err("the period must be positive".into());
+        }
+        Ok(Self(Rate::new(limit, period)))
+    }
+}
+
+fn secs(n: u64) -> HumanDuration {
+    HumanDuration(Duration::from_secs(n))
+}
+
+fn rate(limit: u32, period_secs: u64) -> HumanRate {
+    HumanRate(Rate::new(limit, Duration::from_secs(period_secs)))
+}
+
+/// Reads settings from a map of variables, remembering every problem and every name asked for.
+#[derive(Debug)]
+pub struct Env {
+    vars: HashMap<String, String>,
+    problems: Vec<String>,
+    asked: Vec<&'static str>,
+}
+
+impl Env {
+    pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self { vars: vars.into_iter().collect(), problems: Vec::new(), asked: Vec::new() }
+    }
+
+    /// The process environment, after loading `.env` from the working directory if present
+    /// (variables already set win over the file).
+    pub fn from_process() -> Self {
+        let _ = dotenvy::dotenv();
+        Self::new(std::env::vars())
+    }
+
+    /// Every setting name read so far.
+    pub fn asked(&self) -> &[&'static str] {
+        &self.asked
+    }
+
+    fn raw(&mut self, name: &'static str) -> Option<String> {
+        self.asked.push(name);
+        self.vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn optional<T: FromStr>(&mut self, name: &'static str) -> Option<T>
+    where
+        T::Err: Display,
+    {
+        let raw = self.raw(name)?;
+        match raw.parse() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problems.push(format!("{name}={raw:?}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn get<T: FromStr>(&mut self, name: &'static str, default: T) -> T
+    where
+        T::Err: Display,
+    {
+        self.optional(name).unwrap_or(default)
+    }
+}
+
+fn positive<T: PartialOrd + Default + Display + Copy>(env: &mut Env, name: &'static str, value: T) -> T {
+    if value <= T::default() {
+        env.problems.push(format!("{name}={value}: must be greater than zero"));
+    }
+    value
+}
+
+impl Config {
+    /// Reads the configuration of this process. Call once, at start.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&mut Env::from_process())
+    }
+
+    /// Reads the configuration from `env`; every problem is reported at once.
+    pub fn load(env: &mut Env) -> Result<Self, ConfigError> {
+        let pool = whoosh_store::PoolSettings {
+            max_connections: env.get("DATABASE_MAX_CONNECTIONS", 10),
+            min_connections: env.get("DATABASE_MIN_CONNECTIONS", 0),
+            acquire_timeout: env.get("DATABASE_ACQUIRE_TIMEOUT", secs(3)).0,
+            statement_timeout: env.get("DATABASE_STATEMENT_TIMEOUT", secs(10)).0,
+        };
+        positive(env, "DATABASE_MAX_CONNECTIONS", pool.max_connections);
+        let database = DatabaseConfig {
+            url: env.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/whoosh".to_owned()),
+            pool,
+        };
+        let elasticache_replication_group_id = env.optional("ELASTICACHE_REPLICATION_GROUP_ID");
+        let redis_url: Option<String> = env.optional("REDIS_URL");
+        let redis = RedisConfig {
+            url: match (&redis_url, &elasticache_replication_group_id) {
+                (None, None) => Some("redis://127.0.0.1:6379".to_owned()),
+                (url, _) => url.clone(),
+            },
+            mode: if env.get("REDIS_CLUSTER", false) { RedisMode::Cluster } else { RedisMode::Single },
+            key_prefix: env.get("REDIS_KEY_PREFIX", "whoosh:".to_owned()),
+            elasticache_replication_group_id,
+        };
+        let http = HttpConfig {
+            bind: env.get("WHOOSH_BIND", SocketAddr::from(([127, 0, 0, 1], 8080))),
+            body_limit_bytes: env.get("HTTP_BODY_LIMIT_BYTES", 65_536),
+            request_timeout: env.get("HTTP_REQUEST_TIMEOUT", secs(15)).0,
+            client_ip: env.get("CLIENT_IP_SOURCE", ClientIpSource::Peer),
+            rate_limit: env.get("RATE_LIMIT_PER_CLIENT", rate(600, 60)).0,
+            allowed_origins: env
+                .get("ALLOWED_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080".to_owned())
+                .split(',')
+                .map(|s| s.trim().trim_end_matches('/').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        };
+        positive(env, "HTTP_BODY_LIMIT_BYTES", http.body_limit_bytes);
+        let auth = AuthConfig {
+            keys_source: env.get("AUTH_KEYS_SOURCE", SecretSource::File(".whoosh/keys.json".into())),
+            issuer: env.get("JWT_ISSUER", "whoosh".to_owned()),
+            audience: env.get("JWT_AUDIENCE", "whoosh-players".to_owned()),
+            access_token_ttl: env.get("ACCESS_TOKEN_TTL", secs(15 * 60)).0,
+            refresh_token_ttl: env.get("REFRESH_TOKEN_TTL", secs(30 * 86_400)).0,
+            join_token_ttl: env.get("JOIN_TOKEN_TTL", secs(120)).0,
+            login_rate_per_account: env.get("LOGIN_RATE_PER_ACCOUNT", rate(5, 600)).0,
+            login_rate_per_ip: env.get("LOGIN_RATE_PER_IP", rate(20, 600)).0,
+            register_rate_per_ip: env.get("REGISTER_RATE_PER_IP", rate(20, 3600)).0,
+            hash_concurrency: env.get("PASSWORD_HASH_CONCURRENCY", 0),
+        };
+        let config = Config {
+            database,
+            redis,
+            http,
+            auth,
+            log_format: env.get("LOG_FORMAT", LogFormat::Json),
+            log_filter: env.get("LOG_LEVEL", "info".to_owned()),
+            public_url: env.get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned()).trim_end_matches('/').to_owned(),
+            web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
+        };
+        if env.problems.is_empty() { Ok(config) } else { Err(ConfigError(std::mem::take(&mut env.problems))) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::load(&mut Env::new(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = load(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.auth.login_rate_per_account, Rate::new(5, Duration::from_secs(600)));
+        assert_eq!(config.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert_eq!(config.http.client_ip, ClientIpSource::Peer);
+    }
+
+    #[test]
+    fn every_bad_setting_is_named() {
+        let err = load(&[
+            ("DATABASE_ACQUIRE_TIMEOUT", "soon"),
+            ("RATE_LIMIT_PER_CLIENT", "lots"),
+            ("CLIENT_IP_SOURCE", "x-forwarded-for:0"),
+            ("WHOOSH_BIND", "nowhere"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("AUTH_KEYS_SOURCE", "vault:jwt"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        for name in [
+            "DATABASE_ACQUIRE_TIMEOUT",
+            "RATE_LIMIT_PER_CLIENT",
+            "CLIENT_IP_SOURCE",
+            "WHOOSH_BIND",
+            "DATABASE_MAX_CONNECTIONS",
+            "AUTH_KEYS_SOURCE",
+        ] {
+            assert!(err.contains(name), "{name} missing from: {err}");
+        }
+    }
+
+    #[test]
+    fn redis_url_is_left_to_discovery_only_when_a_replication_group_is_named() {
+        let discovered = load(&[("ELASTICACHE_REPLICATION_GROUP_ID", "whoosh-prod")]).ok();
+        assert_eq!(discovered.map(|c| c.redis.url), Some(None));
+        let explicit = load(&[("ELASTICACHE_REPLICATION_GROUP_ID", "g"), ("REDIS_URL", "rediss://h:6379")]).ok();
+        assert_eq!(explicit.and_then(|c| c.redis.url).as_deref(), Some("rediss://h:6379"));
+    }
+
+    #[test]
+    fn durations_and_rates_parse() {
+        assert_eq!("250ms".parse::<HumanDuration>().map(|d| d.0).ok(), Some(Duration::from_millis(250)));
+        assert_eq!("30d".parse::<HumanDuration>().map(|d| d.0).ok(), Some(Duration::from_secs(30 * 86_400)));
+        assert!("10 s".parse::<HumanDuration>().is_err());
+        assert!("0/1m".parse::<HumanRate>().is_err());
+        assert!("5/0s".parse::<HumanRate>().is_err());
+    }
+
+    #[test]
+    fn env_sample_lists_every_setting() {
+        let sample = include_str!("../../../.env.sample");
+        let mut env = Env::new(std::iter::empty());
+        let _ = Config::load(&mut env);
+        for name in env.asked() {
+            assert!(
+                sample.lines().any(|l| l.trim_start_matches("# ").starts_with(&format!("{name}="))),
+                ".env.sample does not list {name}"
+            );
+        }
+    }
+}

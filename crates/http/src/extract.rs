@@ -1,0 +1,126 @@
+//! Extractors that answer with `ApiError` instead of axum's plain-text rejections.
+
+use crate::{config::ClientIpSource, ApiError, AppState};
+use axum::{
+    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{request::Parts, Extensions, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use std::net::{IpAddr, SocketAddr};
+use whoosh_core::ErrorCode;
+
+/// `axum::Json` whose rejections are `ApiError`s: 400 `invalid_json`, 413 `payload_too_large`,
+/// 415 `unsupported_media_type`. Also a response type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json")
+                }
+                _ => ApiError::new(ErrorCode::InvalidJson, rejection.body_text()),
+            }),
+        }
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// The client's address as configured by `CLIENT_IP_SOURCE`; never a value the client chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// Resolves the address from the socket peer and the `X-Forwarded-For` header.
+    pub fn resolve(source: ClientIpSource, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let forwarded = || {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .collect::<Vec<_>>()
+        };
+        match (source, peer) {
+            (ClientIpSource::Peer, Some(peer)) => Some(peer.ip()),
+            // Lambda behind the ALB: no socket; the ALB appends the address it saw, last.
+            (ClientIpSource::Peer, None) => forwarded().last().and_then(|s| s.parse().ok()),
+            (ClientIpSource::ForwardedFor(hops), peer) => {
+                let entries = forwarded();
+                let hops = usize::from(hops);
+                if entries.len() >= hops {
+                    entries[entries.len() - hops].parse().ok()
+                } else {
+                    // Fewer entries than trusted proxies: the request skipped a proxy; the peer
+                    // is the best address we have.
+                    peer.map(|p| p.ip())
+                }
+            }
+        }
+    }
+
+    /// The address of a request from its extensions (the socket peer) and headers.
+    pub fn of(extensions: &Extensions, headers: &HeaderMap, source: ClientIpSource) -> Option<IpAddr> {
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Self::resolve(source, peer, headers)
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Self::of(&parts.extensions, &parts.headers, state.config.http.client_ip)
+            .map(ClientIp)
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "cannot determine the client address"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().unwrap_or_else(|_| panic!("{v}")));
+        }
+        h
+    }
+
+    #[test]
+    fn peer_source_ignores_spoofed_forwarded_for() {
+        let peer: SocketAddr = "10.1.2.3:5555".parse().unwrap_or_else(|e| panic!("{e}"));
+        let ip = ClientIp::resolve(ClientIpSource::Peer, Some(peer), &headers(&["1.1.1.1"]));
+        assert_eq!(ip, Some(peer.ip()));
+    }
+
+    #[test]
+    fn lambda_uses_the_entry_the_alb_appended() {
+        let ip = ClientIp::resolve(ClientIpSource::Peer, None, &headers(&["6.6.6.6, 203.0.113.9"]));
+        assert_eq!(ip, "203.0.113.9".parse().ok());
+    }
+
+    #[test]
+    fn trusted_hops_count_from_the_right() {
+        let h = headers(&["6.6.6.6", "203.0.113.9, 10.0.0.2"]);
+        assert_eq!(ClientIp::resolve(ClientIpSource::ForwardedFor(2), None, &h), "203.0.113.9".parse().ok());
+        assert_eq!(ClientIp::resolve(ClientIpSource::ForwardedFor(1), None, &h), "10.0.0.2".parse().ok());
+    }
+}

@@ -1,0 +1,18 @@
+//! The axum plumbing every Whoosh service shares: typed configuration, the application state, the
+//! one `ApiError`, extractors, middleware (request ids, JSON logs, limits, timeouts, rate limits),
+//! health endpoints, and serving a router either as an AWS Lambda or as a plain HTTP server.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod serve;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Config, ConfigError};
+pub use error::ApiError;
+pub use extract::{ClientIp, Json};
+pub use serve::{app, run_service, serve_http, shutdown_signal};
+pub use state::AppState;

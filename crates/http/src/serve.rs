@@ -1,0 +1,92 @@
+//! Running a service: the full middleware stack around a router, then either the Lambda runtime
+//! (when `AWS_LAMBDA_RUNTIME_API` is set) or a plain HTTP server with graceful shutdown.
+
+use crate::{health, middleware, ApiError, AppState, Config};
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware::{from_fn, from_fn_with_state},
+    response::{IntoResponse, Response},
+    Router,
+};
+use std::{any::Any, future::Future, net::SocketAddr};
+use tower_http::catch_panic::CatchPanicLayer;
+use whoosh_core::ErrorCode;
+
+/// Wraps a service's routes with the health endpoints, the JSON 404 and the shared middleware.
+pub fn app(routes: Router<AppState>, state: AppState) -> Router {
+    stack(routes.fallback(|| async { ApiError::not_found() }), state)
+}
+
+/// Like [`app`], keeping the fallback `routes` already has (the local stack serves the web client
+/// there).
+pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
+    let body_limit = state.config.http.body_limit_bytes;
+    routes
+        .merge(health::router())
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
+        })
+        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::body_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::timeout))
+        .layer(from_fn(middleware::observe))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+/// The `main` of every service binary: reads the configuration, builds the clients once, and
+/// serves `routes` under Lambda or over HTTP.
+pub async fn run_service(name: &'static str, routes: fn() -> Router<AppState>) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    crate::telemetry::init(config.log_format, &config.log_filter);
+    let bind = config.http.bind;
+    let state = AppState::connect(config).await?;
+    let app = app(routes(), state);
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        tracing::info!(service = name, "starting under the Lambda runtime");
+        lambda_http::run(app).await.map_err(|e| anyhow::anyhow!("Lambda runtime failed: {e}"))
+    } else {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on WHOOSH_BIND={bind}: {e}"))?;
+        tracing::info!(service = name, addr = %listener.local_addr()?, "listening");
+        serve_http(listener, app, shutdown_signal()).await
+    }
+}
+
+/// Serves `app` on `listener` with the peer address available to extractors, until `shutdown`.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutdown signal received");
+}

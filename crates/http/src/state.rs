@@ -1,0 +1,94 @@
+//! The application state every handler receives: configuration and the clients built once at start.
+
+use crate::Config;
+use anyhow::Context;
+use std::sync::Arc;
+use whoosh_cache::{KeySchema, RateLimiter, Redis};
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: sqlx::PgPool,
+    pub redis: Redis,
+    pub keys: KeySchema,
+    pub limiter: RateLimiter,
+}
+
+impl AppState {
+    /// Builds every client from the configuration, failing with a message that names what is
+    /// missing and how to fix it.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let aws = if config.redis.url.is_none() || config.auth.keys_source.needs_aws() {
+            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        } else {
+            None
+        };
+        let db = connect_database(&config).await?;
+        let redis = connect_redis(&config, aws.as_ref()).await?;
+        Ok(Self::from_parts(config, db, redis))
+    }
+
+    /// Assembles a state from clients built elsewhere (tests, the all-in-one binary).
+    pub fn from_parts(config: Config, db: sqlx::PgPool, redis: Redis) -> Self {
+        let keys = KeySchema::new(config.redis.key_prefix.clone());
+        let limiter = RateLimiter::new(redis.clone(), keys.clone());
+        Self { config: Arc::new(config), db, redis, keys, limiter }
+    }
+}
+
+/// Opens the pool and proves the database answers.
+pub async fn connect_database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
+    let url = &config.database.url;
+    let shown = redact_url(url);
+    let pool = whoosh_store::connect_lazy(url, &config.database.pool)
+        .with_context(|| format!("DATABASE_URL={shown} is not a valid PostgreSQL URL"))?;
+    whoosh_store::ping(&pool).await.with_context(|| {
+        format!("cannot reach PostgreSQL at DATABASE_URL={shown}; start it or point DATABASE_URL at a running server")
+    })?;
+    Ok(pool)
+}
+
+/// Connects to Redis at `REDIS_URL`, or at the endpoint ElastiCache reports for
+/// `ELASTICACHE_REPLICATION_GROUP_ID`.
+pub async fn connect_redis(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Redis> {
+    let (url, mode) = match (&config.redis.url, &config.redis.elasticache_replication_group_id, aws) {
+        (Some(url), _, _) => (url.clone(), config.redis.mode),
+        (None, Some(group), Some(aws)) => {
+            let endpoint = whoosh_cache::discovery::discover(aws, group)
+                .await
+                .with_context(|| format!("cannot discover Redis from ELASTICACHE_REPLICATION_GROUP_ID={group}"))?;
+            tracing::info!(url = %endpoint.url, mode = ?endpoint.mode, "discovered ElastiCache endpoint");
+            (endpoint.url, endpoint.mode)
+        }
+        _ => anyhow::bail!("set REDIS_URL or ELASTICACHE_REPLICATION_GROUP_ID"),
+    };
+    let shown = redact_url(&url);
+    let redis = Redis::connect(&url, mode)
+        .await
+        .with_context(|| format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL"))?;
+    redis.ping().await.with_context(|| format!("Redis at {shown} does not answer PING"))?;
+    Ok(redis)
+}
+
+/// A URL with its password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(super::redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(super::redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

@@ -1,0 +1,153 @@
+//! The shared HTTP stack over real HTTP, against real PostgreSQL and Redis: health, error format,
+//! body limits, rate limits, pool exhaustion, timeouts.
+
+#![allow(clippy::unwrap_used)]
+
+use axum::{extract::State, routing::{get, post}, Router};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use whoosh_http::{ApiError, AppState, Json};
+use whoosh_test_support::TestApp;
+
+/// Routes that exercise the stack; they exist only in this test.
+fn probe_routes() -> Router<AppState> {
+    Router::new()
+        .route("/probe/echo", post(|Json(v): Json<Value>| async move { Json(v) }))
+        .route(
+            "/probe/db",
+            get(|State(s): State<AppState>| async move {
+                let n: i32 = sqlx::query_scalar("SELECT 41 + 1").fetch_one(&s.db).await?;
+                Ok::<_, ApiError>(Json(json!({ "n": n })))
+            }),
+        )
+        .route(
+            "/probe/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
+}
+
+async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_when_postgres_and_redis_are_up() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let health = app.http.get(app.at("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body, json!({"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}}));
+}
+
+#[tokio::test]
+async fn unknown_route_is_a_json_404_and_wrong_method_a_json_405() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let missing = app.http.get(app.at("/api/nothing-here")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(missing).await, "not_found");
+    let wrong = app.http.delete(app.at("/probe/echo")).send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(wrong).await, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let fresh = app.http.get(app.at("/healthz")).send().await.unwrap();
+    let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let kept = app.http.get(app.at("/healthz")).header("x-request-id", "trace-abc_123").send().await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "trace-abc_123");
+    let replaced = app.http.get(app.at("/healthz")).header("x-request-id", "x\"; DROP").send().await.unwrap();
+    assert_ne!(replaced.headers()["x-request-id"], "x\"; DROP");
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_before_it_is_read() {
+    let app = TestApp::spawn_with(probe_routes(), &[("HTTP_BODY_LIMIT_BYTES", "1024")]).await;
+    let big = json!({ "blob": "x".repeat(50 * 1024 * 1024) }).to_string();
+    let response = app.http.post(app.at("/probe/echo")).header("content-type", "application/json").body(big).send().await;
+    // The server may answer and close before the client finishes sending 50 MB.
+    if let Ok(response) = response {
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(error_code(response).await, "payload_too_large");
+    }
+    // A chunked body (no Content-Length) is cut at the same limit while being read.
+    let stream = futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])));
+    let chunked = app
+        .http
+        .post(app.at("/probe/echo"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunked.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(chunked).await, "payload_too_large");
+}
+
+#[tokio::test]
+async fn malformed_and_deeply_nested_json_is_400_and_wrong_type_415() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let post = |body: String, ct: &'static str| {
+        app.http.post(app.at("/probe/echo")).header("content-type", ct).body(body).send()
+    };
+    let broken = post("{\"a\":".into(), "application/json").await.unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(broken).await, "invalid_json");
+    let nested = post(format!("{}{}", "[".repeat(5000), "]".repeat(5000)), "application/json").await.unwrap();
+    assert_eq!(nested.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(nested).await, "invalid_json");
+    let text = post("{}".into(), "text/plain").await.unwrap();
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(text).await, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after_per_client() {
+    let app = TestApp::spawn_with(probe_routes(), &[("RATE_LIMIT_PER_CLIENT", "3/1m")]).await;
+    for _ in 0..3 {
+        assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    }
+    // A forged X-Forwarded-For does not buy a fresh budget: the limiter keys on the socket peer.
+    let limited = app.http.get(app.at("/healthz")).header("x-forwarded-for", "198.51.100.1").send().await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "one request every 20 s, told to wait {retry} s");
+    assert_eq!(error_code(limited).await, "rate_limited");
+}
+
+#[tokio::test]
+async fn exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
+    let app = TestApp::spawn_with(
+        probe_routes(),
+        &[("DATABASE_MAX_CONNECTIONS", "1"), ("DATABASE_ACQUIRE_TIMEOUT", "300ms")],
+    )
+    .await;
+    let ok = app.http.get(app.at("/probe/db")).send().await.unwrap();
+    assert_eq!(ok.json::<Value>().await.unwrap(), json!({"n": 42}));
+    let held = app.state.db.acquire().await.unwrap();
+    let started = std::time::Instant::now();
+    let starved = app.http.get(app.at("/probe/db")).send().await.unwrap();
+    assert_eq!(starved.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(5), "answered within the acquire timeout, not hung");
+    assert!(starved.headers().contains_key("retry-after"));
+    assert_eq!(error_code(starved).await, "service_unavailable");
+    drop(held);
+    assert_eq!(app.http.get(app.at("/probe/db")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn slow_handlers_are_cut_at_the_request_timeout() {
+    let app = TestApp::spawn_with(probe_routes(), &[("HTTP_REQUEST_TIMEOUT", "200ms")]).await;
+    let response = app.http.get(app.at("/probe/slow")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(error_code(response).await, "request_timeout");
+}

@@ -1,0 +1,1 @@
+//! Accounts: full and guest users, guest devices.

@@ -1,0 +1,82 @@
+//! PostgreSQL, the source of truth: the connection pool, the one migration set, and one module per
+//! aggregate. Queries are plain runtime `sqlx` queries; each is exercised by an integration test
+//! against a real database.
+
+pub mod accounts;
+pub mod sessions;
+
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+use std::{str::FromStr, time::Duration};
+
+pub use sqlx::PgPool as Pool;
+
+/// Every migration of the project, embedded in each binary. Run by `whoosh migrate` and on start
+/// of the local stack.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How the pool is sized and how long a request may wait for a connection before it is answered
+/// 503 instead of hanging.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+/// Opens a pool lazily (Lambda cold starts must not fail on a slow database; the first query
+/// reports it) after checking that the URL parses.
+pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?
+        .application_name("whoosh")
+        .options([("statement_timeout", format!("{}", settings.statement_timeout.as_millis()))]);
+    Ok(PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .min_connections(settings.min_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_lazy_with(options))
+}
+
+/// What a caller needs to know about a database error to answer it well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The database cannot be reached or the pool is exhausted: retry later (503).
+    Unavailable,
+    /// Serialization failure or deadlock (40001 / 40P01): the transaction may be retried.
+    Contention,
+    /// A unique constraint was violated; carries the constraint name.
+    UniqueViolation(String),
+    /// A CHECK constraint was violated; carries the constraint name.
+    CheckViolation(String),
+    /// Anything else: a bug or a fault to log.
+    Other,
+}
+
+pub fn classify(error: &sqlx::Error) -> Failure {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            Failure::Unavailable
+        }
+        sqlx::Error::Database(db) => {
+            let constraint = || db.constraint().unwrap_or_default().to_owned();
+            match db.code().as_deref() {
+                Some("40001" | "40P01") => Failure::Contention,
+                Some("23505") => Failure::UniqueViolation(constraint()),
+                Some("23514") => Failure::CheckViolation(constraint()),
+                // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+                Some("57P01" | "57P02" | "57P03" | "53300") => Failure::Unavailable,
+                _ => Failure::Other,
+            }
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// Readiness probe: one round trip through the pool.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}

@@ -1,0 +1,1 @@
+//! Sessions: refresh-token families with rotation and reuse detection.

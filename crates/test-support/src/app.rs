@@ -1,0 +1,82 @@
+//! A service under test, served over real HTTP on port 0.
+
+use crate::TestDb;
+use axum::Router;
+use std::{collections::HashMap, net::SocketAddr};
+use tokio::sync::oneshot;
+use whoosh_http::{config::Env, AppState, Config};
+
+/// The environment a test service runs with: its own database and Redis prefix, defaults for the
+/// rest, then the test's overrides.
+pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("REDIS_URL", &crate::redis_url()),
+        ("REDIS_KEY_PREFIX", prefix),
+        ("DATABASE_MAX_CONNECTIONS", "5"),
+        ("LOG_LEVEL", &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned())),
+        ("LOG_FORMAT", "pretty"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    vars
+}
+
+/// A running service with its own database and Redis prefix.
+#[derive(Debug)]
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// Serves `routes` (plus the shared stack) with the default test configuration.
+    pub async fn spawn(routes: Router<AppState>) -> Self {
+        Self::spawn_with(routes, &[]).await
+    }
+
+    /// Serves `routes` with configuration overrides such as `("RATE_LIMIT_PER_CLIENT", "3/1m")`.
+    pub async fn spawn_with(routes: Router<AppState>, overrides: &[(&str, &str)]) -> Self {
+        let db = TestDb::create().await;
+        let prefix = crate::unique_prefix();
+        let vars = test_env(&db, &prefix, overrides);
+        let config = Config::load(&mut Env::new(vars)).unwrap_or_else(|e| panic!("{e}"));
+        whoosh_http::telemetry::init(config.log_format, &config.log_filter);
+        let state = AppState::connect(config).await.unwrap_or_else(|e| panic!("{e:#}"));
+        let app = whoosh_http::app(routes, state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(whoosh_http::serve_http(listener, app, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            url: format!("http://{addr}"),
+            state,
+            http: reqwest::Client::new(),
+            db,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

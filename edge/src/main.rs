@@ -1,0 +1,6 @@
+//! Runs an edge game node on `WHOOSH_BIND`.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    whoosh_http::run_service("edge", whoosh_edge::routes).await
+}
