@@ -36,11 +36,24 @@ impl std::fmt::Debug for Redis {
 /// callers can fall back from, not a hung request).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const INITIAL_CONNECT_DEADLINE: Duration = Duration::from_secs(5);
 
 impl Redis {
     /// Connects to `url` (`redis://` or `rediss://` for TLS). In cluster mode the URL is any node
     /// or the ElastiCache configuration endpoint; the rest of the cluster is discovered.
     pub async fn connect(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
+        // The client libraries retry a refused first connection with backoff for a long time;
+        // at start we want a prompt, clear failure instead.
+        tokio::time::timeout(INITIAL_CONNECT_DEADLINE, Self::open(url, mode)).await.map_err(|_| {
+            redis::RedisError::from((
+                redis::ErrorKind::IoError,
+                "no connection to Redis",
+                format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
+            ))
+        })?
+    }
+
+    async fn open(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
         match mode {
             RedisMode::Single => {
                 let client = redis::Client::open(url)?;
