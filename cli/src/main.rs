@@ -3,7 +3,9 @@
 //! - `whoosh dev`: the whole platform in one process — every Lambda router under `/api` at the
 //!   paths the ALB routes to it, the edge, and the web client — and the URL to open.
 //! - `whoosh migrate`: applies the database migrations.
-//! - `whoosh config check`: validates the configuration and prints it.
+//! - `whoosh keys generate|rotate|retire|show`: manages the RS256 signing keyring at
+//!   `AUTH_KEYS_SOURCE` (a file or a Secrets Manager secret).
+//! - `whoosh config check`: validates the configuration and prints it (passwords redacted).
 
 use anyhow::Context;
 use axum::{
@@ -14,7 +16,8 @@ use axum::{
 use clap::{Parser, Subcommand};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
-use whoosh_http::{ApiError, AppState, Config};
+use whoosh_auth::{keyring::StoredKeyring, Keyring, SecretError};
+use whoosh_http::{state::redact_url, ApiError, AppState, Config};
 
 #[derive(Debug, Parser)]
 #[command(name = "whoosh", version, about = "Operate a Whoosh deployment or run it whole on one machine")]
@@ -29,11 +32,33 @@ enum Command {
     Dev,
     /// Apply every pending database migration to DATABASE_URL.
     Migrate,
+    /// Manage the RS256 signing keyring at AUTH_KEYS_SOURCE.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a keyring with one key, unless one exists.
+    Generate,
+    /// Add a new key. It verifies at once and signs after --activate-in, giving every service
+    /// time to load it first; older keys keep verifying until retired.
+    Rotate {
+        /// Seconds until the new key starts signing.
+        #[arg(long, default_value_t = 3600)]
+        activate_in: i64,
+    },
+    /// Stop a key from verifying (once every token it signed has expired).
+    Retire { kid: String },
+    /// List the keys (never the private halves).
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,17 +75,116 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Dev => dev(config).await,
         Command::Migrate => migrate(&config).await,
+        Command::Keys { command } => keys(&config, command).await,
         Command::Config { command: ConfigCommand::Check } => {
-            println!("{config:#?}");
+            let mut shown = config.clone();
+            shown.database.url = redact_url(&shown.database.url);
+            shown.redis.url = shown.redis.url.as_deref().map(redact_url);
+            println!("{shown:#?}");
             Ok(())
         }
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+async fn aws_for(config: &Config) -> Option<aws_config::SdkConfig> {
+    if config.auth.keys_source.needs_aws() {
+        Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    } else {
+        None
+    }
+}
+
+/// The stored keyring, or `None` when the source holds nothing yet.
+async fn read_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Option<StoredKeyring>> {
+    use secrecy::ExposeSecret;
+    let source = &config.auth.keys_source;
+    match source.load(aws).await {
+        Ok(secret) => Ok(Some(
+            serde_json::from_str(secret.expose_secret())
+                .with_context(|| format!("AUTH_KEYS_SOURCE={source} does not hold a keyring"))?,
+        )),
+        Err(SecretError::File { source: e, .. }) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(SecretError::SecretsManager { message, .. }) if message.contains("ResourceNotFound") => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading AUTH_KEYS_SOURCE={source}")),
+    }
+}
+
+async fn write_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>, stored: &StoredKeyring) -> anyhow::Result<()> {
+    // Refuse to write a keyring that would not load.
+    Keyring::from_stored(stored, unix_now()).context("the resulting keyring would be unusable")?;
+    let source = &config.auth.keys_source;
+    source.store(aws, &stored.to_json()).await.with_context(|| format!("writing AUTH_KEYS_SOURCE={source}"))
+}
+
+/// Creates the keyring when missing; returns whether it did.
+async fn ensure_keyring(config: &Config) -> anyhow::Result<bool> {
+    let aws = aws_for(config).await;
+    if read_keyring(config, aws.as_ref()).await?.is_some() {
+        return Ok(false);
+    }
+    let (_, stored) = Keyring::generate(unix_now())?;
+    write_keyring(config, aws.as_ref(), &stored).await?;
+    Ok(true)
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let source = &config.auth.keys_source;
+    let aws = aws_for(config).await;
+    match command {
+        KeysCommand::Generate => {
+            if ensure_keyring(config).await? {
+                println!("created a keyring at {source}");
+            } else {
+                println!("{source} already holds a keyring; use `whoosh keys rotate` to add a key");
+            }
+        }
+        KeysCommand::Rotate { activate_in } => {
+            let mut stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            let kid = stored.rotate(unix_now(), activate_in.max(0))?;
+            write_keyring(config, aws.as_ref(), &stored).await?;
+            println!("added key {kid} to {source}; it signs in {activate_in} s. Restart or redeploy every service before then.");
+        }
+        KeysCommand::Retire { kid } => {
+            let mut stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            anyhow::ensure!(stored.retire(&kid), "no key {kid} at {source}");
+            write_keyring(config, aws.as_ref(), &stored).await?;
+            println!("retired {kid}; tokens it signed no longer verify");
+        }
+        KeysCommand::Show => {
+            let stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            let ring = Keyring::from_stored(&stored, unix_now()).ok();
+            for key in &stored.keys {
+                let signing = ring.as_ref().is_some_and(|r| r.signing_kid() == key.kid);
+                let state = if key.retired { "retired" } else if signing { "signing" } else { "verifying" };
+                println!("{}\t{state}\tcreated {}\tsigns from {}", key.kid, key.created_at, key.signs_from);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let db = whoosh_http::state::connect_database(config).await?;
     whoosh_store::MIGRATOR.run(&db).await.context("applying migrations")?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// The local stack owns its database: create it on first run.
+async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    let url = &config.database.url;
+    let exists = sqlx::Postgres::database_exists(url).await.with_context(|| {
+        format!("cannot reach PostgreSQL at DATABASE_URL={}; start it or point DATABASE_URL at a running server", redact_url(url))
+    })?;
+    if !exists {
+        sqlx::Postgres::create_database(url).await.context("creating the database")?;
+        tracing::info!(database = %redact_url(url), "created the database");
+    }
     Ok(())
 }
 
@@ -82,6 +206,10 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         "WHOOSH_WEB_DIR={} has no index.html; run from the repository root",
         web_dir.display()
     );
+    if ensure_keyring(&config).await? {
+        tracing::info!(source = %config.auth.keys_source, "generated development signing keys");
+    }
+    create_database_if_missing(&config).await?;
     let state = AppState::connect(config).await?;
     whoosh_store::MIGRATOR.run(&state.db).await.context("applying migrations")?;
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));

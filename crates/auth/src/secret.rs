@@ -92,6 +92,52 @@ impl SecretSource {
     }
 }
 
+impl SecretSource {
+    /// Writes a new value (key rotation). Files are replaced atomically with owner-only
+    /// permissions; Secrets Manager gets a new AWSCURRENT version (the secret is created when
+    /// missing). Environment variables cannot be written.
+    pub async fn store(&self, aws: Option<&aws_config::SdkConfig>, value: &str) -> Result<(), SecretError> {
+        match self {
+            Self::Env(name) => Err(SecretError::BadSpec(format!("env:{name} cannot be written; use file: or aws-secretsmanager:"))),
+            Self::File(path) => {
+                let io = |source| SecretError::File { path: path.clone(), source };
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+                }
+                let tmp = path.with_extension("tmp");
+                tokio::fs::write(&tmp, value).await.map_err(io)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    tokio::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).await.map_err(io)?;
+                }
+                tokio::fs::rename(&tmp, path).await.map_err(io)
+            }
+            Self::AwsSecretsManager(id) => {
+                let sdk = aws.ok_or_else(|| SecretError::SecretsManager {
+                    id: id.clone(),
+                    message: "no AWS configuration was loaded".to_owned(),
+                })?;
+                let client = aws_sdk_secretsmanager::Client::new(sdk);
+                let fail = |message: String| SecretError::SecretsManager { id: id.clone(), message };
+                let put = client.put_secret_value().secret_id(id).secret_string(value).send().await;
+                match put {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => client
+                        .create_secret()
+                        .name(id)
+                        .secret_string(value)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())),
+                    Err(e) => Err(fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

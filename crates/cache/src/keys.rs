@@ -25,6 +25,12 @@ impl KeySchema {
         format!("{}rl:{{{policy}:{subject}}}", self.prefix)
     }
 
+    /// Marks a session revoked while its access tokens could still be alive:
+    /// `<prefix>auth:{u:<user>}:revoked:<session>`.
+    pub fn revoked_session(&self, user: &str, session: &str) -> String {
+        format!("{}auth:{{u:{user}}}:revoked:{session}", self.prefix)
+    }
+
     /// Pub/sub channel on which session revocations of users are announced.
     pub fn revocations_channel(&self) -> String {
         format!("{}auth:revocations", self.prefix)

@@ -81,7 +81,7 @@ pub struct HttpConfig {
     pub client_ip: ClientIpSource,
     /// Requests per client (user when authenticated, else address) across the whole API.
     pub rate_limit: Rate,
-    /// Browser origins allowed to call the API and open sockets (`*` allows any, for development).
+    /// Browser origins allowed to open edge sockets (checked against `Origin` on upgrade).
     pub allowed_origins: Vec<String>,
 }
 
@@ -130,6 +130,17 @@ impl Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// A `tracing` filter directive, checked at start.
+#[derive(Debug, Clone)]
+struct LogFilter(String);
+
+impl FromStr for LogFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        tracing_subscriber::EnvFilter::try_new(s).map(|_| Self(s.to_owned())).map_err(|e| e.to_string())
+    }
+}
 
 /// A duration written as `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
 #[derive(Debug, Clone, Copy)]
@@ -302,7 +313,7 @@ impl Config {
             http,
             auth,
             log_format: env.get("LOG_FORMAT", LogFormat::Json),
-            log_filter: env.get("LOG_LEVEL", "info".to_owned()),
+            log_filter: env.get("LOG_LEVEL", LogFilter("info".to_owned())).0,
             public_url: env.get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned()).trim_end_matches('/').to_owned(),
             web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
         };
@@ -335,6 +346,7 @@ mod tests {
             ("WHOOSH_BIND", "nowhere"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("AUTH_KEYS_SOURCE", "vault:jwt"),
+            ("LOG_LEVEL", "info,[=broken"),
         ])
         .err()
         .map(|e| e.to_string())
@@ -346,6 +358,7 @@ mod tests {
             "WHOOSH_BIND",
             "DATABASE_MAX_CONNECTIONS",
             "AUTH_KEYS_SOURCE",
+            "LOG_LEVEL",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }

@@ -2,6 +2,7 @@
 //! one `ApiError`, extractors, middleware (request ids, JSON logs, limits, timeouts, rate limits),
 //! health endpoints, and serving a router either as an AWS Lambda or as a plain HTTP server.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -11,6 +12,7 @@ pub mod serve;
 pub mod state;
 pub mod telemetry;
 
+pub use auth::AuthUser;
 pub use config::{Config, ConfigError};
 pub use error::ApiError;
 pub use extract::{ClientIp, Json};

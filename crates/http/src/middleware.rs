@@ -1,5 +1,6 @@
 //! The middleware stack of every service, outermost first: panic → 500, request id and the
-//! request log line, timeout, body size limit, per-client rate limit.
+//! request log line, timeout, body size limit, caller identification (`auth::identify`), per-client
+//! rate limit.
 
 use crate::{extract::ClientIp, ApiError, AppState};
 use axum::{

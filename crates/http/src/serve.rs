@@ -22,16 +22,19 @@ pub fn app(routes: Router<AppState>, state: AppState) -> Router {
 pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.config.http.body_limit_bytes;
     routes
+        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
+        .layer(from_fn_with_state(state.clone(), crate::auth::identify))
+        // Probes are not rate limited: a load balancer must always be able to ask.
         .merge(health::router())
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
         })
-        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn_with_state(state.clone(), middleware::body_limit))
         .layer(from_fn_with_state(state.clone(), middleware::timeout))
-        .layer(from_fn(middleware::observe))
+        // Inside `observe`, so a panicking request still gets its id, its log line and a 500.
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(middleware::observe))
         .with_state(state)
 }
 

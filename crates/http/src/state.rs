@@ -3,6 +3,7 @@
 use crate::Config;
 use anyhow::Context;
 use std::sync::Arc;
+use whoosh_auth::{Keyring, PasswordHasher, TokenSpec};
 use whoosh_cache::{KeySchema, RateLimiter, Redis};
 
 #[derive(Debug, Clone)]
@@ -12,6 +13,10 @@ pub struct AppState {
     pub redis: Redis,
     pub keys: KeySchema,
     pub limiter: RateLimiter,
+    /// Signs and verifies every token.
+    pub keyring: Arc<Keyring>,
+    pub tokens: TokenSpec,
+    pub hasher: PasswordHasher,
 }
 
 impl AppState {
@@ -23,17 +28,28 @@ impl AppState {
         } else {
             None
         };
+        let keyring = load_keyring(&config, aws.as_ref()).await?;
         let db = connect_database(&config).await?;
         let redis = connect_redis(&config, aws.as_ref()).await?;
-        Ok(Self::from_parts(config, db, redis))
-    }
-
-    /// Assembles a state from clients built elsewhere (tests, the all-in-one binary).
-    pub fn from_parts(config: Config, db: sqlx::PgPool, redis: Redis) -> Self {
+        let hasher = PasswordHasher::new(config.auth.hash_concurrency).context("setting up password hashing")?;
         let keys = KeySchema::new(config.redis.key_prefix.clone());
         let limiter = RateLimiter::new(redis.clone(), keys.clone());
-        Self { config: Arc::new(config), db, redis, keys, limiter }
+        let tokens = TokenSpec { issuer: config.auth.issuer.clone(), audience: config.auth.audience.clone() };
+        Ok(Self { config: Arc::new(config), db, redis, keys, limiter, keyring: Arc::new(keyring), tokens, hasher })
     }
+}
+
+/// Loads the signing keyring from `AUTH_KEYS_SOURCE`.
+pub async fn load_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Keyring> {
+    use secrecy::ExposeSecret;
+    let source = &config.auth.keys_source;
+    let secret = source
+        .load(aws)
+        .await
+        .with_context(|| format!("cannot load the signing keys from AUTH_KEYS_SOURCE={source}"))?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Keyring::from_json(secret.expose_secret(), now)
+        .with_context(|| format!("the signing keys at AUTH_KEYS_SOURCE={source} are unusable"))
 }
 
 /// Opens the pool and proves the database answers.

@@ -14,6 +14,13 @@ use whoosh_test_support::TestApp;
 fn probe_routes() -> Router<AppState> {
     Router::new()
         .route("/probe/echo", post(|Json(v): Json<Value>| async move { Json(v) }))
+        .route("/probe/ping", get(|| async { "pong" }))
+        .route("/probe/panic", get(|| async {
+            if std::hint::black_box(true) {
+                panic!("probe handler panics on purpose");
+            }
+            "unreachable"
+        }))
         .route(
             "/probe/db",
             get(|State(s): State<AppState>| async move {
@@ -114,14 +121,26 @@ async fn malformed_and_deeply_nested_json_is_400_and_wrong_type_415() {
 async fn rate_limit_answers_429_with_retry_after_per_client() {
     let app = TestApp::spawn_with(probe_routes(), &[("RATE_LIMIT_PER_CLIENT", "3/1m")]).await;
     for _ in 0..3 {
-        assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(app.http.get(app.at("/probe/ping")).send().await.unwrap().status(), StatusCode::OK);
     }
     // A forged X-Forwarded-For does not buy a fresh budget: the limiter keys on the socket peer.
-    let limited = app.http.get(app.at("/healthz")).header("x-forwarded-for", "198.51.100.1").send().await.unwrap();
+    let limited = app.http.get(app.at("/probe/ping")).header("x-forwarded-for", "198.51.100.1").send().await.unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=20).contains(&retry), "one request every 20 s, told to wait {retry} s");
     assert_eq!(error_code(limited).await, "rate_limited");
+    // Health probes are never limited.
+    assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_json_500_with_a_request_id() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let response = app.http.get(app.at("/probe/panic")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(error_code(response).await, "internal_error");
+    assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK, "the server lives on");
 }
 
 #[tokio::test]

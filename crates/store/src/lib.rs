@@ -28,8 +28,8 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
 }
 
-/// Opens a pool lazily (Lambda cold starts must not fail on a slow database; the first query
-/// reports it) after checking that the URL parses.
+/// Builds a pool without connecting (callers decide whether to prove the database answers at
+/// start), after checking that the URL parses.
 pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?
         .application_name("whoosh")

@@ -6,6 +6,18 @@ use std::{collections::HashMap, net::SocketAddr};
 use tokio::sync::oneshot;
 use whoosh_http::{config::Env, AppState, Config};
 
+/// A signing keyring generated once per test process and shared by its services.
+pub fn test_keys_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let (_, stored) = whoosh_auth::Keyring::generate(now).unwrap();
+        let path = std::env::temp_dir().join(format!("whoosh-test-keys-{}.json", std::process::id()));
+        std::fs::write(&path, stored.to_json()).unwrap();
+        path
+    })
+}
+
 /// The environment a test service runs with: its own database and Redis prefix, defaults for the
 /// rest, then the test's overrides.
 pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMap<String, String> {
@@ -16,6 +28,7 @@ pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMa
         ("DATABASE_MAX_CONNECTIONS", "5"),
         ("LOG_LEVEL", &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned())),
         ("LOG_FORMAT", "pretty"),
+        ("AUTH_KEYS_SOURCE", &format!("file:{}", test_keys_file().display())),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -12,7 +12,7 @@ pub mod db;
 pub mod lambda;
 pub mod moto;
 
-pub use app::{test_env, TestApp};
+pub use app::{test_env, test_keys_file, TestApp};
 pub use db::TestDb;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;

@@ -1,15 +1,329 @@
-//! The auth service. The ALB routes `/api/auth/*` and `/.well-known/jwks.json` here; the local
-//! all-in-one binary mounts the same routes at the same paths.
+//! The auth service: accounts (full and guest), sessions with rotating refresh tokens, password
+//! changes, and the JWKS. The ALB routes `/api/auth/*` and `/.well-known/jwks.json` here; the
+//! local all-in-one binary mounts the same routes at the same paths.
+//!
+//! Credentials are checked in constant shape: an unknown user and a wrong password answer the same
+//! status, body and (through a dummy hash) time. Logins are throttled per account and per address.
 
-use axum::Router;
-use whoosh_http::AppState;
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use whoosh_auth::{password::HashError, refresh, TokenKind};
+use whoosh_core::{DeviceId, DisplayName, ErrorCode, Password, UserId, Username};
+use whoosh_http::{
+    auth::{announce_revocation, Revocation},
+    ApiError, AppState, AuthUser, ClientIp, Json,
+};
+use whoosh_store::{
+    accounts::{self, Account, AccountError},
+    sessions::{self, Rotation},
+};
 
 /// The service's routes, without the shared middleware (for composition).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/guest", post(guest))
+        .route("/api/auth/upgrade", post(upgrade))
+        .route("/api/auth/refresh", post(refresh_session))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/logout-all", post(logout_all))
+        .route("/api/auth/password", post(change_password))
+        .route("/api/auth/me", get(me))
+        .route("/.well-known/jwks.json", get(jwks))
 }
 
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
     whoosh_http::app(routes(), state)
+}
+
+/// An account as its owner sees it.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: Option<String>,
+    pub display_name: String,
+    pub avatar_id: Option<String>,
+    pub is_guest: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Account> for UserView {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+            avatar_id: a.avatar_id,
+            is_guest: a.is_guest,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A new or refreshed session.
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub user: UserView,
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires (each refresh issues a new one).
+    pub refresh_expires_in: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GuestRequest {
+    device_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn account_error(e: AccountError) -> ApiError {
+    match e {
+        AccountError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, "that username is taken"),
+        AccountError::NotAGuest => ApiError::new(ErrorCode::NotAGuest, "only guest accounts can be upgraded"),
+        AccountError::NotFound => ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"),
+        AccountError::Db(e) => e.into(),
+    }
+}
+
+fn hash_error(e: HashError) -> ApiError {
+    match e {
+        HashError::Busy => ApiError::unavailable("password checking", e),
+        HashError::Failed(_) => ApiError::internal(e),
+    }
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password")
+}
+
+/// Counts one attempt against a throttle; 429 with `Retry-After` when over. Redis being down
+/// lets the attempt through (hashing is still bounded by `PASSWORD_HASH_CONCURRENCY`).
+async fn throttle(state: &AppState, policy: &str, subject: &str, rate: whoosh_cache::Rate) -> Result<(), ApiError> {
+    match state.limiter.check(policy, subject, rate).await {
+        Ok(whoosh_cache::Decision::Allowed) => Ok(()),
+        Ok(whoosh_cache::Decision::Limited { retry_after }) => Err(ApiError::rate_limited(retry_after)),
+        Err(error) => {
+            tracing::warn!(%error, policy, "throttle unavailable; attempt allowed");
+            Ok(())
+        }
+    }
+}
+
+/// Mints an access token for a session and starts or continues it with a fresh refresh token.
+async fn issue(state: &AppState, account: Account, family: Option<(Uuid, String)>) -> Result<Session, ApiError> {
+    let auth = &state.config.auth;
+    let (family_id, refresh_token) = match family {
+        Some(existing) => existing,
+        None => {
+            let (token, hash) = refresh::generate();
+            let family_id = Uuid::now_v7();
+            let expires = now() + auth.refresh_token_ttl;
+            sessions::start(&state.db, account.id, family_id, &hash, expires).await?;
+            (family_id, token)
+        }
+    };
+    let access_token = state
+        .keyring
+        .mint(
+            &state.tokens,
+            TokenKind::Access,
+            &account.id.to_string(),
+            now().unix_timestamp(),
+            auth.access_token_ttl,
+            Some(family_id),
+            None,
+        )
+        .map_err(ApiError::internal)?;
+    Ok(Session {
+        user: account.into(),
+        access_token,
+        token_type: "Bearer",
+        expires_in: auth.access_token_ttl.as_secs(),
+        refresh_token,
+        refresh_expires_in: auth.refresh_token_ttl.as_secs(),
+    })
+}
+
+async fn register(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Credentials>) -> Result<impl IntoResponse, ApiError> {
+    let username = Username::parse(&body.username)?;
+    let password = Password::parse(&body.password)?;
+    let display_name = match body.display_name.as_deref() {
+        Some(raw) => DisplayName::parse(raw)?,
+        None => DisplayName::from(&username),
+    };
+    throttle(&state, "register-ip", &ip.0.to_string(), state.config.auth.register_rate_per_ip).await?;
+    if accounts::find_by_username(&state.db, &username).await?.is_some() {
+        return Err(account_error(AccountError::UsernameTaken));
+    }
+    let hash = state.hasher.hash(&password).await.map_err(hash_error)?;
+    let account = accounts::create_full(&state.db, &username, &hash, &display_name).await.map_err(account_error)?;
+    tracing::info!(user_id = %account.id, "account registered");
+    Ok((StatusCode::CREATED, Json(issue(&state, account, None).await?)))
+}
+
+async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Credentials>) -> Result<Json<Session>, ApiError> {
+    // Malformed input cannot match any account: answer exactly as for a wrong password.
+    let (Ok(username), Ok(password)) = (Username::parse(&body.username), Password::parse(&body.password)) else {
+        throttle(&state, "login-ip", &ip.0.to_string(), state.config.auth.login_rate_per_ip).await?;
+        return Err(invalid_credentials());
+    };
+    let auth = &state.config.auth;
+    throttle(&state, "login-ip", &ip.0.to_string(), auth.login_rate_per_ip).await?;
+    throttle(&state, "login-account", &username.key(), auth.login_rate_per_account).await?;
+    let account = accounts::find_by_username(&state.db, &username).await?;
+    let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
+    if !state.hasher.verify(&password, stored).await.map_err(hash_error)? {
+        return Err(invalid_credentials());
+    }
+    let account = account.ok_or_else(invalid_credentials)?;
+    let _ = state.limiter.reset("login-account", &username.key()).await;
+    Ok(Json(issue(&state, account, None).await?))
+}
+
+async fn guest(State(state): State<AppState>, ip: ClientIp, Json(body): Json<GuestRequest>) -> Result<impl IntoResponse, ApiError> {
+    let device = DeviceId::parse(&body.device_id)?;
+    throttle(&state, "guest-ip", &ip.0.to_string(), state.config.auth.login_rate_per_ip).await?;
+    let name = DisplayName::parse(&format!("Guest {:04}", rand::random::<u16>() % 10_000))?;
+    let (account, created) = accounts::guest_for_device(&state.db, &device, &name).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(issue(&state, account, None).await?)))
+}
+
+async fn upgrade(State(state): State<AppState>, user: AuthUser, Json(body): Json<Credentials>) -> Result<Json<UserView>, ApiError> {
+    let username = Username::parse(&body.username)?;
+    let password = Password::parse(&body.password)?;
+    let display_name = body.display_name.as_deref().map(DisplayName::parse).transpose()?;
+    if accounts::find_by_username(&state.db, &username).await?.is_some() {
+        return Err(account_error(AccountError::UsernameTaken));
+    }
+    let hash = state.hasher.hash(&password).await.map_err(hash_error)?;
+    let account = accounts::upgrade(&state.db, *user.user_id.as_uuid(), &username, &hash, display_name.as_ref())
+        .await
+        .map_err(account_error)?;
+    tracing::info!(user_id = %account.id, "guest upgraded");
+    Ok(Json(account.into()))
+}
+
+async fn refresh_session(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<Json<Session>, ApiError> {
+    let invalid = || ApiError::new(ErrorCode::InvalidRefreshToken, "the refresh token is not valid; log in again");
+    if body.refresh_token.is_empty() || body.refresh_token.len() > refresh::MAX_LEN {
+        return Err(invalid());
+    }
+    let (token, new_hash) = refresh::generate();
+    let expires = now() + state.config.auth.refresh_token_ttl;
+    match sessions::rotate(&state.db, &refresh::hash(&body.refresh_token), &new_hash, expires).await? {
+        Rotation::Rotated { user_id, family_id } => {
+            let account = accounts::find(&state.db, user_id).await?.ok_or_else(invalid)?;
+            Ok(Json(issue(&state, account, Some((family_id, token))).await?))
+        }
+        Rotation::Reused { user_id, family_id } => {
+            tracing::warn!(%user_id, session = %family_id, "rotated refresh token reused; session revoked");
+            let revocation = Revocation {
+                user_id: UserId::from(user_id),
+                sessions: &[family_id],
+                all_sessions: false,
+                reason: "refresh_token_reused",
+            };
+            announce_revocation(&state, &revocation).await;
+            Err(invalid())
+        }
+        Rotation::Invalid => Err(invalid()),
+    }
+}
+
+async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    sessions::revoke(&state.db, *user.user_id.as_uuid(), user.session_id).await?;
+    let sessions = [user.session_id];
+    let revocation = Revocation { user_id: user.user_id, sessions: &sessions, all_sessions: false, reason: "logout" };
+    announce_revocation(&state, &revocation).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    let mut ended = sessions::revoke_all(&state.db, *user.user_id.as_uuid(), None).await?;
+    if !ended.contains(&user.session_id) {
+        ended.push(user.session_id);
+    }
+    let revocation = Revocation { user_id: user.user_id, sessions: &ended, all_sessions: true, reason: "logout_all" };
+    announce_revocation(&state, &revocation).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_password(State(state): State<AppState>, user: AuthUser, Json(body): Json<PasswordChange>) -> Result<StatusCode, ApiError> {
+    let new_password = Password::parse(&body.new_password)?;
+    let id = *user.user_id.as_uuid();
+    throttle(&state, "login-account", &format!("id:{id}"), state.config.auth.login_rate_per_account).await?;
+    let account = accounts::find(&state.db, id).await?.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    if account.is_guest {
+        return Err(ApiError::new(ErrorCode::Forbidden, "guests have no password; upgrade the account instead"));
+    }
+    let current_ok = match Password::parse(&body.current_password) {
+        Ok(current) => state.hasher.verify(&current, account.password_hash.as_deref()).await.map_err(hash_error)?,
+        Err(_) => false,
+    };
+    if !current_ok {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "the current password is wrong"));
+    }
+    let hash = state.hasher.hash(&new_password).await.map_err(hash_error)?;
+    accounts::set_password(&state.db, id, &hash).await?;
+    let ended = sessions::revoke_all(&state.db, id, Some(user.session_id)).await?;
+    let revocation = Revocation { user_id: user.user_id, sessions: &ended, all_sessions: false, reason: "password_changed" };
+    announce_revocation(&state, &revocation).await;
+    tracing::info!(user_id = %id, other_sessions_ended = ended.len(), "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserView>, ApiError> {
+    let account = accounts::find(&state.db, *user.user_id.as_uuid())
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    Ok(Json(account.into()))
+}
+
+/// Verifiers may cache the key set this long; a rotated-in key verifies (and is published) long
+/// before it signs (`whoosh keys rotate --activate-in`).
+const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+
+async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, format!("public, max-age={}", JWKS_MAX_AGE.as_secs()))],
+        Json(state.keyring.jwks()),
+    )
 }

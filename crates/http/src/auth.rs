@@ -1,0 +1,129 @@
+//! Authentication at the HTTP edge: the `AuthUser` extractor every protected handler takes, the
+//! middleware that identifies callers for rate limiting, and session revocation (markers in Redis
+//! that stop a revoked session's access tokens at once, and an event for live sockets).
+
+use crate::{middleware::Principal, ApiError, AppState};
+use axum::{
+    extract::{FromRequestParts, Request, State},
+    http::{header, request::Parts, HeaderMap},
+    middleware::Next,
+    response::Response,
+};
+use serde::Serialize;
+use uuid::Uuid;
+use whoosh_auth::{Claims, TokenError, TokenKind};
+use whoosh_core::{ErrorCode, UserId};
+
+/// A verified access token, cached in the request by [`identify`] so it is checked once.
+#[derive(Debug, Clone)]
+struct VerifiedAccess(Claims);
+
+/// The player calling: a valid, unrevoked access token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: UserId,
+    /// The session (refresh-token family) the token was issued for.
+    pub session_id: Uuid,
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub fn token_error(e: &TokenError) -> ApiError {
+    match e {
+        TokenError::Expired => ApiError::new(ErrorCode::TokenExpired, "the token has expired; refresh it"),
+        TokenError::Invalid(_) => ApiError::new(ErrorCode::InvalidToken, "the token is not valid here"),
+    }
+}
+
+fn verify_access(state: &AppState, token: &str) -> Result<Claims, ApiError> {
+    state.keyring.verify(&state.tokens, token, TokenKind::Access).map_err(|e| token_error(&e))
+}
+
+/// Verifies a bearer access token when one is sent, so the rate limiter can key on the user.
+/// Never refuses: handlers that need a user say so by taking `AuthUser`.
+pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(claims) = bearer(req.headers()).and_then(|t| verify_access(&state, t).ok()) {
+        if let Ok(user) = claims.sub.parse::<UserId>() {
+            req.extensions_mut().insert(Principal(user));
+        }
+        req.extensions_mut().insert(VerifiedAccess(claims));
+    }
+    next.run(req).await
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let claims = match parts.extensions.get::<VerifiedAccess>() {
+            Some(VerifiedAccess(claims)) => claims.clone(),
+            None => {
+                let token = bearer(&parts.headers)
+                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "send Authorization: Bearer <access token>"))?;
+                verify_access(state, token)?
+            }
+        };
+        let invalid = || ApiError::new(ErrorCode::InvalidToken, "the token is not valid here");
+        let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
+        let session_id = claims.sid.ok_or_else(invalid)?;
+        if session_revoked(state, user_id, session_id).await {
+            return Err(ApiError::new(ErrorCode::InvalidToken, "the session has ended; log in again"));
+        }
+        tracing::Span::current().record("user_id", tracing::field::display(user_id));
+        Ok(Self { user_id, session_id })
+    }
+}
+
+/// Whether a session was revoked within an access token's lifetime. When Redis is unreachable
+/// the token is trusted (it expires within `ACCESS_TOKEN_TTL` anyway) and a warning logged.
+async fn session_revoked(state: &AppState, user: UserId, session: Uuid) -> bool {
+    let mut conn = state.redis.clone();
+    let key = state.keys.revoked_session(&user.to_string(), &session.to_string());
+    match redis::cmd("EXISTS").arg(key).query_async::<bool>(&mut conn).await {
+        Ok(revoked) => revoked,
+        Err(error) => {
+            tracing::warn!(%error, "revocation check unavailable; token trusted until it expires");
+            false
+        }
+    }
+}
+
+/// Announced on the revocations channel when sessions end, so edge nodes close the sockets of
+/// those sessions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revocation<'a> {
+    pub user_id: UserId,
+    /// The sessions that ended; empty with `all_sessions` for account deletion.
+    pub sessions: &'a [Uuid],
+    pub all_sessions: bool,
+    pub reason: &'a str,
+}
+
+/// Marks sessions revoked for the lifetime of their access tokens and publishes the event.
+/// PostgreSQL already holds the revocation (refresh tokens are dead); a Redis failure here only
+/// lets outstanding access tokens live until they expire, so it is logged, not returned.
+pub async fn announce_revocation(state: &AppState, revocation: &Revocation<'_>) {
+    let ttl = state.config.auth.access_token_ttl.as_secs() + whoosh_auth::token::LEEWAY_SECS;
+    let user = revocation.user_id.to_string();
+    let mut pipe = redis::pipe();
+    for session in revocation.sessions {
+        pipe.cmd("SET").arg(state.keys.revoked_session(&user, &session.to_string())).arg(1).arg("EX").arg(ttl).ignore();
+    }
+    let event = serde_json::to_string(revocation).unwrap_or_default();
+    let mut conn = state.redis.clone();
+    let outcome = async {
+        if !revocation.sessions.is_empty() {
+            pipe.query_async::<()>(&mut conn).await?;
+        }
+        redis::cmd("PUBLISH").arg(state.keys.revocations_channel()).arg(event).query_async::<i64>(&mut conn).await
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::error!(%error, user_id = %user, "could not announce session revocation");
+    }
+}
