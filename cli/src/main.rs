@@ -9,18 +9,22 @@
 
 use anyhow::Context;
 use axum::{
+    Router,
     extract::Request,
     response::{IntoResponse, Response},
-    Router,
 };
 use clap::{Parser, Subcommand};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
-use whoosh_auth::{keyring::StoredKeyring, Keyring, SecretError};
-use whoosh_http::{state::redact_url, ApiError, AppState, Config};
+use whoosh_auth::{Keyring, SecretError, keyring::StoredKeyring};
+use whoosh_http::{ApiError, AppState, Config, state::redact_url};
 
 #[derive(Debug, Parser)]
-#[command(name = "whoosh", version, about = "Operate a Whoosh deployment or run it whole on one machine")]
+#[command(
+    name = "whoosh",
+    version,
+    about = "Operate a Whoosh deployment or run it whole on one machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -76,7 +80,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Dev => dev(config).await,
         Command::Migrate => migrate(&config).await,
         Command::Keys { command } => keys(&config, command).await,
-        Command::Config { command: ConfigCommand::Check } => {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
             let mut shown = config.clone();
             shown.database.url = redact_url(&shown.database.url);
             shown.redis.url = shown.redis.url.as_deref().map(redact_url);
@@ -87,7 +93,9 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 async fn aws_for(config: &Config) -> Option<aws_config::SdkConfig> {
@@ -99,7 +107,10 @@ async fn aws_for(config: &Config) -> Option<aws_config::SdkConfig> {
 }
 
 /// The stored keyring, or `None` when the source holds nothing yet.
-async fn read_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Option<StoredKeyring>> {
+async fn read_keyring(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+) -> anyhow::Result<Option<StoredKeyring>> {
     use secrecy::ExposeSecret;
     let source = &config.auth.keys_source;
     match source.load(aws).await {
@@ -107,17 +118,30 @@ async fn read_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>) -> a
             serde_json::from_str(secret.expose_secret())
                 .with_context(|| format!("AUTH_KEYS_SOURCE={source} does not hold a keyring"))?,
         )),
-        Err(SecretError::File { source: e, .. }) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(SecretError::SecretsManager { message, .. }) if message.contains("ResourceNotFound") => Ok(None),
+        Err(SecretError::File { source: e, .. }) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(SecretError::SecretsManager { message, .. })
+            if message.contains("ResourceNotFound") =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(e).with_context(|| format!("reading AUTH_KEYS_SOURCE={source}")),
     }
 }
 
-async fn write_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>, stored: &StoredKeyring) -> anyhow::Result<()> {
+async fn write_keyring(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+    stored: &StoredKeyring,
+) -> anyhow::Result<()> {
     // Refuse to write a keyring that would not load.
     Keyring::from_stored(stored, unix_now()).context("the resulting keyring would be unusable")?;
     let source = &config.auth.keys_source;
-    source.store(aws, &stored.to_json()).await.with_context(|| format!("writing AUTH_KEYS_SOURCE={source}"))
+    source
+        .store(aws, &stored.to_json())
+        .await
+        .with_context(|| format!("writing AUTH_KEYS_SOURCE={source}"))
 }
 
 /// Creates the keyring when missing; returns whether it did.
@@ -143,24 +167,41 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Rotate { activate_in } => {
-            let mut stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            let mut stored = read_keyring(config, aws.as_ref())
+                .await?
+                .unwrap_or_default();
             let kid = stored.rotate(unix_now(), activate_in.max(0))?;
             write_keyring(config, aws.as_ref(), &stored).await?;
-            println!("added key {kid} to {source}; it signs in {activate_in} s. Restart or redeploy every service before then.");
+            println!(
+                "added key {kid} to {source}; it signs in {activate_in} s. Restart or redeploy every service before then."
+            );
         }
         KeysCommand::Retire { kid } => {
-            let mut stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            let mut stored = read_keyring(config, aws.as_ref())
+                .await?
+                .unwrap_or_default();
             anyhow::ensure!(stored.retire(&kid), "no key {kid} at {source}");
             write_keyring(config, aws.as_ref(), &stored).await?;
             println!("retired {kid}; tokens it signed no longer verify");
         }
         KeysCommand::Show => {
-            let stored = read_keyring(config, aws.as_ref()).await?.unwrap_or_default();
+            let stored = read_keyring(config, aws.as_ref())
+                .await?
+                .unwrap_or_default();
             let ring = Keyring::from_stored(&stored, unix_now()).ok();
             for key in &stored.keys {
                 let signing = ring.as_ref().is_some_and(|r| r.signing_kid() == key.kid);
-                let state = if key.retired { "retired" } else if signing { "signing" } else { "verifying" };
-                println!("{}\t{state}\tcreated {}\tsigns from {}", key.kid, key.created_at, key.signs_from);
+                let state = if key.retired {
+                    "retired"
+                } else if signing {
+                    "signing"
+                } else {
+                    "verifying"
+                };
+                println!(
+                    "{}\t{state}\tcreated {}\tsigns from {}",
+                    key.kid, key.created_at, key.signs_from
+                );
             }
         }
     }
@@ -169,7 +210,10 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let db = whoosh_http::state::connect_database(config).await?;
-    whoosh_store::MIGRATOR.run(&db).await.context("applying migrations")?;
+    whoosh_store::MIGRATOR
+        .run(&db)
+        .await
+        .context("applying migrations")?;
     tracing::info!("migrations applied");
     Ok(())
 }
@@ -182,7 +226,9 @@ async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
         format!("cannot reach PostgreSQL at DATABASE_URL={}; start it or point DATABASE_URL at a running server", redact_url(url))
     })?;
     if !exists {
-        sqlx::Postgres::create_database(url).await.context("creating the database")?;
+        sqlx::Postgres::create_database(url)
+            .await
+            .context("creating the database")?;
         tracing::info!(database = %redact_url(url), "created the database");
     }
     Ok(())
@@ -211,23 +257,31 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     }
     create_database_if_missing(&config).await?;
     let state = AppState::connect(config).await?;
-    whoosh_store::MIGRATOR.run(&state.db).await.context("applying migrations")?;
+    whoosh_store::MIGRATOR
+        .run(&state.db)
+        .await
+        .context("applying migrations")?;
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     let routes = platform_routes().fallback(move |req: Request| web_or_api_404(site.clone(), req));
     let app = whoosh_http::serve::stack(routes, state);
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}; is another stack running?"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
+        format!("cannot listen on WHOOSH_BIND={bind}; is another stack running?")
+    })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "whoosh dev listening");
-    println!("\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n");
+    println!(
+        "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
+    );
     whoosh_http::serve_http(listener, app, whoosh_http::shutdown_signal()).await
 }
 
 /// Unknown API, socket and feed paths answer the JSON 404; everything else is the web client.
 async fn web_or_api_404(site: ServeDir<ServeFile>, req: Request) -> Response {
     let path = req.uri().path();
-    if ["/api/", "/ws/", "/sse/", "/.well-known/"].iter().any(|p| path.starts_with(p)) {
+    if ["/api/", "/ws/", "/sse/", "/.well-known/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
         return ApiError::not_found().into_response();
     }
     match site.oneshot(req).await {

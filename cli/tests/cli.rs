@@ -7,7 +7,7 @@ use std::{
     process::{Child, Command, Output, Stdio},
     time::Duration,
 };
-use whoosh_test_support::{free_port, test_env, unique_prefix, TestDb};
+use whoosh_test_support::{TestDb, free_port, test_env, unique_prefix};
 
 fn whoosh(db: &TestDb, overrides: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whoosh"));
@@ -19,7 +19,11 @@ fn whoosh(db: &TestDb, overrides: &[(&str, &str)]) -> Command {
 }
 
 fn stderr_and_stdout(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    )
 }
 
 struct Running(Child);
@@ -58,7 +62,11 @@ async fn dev_serves_the_api_the_edge_health_and_the_web_client_on_one_port() {
     let page = http.get(format!("{url}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("<title>Whoosh"));
-    let unknown = http.get(format!("{url}/api/definitely/not/here")).send().await.unwrap();
+    let unknown = http
+        .get(format!("{url}/api/definitely/not/here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
     let body: serde_json::Value = unknown.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
@@ -68,26 +76,44 @@ async fn dev_serves_the_api_the_edge_health_and_the_web_client_on_one_port() {
 async fn unreachable_database_stops_with_a_message_naming_database_url() {
     let db = TestDb::create().await;
     let dead = format!("postgres://postgres@127.0.0.1:{}/whoosh", free_port());
-    let out = whoosh(&db, &[("DATABASE_URL", &dead), ("DATABASE_ACQUIRE_TIMEOUT", "1s")]).arg("migrate").output().unwrap();
+    let out = whoosh(
+        &db,
+        &[("DATABASE_URL", &dead), ("DATABASE_ACQUIRE_TIMEOUT", "1s")],
+    )
+    .arg("migrate")
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     let text = stderr_and_stdout(&out);
-    assert!(text.contains("cannot reach PostgreSQL at DATABASE_URL="), "{text}");
+    assert!(
+        text.contains("cannot reach PostgreSQL at DATABASE_URL="),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn unreachable_redis_stops_with_a_message_naming_redis() {
     let db = TestDb::create().await;
     let dead = format!("redis://127.0.0.1:{}", free_port());
-    let out = whoosh(&db, &[("REDIS_URL", &dead)]).arg("dev").output().unwrap();
+    let out = whoosh(&db, &[("REDIS_URL", &dead)])
+        .arg("dev")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let text = stderr_and_stdout(&out);
-    assert!(text.contains("cannot reach Redis") && text.contains("REDIS_URL"), "{text}");
+    assert!(
+        text.contains("cannot reach Redis") && text.contains("REDIS_URL"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn bad_setting_refuses_to_start_and_names_it() {
     let db = TestDb::create().await;
-    let out = whoosh(&db, &[("HTTP_REQUEST_TIMEOUT", "forever")]).args(["config", "check"]).output().unwrap();
+    let out = whoosh(&db, &[("HTTP_REQUEST_TIMEOUT", "forever")])
+        .args(["config", "check"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let text = stderr_and_stdout(&out);
     assert!(text.contains("HTTP_REQUEST_TIMEOUT"), "{text}");
@@ -101,6 +127,9 @@ async fn migrate_applies_every_migration_and_is_idempotent() {
         assert!(out.status.success(), "{}", stderr_and_stdout(&out));
     }
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(applied, whoosh_store::MIGRATOR.iter().count() as i64);
 }

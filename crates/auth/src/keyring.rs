@@ -11,7 +11,7 @@ use aws_lc_rs::{
     rsa::{KeyPair, KeySize},
     signature::KeyPair as _,
 };
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, prelude::BASE64_STANDARD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD, prelude::BASE64_STANDARD};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -56,7 +56,10 @@ impl StoredKeyring {
     pub fn rotate(&mut self, now_unix: i64, activate_in_secs: i64) -> Result<String, KeyringError> {
         let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyringError::Generate)?;
         let der = pair.as_der().map_err(|_| KeyringError::Generate)?;
-        let kid = format!("k{now_unix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let kid = format!(
+            "k{now_unix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         self.keys.push(StoredKey {
             kid: kid.clone(),
             created_at: now_unix,
@@ -69,7 +72,12 @@ impl StoredKeyring {
 
     /// Stops a key from verifying (after every token it signed has expired).
     pub fn retire(&mut self, kid: &str) -> bool {
-        self.keys.iter_mut().filter(|k| k.kid == kid).map(|k| k.retired = true).count() > 0
+        self.keys
+            .iter_mut()
+            .filter(|k| k.kid == kid)
+            .map(|k| k.retired = true)
+            .count()
+            > 0
     }
 
     pub fn to_json(&self) -> String {
@@ -89,7 +97,11 @@ fn pem(der: &[u8]) -> String {
 }
 
 fn der_from_pem(pem: &str) -> Option<Vec<u8>> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect();
     BASE64_STANDARD.decode(body).ok()
 }
 
@@ -132,7 +144,10 @@ impl Keyring {
         let mut jwks = Vec::new();
         let mut signing: Option<(&StoredKey, EncodingKey)> = None;
         for key in &stored.keys {
-            let bad = |reason: &str| KeyringError::BadKey { kid: key.kid.clone(), reason: reason.to_owned() };
+            let bad = |reason: &str| KeyringError::BadKey {
+                kid: key.kid.clone(),
+                reason: reason.to_owned(),
+            };
             let der = der_from_pem(&key.private_key_pem).ok_or_else(|| bad("not PEM"))?;
             let pair = KeyPair::from_pkcs8(&der).map_err(|e| bad(&e.to_string()))?;
             if key.retired {
@@ -141,20 +156,36 @@ impl Keyring {
             let public = pair.public_key();
             let n = URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero());
             let e = URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero());
-            let decoding = DecodingKey::from_rsa_components(&n, &e).map_err(|e| bad(&e.to_string()))?;
+            let decoding =
+                DecodingKey::from_rsa_components(&n, &e).map_err(|e| bad(&e.to_string()))?;
             if verifying.insert(key.kid.clone(), decoding).is_some() {
                 return Err(KeyringError::DuplicateKid(key.kid.clone()));
             }
-            jwks.push(Jwk { kty: "RSA".into(), use_: "sig".into(), alg: "RS256".into(), kid: key.kid.clone(), n, e });
+            jwks.push(Jwk {
+                kty: "RSA".into(),
+                use_: "sig".into(),
+                alg: "RS256".into(),
+                kid: key.kid.clone(),
+                n,
+                e,
+            });
             let may_sign = key.signs_from <= now_unix;
-            let newer = signing.as_ref().is_none_or(|(s, _)| key.signs_from >= s.signs_from);
+            let newer = signing
+                .as_ref()
+                .is_none_or(|(s, _)| key.signs_from >= s.signs_from);
             if may_sign && newer {
-                let encoding = EncodingKey::from_rsa_pem(key.private_key_pem.as_bytes()).map_err(|e| bad(&e.to_string()))?;
+                let encoding = EncodingKey::from_rsa_pem(key.private_key_pem.as_bytes())
+                    .map_err(|e| bad(&e.to_string()))?;
                 signing = Some((key, encoding));
             }
         }
         let (signing_key, signing) = signing.ok_or(KeyringError::NoActiveKey)?;
-        Ok(Self { signing_kid: signing_key.kid.clone(), signing, verifying, jwks })
+        Ok(Self {
+            signing_kid: signing_key.kid.clone(),
+            signing,
+            verifying,
+            jwks,
+        })
     }
 
     /// A keyring of one fresh key (development and tests).
@@ -186,31 +217,59 @@ impl Keyring {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::{TokenKind, TokenSpec};
+    use crate::{Grant, TokenKind, TokenSpec};
     use std::time::Duration;
 
     const T0: i64 = 1_800_000_000;
 
     #[test]
     fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key_once_active() {
-        let spec = TokenSpec { issuer: "i".into(), audience: "a".into() };
+        let spec = TokenSpec {
+            issuer: "i".into(),
+            audience: "a".into(),
+        };
         let (old_ring, mut stored) = Keyring::generate(T0).unwrap();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-        let old_token = old_ring.mint(&spec, TokenKind::Access, "u", now, Duration::from_secs(60), None, None).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let old_token = old_ring
+            .mint(
+                &spec,
+                Grant {
+                    kind: TokenKind::Access,
+                    sub: "u",
+                    sid: None,
+                    lobby: None,
+                },
+                now,
+                Duration::from_secs(60),
+            )
+            .unwrap();
         let new_kid = stored.rotate(T0 + 10, 3600).unwrap();
 
         let pending = Keyring::from_stored(&stored, T0 + 20).unwrap();
-        assert_eq!(pending.signing_kid(), old_ring.signing_kid(), "a new key only verifies at first");
+        assert_eq!(
+            pending.signing_kid(),
+            old_ring.signing_kid(),
+            "a new key only verifies at first"
+        );
         assert_eq!(pending.jwks()["keys"].as_array().unwrap().len(), 2);
 
         let active = Keyring::from_stored(&stored, T0 + 10 + 3600).unwrap();
         assert_eq!(active.signing_kid(), new_kid);
-        assert!(active.verify(&spec, &old_token, TokenKind::Access).is_ok(), "old tokens keep working");
+        assert!(
+            active.verify(&spec, &old_token, TokenKind::Access).is_ok(),
+            "old tokens keep working"
+        );
 
         let old_kid = old_ring.signing_kid().to_owned();
         assert!(stored.retire(&old_kid));
         let retired = Keyring::from_stored(&stored, T0 + 10 + 3600).unwrap();
-        assert_eq!(retired.verify(&spec, &old_token, TokenKind::Access), Err(crate::TokenError::Invalid("unknown kid")));
+        assert_eq!(
+            retired.verify(&spec, &old_token, TokenKind::Access),
+            Err(crate::TokenError::Invalid("unknown kid"))
+        );
     }
 
     #[test]
@@ -218,8 +277,15 @@ mod tests {
         let (_, stored) = Keyring::generate(T0).unwrap();
         assert!(Keyring::from_json(&stored.to_json(), T0).is_ok());
         let mut broken = stored.clone();
-        broken.keys[0].private_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".into();
-        assert!(matches!(Keyring::from_stored(&broken, T0), Err(KeyringError::BadKey { .. })));
-        assert!(matches!(Keyring::from_stored(&StoredKeyring::default(), T0), Err(KeyringError::NoActiveKey)));
+        broken.keys[0].private_key_pem =
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".into();
+        assert!(matches!(
+            Keyring::from_stored(&broken, T0),
+            Err(KeyringError::BadKey { .. })
+        ));
+        assert!(matches!(
+            Keyring::from_stored(&StoredKeyring::default(), T0),
+            Err(KeyringError::NoActiveKey)
+        ));
     }
 }

@@ -11,4 +11,4 @@ pub mod token;
 pub use keyring::{Keyring, KeyringError};
 pub use password::PasswordHasher;
 pub use secret::{SecretError, SecretSource};
-pub use token::{Claims, TokenError, TokenKind, TokenSpec};
+pub use token::{Claims, Grant, TokenError, TokenKind, TokenSpec};

@@ -4,8 +4,10 @@
 //! hash so that "no such user" costs the same time as "wrong password".
 
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString},
     Algorithm, Argon2, Params, Version,
+    password_hash::{
+        PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
+    },
 };
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
@@ -43,7 +45,11 @@ pub fn hash_blocking(password: &str) -> Result<String, HashError> {
 }
 
 fn verify_blocking(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// The shared hasher of a process.
@@ -62,10 +68,16 @@ impl PasswordHasher {
             concurrency
         };
         let dummy = hash_blocking("whoosh-dummy-password-for-timing")?;
-        Ok(Self { slots: Arc::new(Semaphore::new(n)), dummy: dummy.into() })
+        Ok(Self {
+            slots: Arc::new(Semaphore::new(n)),
+            dummy: dummy.into(),
+        })
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
         let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| HashError::Busy)?
@@ -87,13 +99,18 @@ impl PasswordHasher {
 
     /// Whether `password` matches `stored`; with no stored hash (unknown user, guest) the dummy
     /// hash is checked so the answer takes as long, and is `false`.
-    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<bool, HashError> {
         let password = password.expose().to_owned();
         let (phc, real) = match stored {
             Some(s) => (s.to_owned(), true),
             None => (self.dummy.to_string(), false),
         };
-        self.run(move || verify_blocking(&password, &phc) && real).await
+        self.run(move || verify_blocking(&password, &phc) && real)
+            .await
     }
 }
 
@@ -111,6 +128,9 @@ mod tests {
         assert!(hasher.verify(&pw, Some(&phc)).await.unwrap());
         let wrong = Password::parse("incorrect horse").unwrap();
         assert!(!hasher.verify(&wrong, Some(&phc)).await.unwrap());
-        assert!(!hasher.verify(&pw, None).await.unwrap(), "no stored hash never verifies");
+        assert!(
+            !hasher.verify(&pw, None).await.unwrap(),
+            "no stored hash never verifies"
+        );
     }
 }

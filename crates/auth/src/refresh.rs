@@ -1,7 +1,7 @@
 //! Opaque refresh tokens: 256 random bits, shown to the client once, stored only as a SHA-256
 //! hash. Not JWTs, so they can never be mistaken for an access, join or service token.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -20,7 +20,10 @@ pub enum SecretError {
     #[error("environment variable {0} is not set")]
     MissingEnv(String),
     #[error("cannot read secret file {path}: {source}")]
-    File { path: PathBuf, source: std::io::Error },
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("Secrets Manager GetSecretValue for {id:?} failed: {message}")]
     SecretsManager { id: String, message: String },
     #[error("Secrets Manager secret {0:?} has no SecretString (binary secrets are not supported)")]
@@ -63,7 +66,10 @@ impl SecretSource {
     }
 
     /// Loads the secret. `aws` must be given for the Secrets Manager source.
-    pub async fn load(&self, aws: Option<&aws_config::SdkConfig>) -> Result<SecretString, SecretError> {
+    pub async fn load(
+        &self,
+        aws: Option<&aws_config::SdkConfig>,
+    ) -> Result<SecretString, SecretError> {
         match self {
             Self::Env(name) => std::env::var(name)
                 .map(SecretString::from)
@@ -71,19 +77,25 @@ impl SecretSource {
             Self::File(path) => tokio::fs::read_to_string(path)
                 .await
                 .map(SecretString::from)
-                .map_err(|source| SecretError::File { path: path.clone(), source }),
+                .map_err(|source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                }),
             Self::AwsSecretsManager(id) => {
                 let sdk = aws.ok_or_else(|| SecretError::SecretsManager {
                     id: id.clone(),
                     message: "no AWS configuration was loaded".to_owned(),
                 })?;
                 let client = aws_sdk_secretsmanager::Client::new(sdk);
-                let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| {
-                    SecretError::SecretsManager {
+                let out = client
+                    .get_secret_value()
+                    .secret_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| SecretError::SecretsManager {
                         id: id.clone(),
                         message: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-                    }
-                })?;
+                    })?;
                 out.secret_string()
                     .map(|s| SecretString::from(s.to_owned()))
                     .ok_or_else(|| SecretError::NotAString(id.clone()))
@@ -96,11 +108,20 @@ impl SecretSource {
     /// Writes a new value (key rotation). Files are replaced atomically with owner-only
     /// permissions; Secrets Manager gets a new AWSCURRENT version (the secret is created when
     /// missing). Environment variables cannot be written.
-    pub async fn store(&self, aws: Option<&aws_config::SdkConfig>, value: &str) -> Result<(), SecretError> {
+    pub async fn store(
+        &self,
+        aws: Option<&aws_config::SdkConfig>,
+        value: &str,
+    ) -> Result<(), SecretError> {
         match self {
-            Self::Env(name) => Err(SecretError::BadSpec(format!("env:{name} cannot be written; use file: or aws-secretsmanager:"))),
+            Self::Env(name) => Err(SecretError::BadSpec(format!(
+                "env:{name} cannot be written; use file: or aws-secretsmanager:"
+            ))),
             Self::File(path) => {
-                let io = |source| SecretError::File { path: path.clone(), source };
+                let io = |source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                };
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     tokio::fs::create_dir_all(dir).await.map_err(io)?;
                 }
@@ -109,7 +130,9 @@ impl SecretSource {
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    tokio::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).await.map_err(io)?;
+                    tokio::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+                        .await
+                        .map_err(io)?;
                 }
                 tokio::fs::rename(&tmp, path).await.map_err(io)
             }
@@ -119,19 +142,39 @@ impl SecretSource {
                     message: "no AWS configuration was loaded".to_owned(),
                 })?;
                 let client = aws_sdk_secretsmanager::Client::new(sdk);
-                let fail = |message: String| SecretError::SecretsManager { id: id.clone(), message };
-                let put = client.put_secret_value().secret_id(id).secret_string(value).send().await;
+                let fail = |message: String| SecretError::SecretsManager {
+                    id: id.clone(),
+                    message,
+                };
+                let put = client
+                    .put_secret_value()
+                    .secret_id(id)
+                    .secret_string(value)
+                    .send()
+                    .await;
                 match put {
                     Ok(_) => Ok(()),
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => client
-                        .create_secret()
-                        .name(id)
-                        .secret_string(value)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())),
-                    Err(e) => Err(fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                    {
+                        client
+                            .create_secret()
+                            .name(id)
+                            .secret_string(value)
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| {
+                                fail(
+                                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                                        .to_string(),
+                                )
+                            })
+                    }
+                    Err(e) => Err(fail(
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+                    )),
                 }
             }
         }
@@ -144,7 +187,11 @@ mod tests {
 
     #[test]
     fn parses_and_prints_every_kind() {
-        for spec in ["env:WHOOSH_KEYS", "file:/run/secrets/keys.json", "aws-secretsmanager:whoosh/prod/jwt"] {
+        for spec in [
+            "env:WHOOSH_KEYS",
+            "file:/run/secrets/keys.json",
+            "aws-secretsmanager:whoosh/prod/jwt",
+        ] {
             let parsed: SecretSource = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
             assert_eq!(parsed.to_string(), spec);
         }

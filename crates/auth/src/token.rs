@@ -4,7 +4,9 @@
 //! (see [`crate::refresh`]), so they cannot be confused with any of these.
 
 use crate::Keyring;
-use jsonwebtoken::{decode, decode_header, encode, errors::ErrorKind, Algorithm, Header, Validation};
+use jsonwebtoken::{
+    Algorithm, Header, Validation, decode, decode_header, encode, errors::ErrorKind,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
@@ -53,6 +55,47 @@ pub enum TokenError {
     Invalid(&'static str),
 }
 
+/// What a token grants: its kind, its subject, and the kind's own claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    pub kind: TokenKind,
+    pub sub: &'a str,
+    pub sid: Option<Uuid>,
+    pub lobby: Option<&'a str>,
+}
+
+impl<'a> Grant<'a> {
+    /// A player's API access within session `sid`.
+    pub fn access(user: &'a str, sid: Uuid) -> Self {
+        Self {
+            kind: TokenKind::Access,
+            sub: user,
+            sid: Some(sid),
+            lobby: None,
+        }
+    }
+
+    /// A player's entry to one lobby.
+    pub fn join(user: &'a str, lobby: &'a str) -> Self {
+        Self {
+            kind: TokenKind::Join,
+            sub: user,
+            sid: None,
+            lobby: Some(lobby),
+        }
+    }
+
+    /// A trusted game service.
+    pub fn service(name: &'a str) -> Self {
+        Self {
+            kind: TokenKind::Service,
+            sub: name,
+            sid: None,
+            lobby: None,
+        }
+    }
+}
+
 /// Issuer and audience every token is minted with and checked against.
 #[derive(Debug, Clone)]
 pub struct TokenSpec {
@@ -61,43 +104,48 @@ pub struct TokenSpec {
 }
 
 impl Keyring {
-    /// Signs a token of `kind` for `sub`, valid from `now` for `ttl`.
+    /// Signs a token for `grant`, valid from `now` for `ttl`.
     pub fn mint(
         &self,
         spec: &TokenSpec,
-        kind: TokenKind,
-        sub: &str,
+        grant: Grant<'_>,
         now_unix: i64,
         ttl: Duration,
-        sid: Option<Uuid>,
-        lobby: Option<String>,
     ) -> Result<String, TokenError> {
         let claims = Claims {
             iss: spec.issuer.clone(),
             aud: spec.audience.clone(),
-            sub: sub.to_owned(),
+            sub: grant.sub.to_owned(),
             iat: now_unix,
             nbf: now_unix,
             exp: now_unix.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             jti: Uuid::new_v4().to_string(),
-            typ: kind,
-            sid,
-            lobby,
+            typ: grant.kind,
+            sid: grant.sid,
+            lobby: grant.lobby.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.signing_kid().to_owned());
-        encode(&header, &claims, self.signing_key()).map_err(|_| TokenError::Invalid("signing failed"))
+        encode(&header, &claims, self.signing_key())
+            .map_err(|_| TokenError::Invalid("signing failed"))
     }
 
     /// Checks a token's signature (RS256 only, by a known `kid`), issuer, audience, expiry,
     /// not-before and kind. Header fields such as `jku` and `x5u` are never followed.
-    pub fn verify(&self, spec: &TokenSpec, token: &str, expected: TokenKind) -> Result<Claims, TokenError> {
+    pub fn verify(
+        &self,
+        spec: &TokenSpec,
+        token: &str,
+        expected: TokenKind,
+    ) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid("malformed"))?;
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Invalid("algorithm"));
         }
         let kid = header.kid.as_deref().ok_or(TokenError::Invalid("no kid"))?;
-        let key = self.verifying_key(kid).ok_or(TokenError::Invalid("unknown kid"))?;
+        let key = self
+            .verifying_key(kid)
+            .ok_or(TokenError::Invalid("unknown kid"))?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
@@ -131,39 +179,131 @@ mod tests {
     }
 
     fn now() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
     }
 
     fn spec() -> TokenSpec {
-        TokenSpec { issuer: "whoosh".into(), audience: "whoosh-players".into() }
+        TokenSpec {
+            issuer: "whoosh".into(),
+            audience: "whoosh-players".into(),
+        }
     }
 
     #[test]
     fn a_token_verifies_as_its_own_kind_only() {
-        let token = ring().mint(&spec(), TokenKind::Join, "u1", now(), Duration::from_secs(60), None, Some("L1".into())).unwrap();
+        let token = ring()
+            .mint(
+                &spec(),
+                Grant::join("u1", "L1"),
+                now(),
+                Duration::from_secs(60),
+            )
+            .unwrap();
         let claims = ring().verify(&spec(), &token, TokenKind::Join).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.lobby.as_deref()), ("u1", Some("L1")));
-        assert_eq!(ring().verify(&spec(), &token, TokenKind::Access), Err(TokenError::Invalid("kind")));
-        assert_eq!(ring().verify(&spec(), &token, TokenKind::Service), Err(TokenError::Invalid("kind")));
+        assert_eq!(
+            (claims.sub.as_str(), claims.lobby.as_deref()),
+            ("u1", Some("L1"))
+        );
+        assert_eq!(
+            ring().verify(&spec(), &token, TokenKind::Access),
+            Err(TokenError::Invalid("kind"))
+        );
+        assert_eq!(
+            ring().verify(&spec(), &token, TokenKind::Service),
+            Err(TokenError::Invalid("kind"))
+        );
     }
 
     #[test]
     fn expiry_and_not_before_respect_the_leeway() {
         let ttl = Duration::from_secs(10);
-        let just_expired = ring().mint(&spec(), TokenKind::Access, "u", now() - 20, ttl, None, None).unwrap();
-        assert!(ring().verify(&spec(), &just_expired, TokenKind::Access).is_ok(), "10 s past exp is within leeway");
-        let expired = ring().mint(&spec(), TokenKind::Access, "u", now() - 100, ttl, None, None).unwrap();
-        assert_eq!(ring().verify(&spec(), &expired, TokenKind::Access), Err(TokenError::Expired));
-        let future = ring().mint(&spec(), TokenKind::Access, "u", now() + 120, ttl * 100, None, None).unwrap();
+        let just_expired = ring()
+            .mint(
+                &spec(),
+                Grant {
+                    kind: TokenKind::Access,
+                    sub: "u",
+                    sid: None,
+                    lobby: None,
+                },
+                now() - 20,
+                ttl,
+            )
+            .unwrap();
+        assert!(
+            ring()
+                .verify(&spec(), &just_expired, TokenKind::Access)
+                .is_ok(),
+            "10 s past exp is within leeway"
+        );
+        let expired = ring()
+            .mint(
+                &spec(),
+                Grant {
+                    kind: TokenKind::Access,
+                    sub: "u",
+                    sid: None,
+                    lobby: None,
+                },
+                now() - 100,
+                ttl,
+            )
+            .unwrap();
+        assert_eq!(
+            ring().verify(&spec(), &expired, TokenKind::Access),
+            Err(TokenError::Expired)
+        );
+        let future = ring()
+            .mint(
+                &spec(),
+                Grant {
+                    kind: TokenKind::Access,
+                    sub: "u",
+                    sid: None,
+                    lobby: None,
+                },
+                now() + 120,
+                ttl * 100,
+            )
+            .unwrap();
         assert!(ring().verify(&spec(), &future, TokenKind::Access).is_err());
     }
 
     #[test]
     fn wrong_issuer_or_audience_is_refused() {
-        let token = ring().mint(&spec(), TokenKind::Access, "u", now(), Duration::from_secs(60), None, None).unwrap();
-        let other_aud = TokenSpec { audience: "someone-else".into(), ..spec() };
-        assert!(ring().verify(&other_aud, &token, TokenKind::Access).is_err());
-        let other_iss = TokenSpec { issuer: "evil".into(), ..spec() };
-        assert!(ring().verify(&other_iss, &token, TokenKind::Access).is_err());
+        let token = ring()
+            .mint(
+                &spec(),
+                Grant {
+                    kind: TokenKind::Access,
+                    sub: "u",
+                    sid: None,
+                    lobby: None,
+                },
+                now(),
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        let other_aud = TokenSpec {
+            audience: "someone-else".into(),
+            ..spec()
+        };
+        assert!(
+            ring()
+                .verify(&other_aud, &token, TokenKind::Access)
+                .is_err()
+        );
+        let other_iss = TokenSpec {
+            issuer: "evil".into(),
+            ..spec()
+        };
+        assert!(
+            ring()
+                .verify(&other_iss, &token, TokenKind::Access)
+                .is_err()
+        );
     }
 }

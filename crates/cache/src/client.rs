@@ -2,10 +2,10 @@
 //! Both are cheap to clone and multiplex every command over shared connections.
 
 use redis::{
+    Cmd, Pipeline, RedisFuture, Value,
     aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
     cluster::ClusterClient,
     cluster_async::ClusterConnection,
-    Cmd, Pipeline, RedisFuture, Value,
 };
 use std::time::Duration;
 
@@ -44,13 +44,15 @@ impl Redis {
     pub async fn connect(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
         // The client libraries retry a refused first connection with backoff for a long time;
         // at start we want a prompt, clear failure instead.
-        tokio::time::timeout(INITIAL_CONNECT_DEADLINE, Self::open(url, mode)).await.map_err(|_| {
-            redis::RedisError::from((
-                redis::ErrorKind::IoError,
-                "no connection to Redis",
-                format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
-            ))
-        })?
+        tokio::time::timeout(INITIAL_CONNECT_DEADLINE, Self::open(url, mode))
+            .await
+            .map_err(|_| {
+                redis::RedisError::from((
+                    redis::ErrorKind::IoError,
+                    "no connection to Redis",
+                    format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
+                ))
+            })?
     }
 
     async fn open(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
@@ -61,7 +63,9 @@ impl Redis {
                     .set_connection_timeout(CONNECT_TIMEOUT)
                     .set_response_timeout(COMMAND_TIMEOUT)
                     .set_number_of_retries(2);
-                Ok(Self::Single(ConnectionManager::new_with_config(client, config).await?))
+                Ok(Self::Single(
+                    ConnectionManager::new_with_config(client, config).await?,
+                ))
             }
             RedisMode::Cluster => {
                 let client = ClusterClient::builder(vec![url])

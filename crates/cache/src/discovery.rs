@@ -23,7 +23,10 @@ pub struct Endpoint {
 /// Looks the replication group up. Cluster-mode groups answer with their configuration endpoint;
 /// others with the primary endpoint of their single node group. TLS (`rediss://`) follows the
 /// group's transit-encryption setting.
-pub async fn discover(sdk: &aws_config::SdkConfig, group_id: &str) -> Result<Endpoint, DiscoveryError> {
+pub async fn discover(
+    sdk: &aws_config::SdkConfig,
+    group_id: &str,
+) -> Result<Endpoint, DiscoveryError> {
     let client = aws_sdk_elasticache::Client::new(sdk);
     let out = client
         .describe_replication_groups()
@@ -43,11 +46,22 @@ pub async fn discover(sdk: &aws_config::SdkConfig, group_id: &str) -> Result<End
     let (endpoint, mode) = match group.configuration_endpoint() {
         Some(config) => (config, RedisMode::Cluster),
         None => {
-            let primary = group.node_groups().first().and_then(|ng| ng.primary_endpoint());
-            (primary.ok_or_else(|| DiscoveryError::NoEndpoint(group_id.to_owned()))?, RedisMode::Single)
+            let primary = group
+                .node_groups()
+                .first()
+                .and_then(|ng| ng.primary_endpoint());
+            (
+                primary.ok_or_else(|| DiscoveryError::NoEndpoint(group_id.to_owned()))?,
+                RedisMode::Single,
+            )
         }
     };
-    let address = endpoint.address().ok_or_else(|| DiscoveryError::NoEndpoint(group_id.to_owned()))?;
+    let address = endpoint
+        .address()
+        .ok_or_else(|| DiscoveryError::NoEndpoint(group_id.to_owned()))?;
     let port = endpoint.port().unwrap_or(6379);
-    Ok(Endpoint { url: format!("{scheme}://{address}:{port}"), mode })
+    Ok(Endpoint {
+        url: format!("{scheme}://{address}:{port}"),
+        mode,
+    })
 }

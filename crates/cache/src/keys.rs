@@ -13,7 +13,9 @@ pub struct KeySchema {
 
 impl KeySchema {
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self { prefix: prefix.into() }
+        Self {
+            prefix: prefix.into(),
+        }
     }
 
     pub fn prefix(&self) -> &str {
@@ -44,6 +46,9 @@ mod tests {
     #[test]
     fn rate_limit_keys_carry_one_hash_tag() {
         let keys = KeySchema::new("whoosh:");
-        assert_eq!(keys.rate_limit("login-ip", "10.0.0.1"), "whoosh:rl:{login-ip:10.0.0.1}");
+        assert_eq!(
+            keys.rate_limit("login-ip", "10.0.0.1"),
+            "whoosh:rl:{login-ip:10.0.0.1}"
+        );
     }
 }

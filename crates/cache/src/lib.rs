@@ -10,4 +10,4 @@ pub mod rate_limit;
 
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
-pub use rate_limit::{Decision, RateLimiter, Rate};
+pub use rate_limit::{Decision, Rate, RateLimiter};

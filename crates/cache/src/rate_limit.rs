@@ -26,7 +26,9 @@ impl Rate {
 pub enum Decision {
     Allowed,
     /// Denied; the caller may retry after this long.
-    Limited { retry_after: Duration },
+    Limited {
+        retry_after: Duration,
+    },
 }
 
 const GCRA: &str = r"
@@ -55,11 +57,20 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(redis: Redis, keys: KeySchema) -> Self {
-        Self { redis, keys, script: std::sync::Arc::new(redis::Script::new(GCRA)) }
+        Self {
+            redis,
+            keys,
+            script: std::sync::Arc::new(redis::Script::new(GCRA)),
+        }
     }
 
     /// Counts one request of `subject` against `policy` at `rate`.
-    pub async fn check(&self, policy: &str, subject: &str, rate: Rate) -> redis::RedisResult<Decision> {
+    pub async fn check(
+        &self,
+        policy: &str,
+        subject: &str,
+        rate: Rate,
+    ) -> redis::RedisResult<Decision> {
         let period_us = rate.period.as_micros().max(1);
         let interval_us = (period_us / u128::from(rate.limit.max(1))).max(1);
         let mut conn = self.redis.clone();
@@ -73,13 +84,18 @@ impl RateLimiter {
         Ok(if wait_us <= 0 {
             Decision::Allowed
         } else {
-            Decision::Limited { retry_after: Duration::from_micros(wait_us.unsigned_abs()) }
+            Decision::Limited {
+                retry_after: Duration::from_micros(wait_us.unsigned_abs()),
+            }
         })
     }
 
     /// Forgets a subject's history under a policy (e.g. after a successful login).
     pub async fn reset(&self, policy: &str, subject: &str) -> redis::RedisResult<()> {
         let mut conn = self.redis.clone();
-        redis::cmd("DEL").arg(self.keys.rate_limit(policy, subject)).query_async::<()>(&mut conn).await
+        redis::cmd("DEL")
+            .arg(self.keys.rate_limit(policy, subject))
+            .query_async::<()>(&mut conn)
+            .await
     }
 }

@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
-use whoosh_cache::{discovery, Decision, KeySchema, Rate, RateLimiter, Redis, RedisMode};
-use whoosh_test_support::{redis_url, unique_prefix, MotoServer};
+use whoosh_cache::{Decision, KeySchema, Rate, RateLimiter, Redis, RedisMode, discovery};
+use whoosh_test_support::{MotoServer, redis_url, unique_prefix};
 
 async fn limiter() -> RateLimiter {
-    let redis = Redis::connect(&redis_url(), RedisMode::Single).await.unwrap();
+    let redis = Redis::connect(&redis_url(), RedisMode::Single)
+        .await
+        .unwrap();
     RateLimiter::new(redis, KeySchema::new(unique_prefix()))
 }
 
@@ -17,31 +19,58 @@ async fn limiter_admits_the_burst_then_says_how_long_to_wait() {
     let limiter = limiter().await;
     let rate = Rate::new(3, Duration::from_secs(60));
     for _ in 0..3 {
-        assert_eq!(limiter.check("t", "alice", rate).await.unwrap(), Decision::Allowed);
+        assert_eq!(
+            limiter.check("t", "alice", rate).await.unwrap(),
+            Decision::Allowed
+        );
     }
     match limiter.check("t", "alice", rate).await.unwrap() {
         Decision::Limited { retry_after } => {
-            assert!(retry_after > Duration::from_secs(15) && retry_after <= Duration::from_secs(20), "{retry_after:?}");
+            assert!(
+                retry_after > Duration::from_secs(15) && retry_after <= Duration::from_secs(20),
+                "{retry_after:?}"
+            );
         }
         Decision::Allowed => panic!("fourth request in a burst of three was allowed"),
     }
     // Subjects and policies are independent.
-    assert_eq!(limiter.check("t", "bob", rate).await.unwrap(), Decision::Allowed);
-    assert_eq!(limiter.check("other", "alice", rate).await.unwrap(), Decision::Allowed);
+    assert_eq!(
+        limiter.check("t", "bob", rate).await.unwrap(),
+        Decision::Allowed
+    );
+    assert_eq!(
+        limiter.check("other", "alice", rate).await.unwrap(),
+        Decision::Allowed
+    );
     // A reset forgets the subject.
     limiter.reset("t", "alice").await.unwrap();
-    assert_eq!(limiter.check("t", "alice", rate).await.unwrap(), Decision::Allowed);
+    assert_eq!(
+        limiter.check("t", "alice", rate).await.unwrap(),
+        Decision::Allowed
+    );
 }
 
 #[tokio::test]
 async fn limiter_refills_at_the_configured_rate() {
     let limiter = limiter().await;
     let rate = Rate::new(2, Duration::from_millis(400));
-    assert_eq!(limiter.check("t", "s", rate).await.unwrap(), Decision::Allowed);
-    assert_eq!(limiter.check("t", "s", rate).await.unwrap(), Decision::Allowed);
-    assert!(matches!(limiter.check("t", "s", rate).await.unwrap(), Decision::Limited { .. }));
+    assert_eq!(
+        limiter.check("t", "s", rate).await.unwrap(),
+        Decision::Allowed
+    );
+    assert_eq!(
+        limiter.check("t", "s", rate).await.unwrap(),
+        Decision::Allowed
+    );
+    assert!(matches!(
+        limiter.check("t", "s", rate).await.unwrap(),
+        Decision::Limited { .. }
+    ));
     tokio::time::sleep(Duration::from_millis(250)).await;
-    assert_eq!(limiter.check("t", "s", rate).await.unwrap(), Decision::Allowed);
+    assert_eq!(
+        limiter.check("t", "s", rate).await.unwrap(),
+        Decision::Allowed
+    );
 }
 
 #[tokio::test]
@@ -89,6 +118,10 @@ async fn elasticache_discovery_finds_cluster_and_single_node_groups() {
     assert_eq!(single.mode, RedisMode::Single, "{single:?}");
     assert!(single.url.starts_with("redis://"), "{single:?}");
 
-    let err = discovery::discover(&sdk, "nope").await.err().unwrap().to_string();
+    let err = discovery::discover(&sdk, "nope")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("nope"), "{err}");
 }

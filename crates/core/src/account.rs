@@ -19,11 +19,18 @@ impl Username {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) {
             return Err(Invalid::new(
                 ErrorCode::InvalidUsername,
-                format!("username must be {}–{} characters", Self::MIN_LEN, Self::MAX_LEN),
+                format!(
+                    "username must be {}–{} characters",
+                    Self::MIN_LEN,
+                    Self::MAX_LEN
+                ),
             ));
         }
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-        let starts_well = raw.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let starts_well = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
         if !starts_well || !raw.chars().all(allowed) {
             return Err(Invalid::new(
                 ErrorCode::InvalidUsername,
@@ -60,10 +67,16 @@ impl Password {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         // Byte length first: a 1 MiB string is refused without walking its characters.
-        if raw.len() > Self::MAX_LEN * 4 || !(Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.chars().count()) {
+        if raw.len() > Self::MAX_LEN * 4
+            || !(Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.chars().count())
+        {
             return Err(Invalid::new(
                 ErrorCode::InvalidPassword,
-                format!("password must be {}–{} characters", Self::MIN_LEN, Self::MAX_LEN),
+                format!(
+                    "password must be {}–{} characters",
+                    Self::MIN_LEN,
+                    Self::MAX_LEN
+                ),
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -94,11 +107,17 @@ impl DisplayName {
         if len == 0 || len > Self::MAX_LEN {
             return Err(Invalid::new(
                 ErrorCode::InvalidDisplayName,
-                format!("display name must be 1–{} characters after trimming", Self::MAX_LEN),
+                format!(
+                    "display name must be 1–{} characters after trimming",
+                    Self::MAX_LEN
+                ),
             ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(Invalid::new(ErrorCode::InvalidDisplayName, "display name may not hold control characters"));
+            return Err(Invalid::new(
+                ErrorCode::InvalidDisplayName,
+                "display name may not hold control characters",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -126,7 +145,9 @@ impl DeviceId {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok_len = (Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len());
-        let ok_chars = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let ok_chars = raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok_len || !ok_chars {
             return Err(Invalid::new(
                 ErrorCode::InvalidDeviceId,
@@ -158,7 +179,13 @@ mod tests {
         assert!(Username::parse("a b c").is_err());
         assert!(Username::parse("Zoë123").is_err());
         assert!(Username::parse(&"a".repeat(25)).is_err());
-        assert_eq!(Username::parse("MoleHunter").map(|u| u.key()).ok().as_deref(), Some("molehunter"));
+        assert_eq!(
+            Username::parse("MoleHunter")
+                .map(|u| u.key())
+                .ok()
+                .as_deref(),
+            Some("molehunter")
+        );
     }
 
     #[test]
@@ -168,12 +195,21 @@ mod tests {
         assert!(Password::parse(&"x".repeat(129)).is_err());
         assert!(Password::parse(&"é".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(1 << 20)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("secret-words").ok()), "Some(Password(..))");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-words").ok()),
+            "Some(Password(..))"
+        );
     }
 
     #[test]
     fn display_name_is_trimmed_and_refuses_control_characters() {
-        assert_eq!(DisplayName::parse("  Agent K  ").map(|d| d.0).ok().as_deref(), Some("Agent K"));
+        assert_eq!(
+            DisplayName::parse("  Agent K  ")
+                .map(|d| d.0)
+                .ok()
+                .as_deref(),
+            Some("Agent K")
+        );
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse("bad\u{7}bell").is_err());
         assert!(DisplayName::parse(&"x".repeat(33)).is_err());

@@ -101,7 +101,10 @@ mod tests {
                 s.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !s.starts_with('_'),
                 "{s} is not snake_case"
             );
-            assert!((400..600).contains(&code.http_status()), "{s} has a non-error status");
+            assert!(
+                (400..600).contains(&code.http_status()),
+                "{s} has a non-error status"
+            );
         }
     }
 

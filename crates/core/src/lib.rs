@@ -22,6 +22,9 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }

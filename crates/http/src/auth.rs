@@ -2,10 +2,10 @@
 //! middleware that identifies callers for rate limiting, and session revocation (markers in Redis
 //! that stop a revoked session's access tokens at once, and an event for live sockets).
 
-use crate::{middleware::Principal, ApiError, AppState};
+use crate::{ApiError, AppState, middleware::Principal};
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{header, request::Parts, HeaderMap},
+    http::{HeaderMap, header, request::Parts},
     middleware::Next,
     response::Response,
 };
@@ -35,13 +35,20 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 pub fn token_error(e: &TokenError) -> ApiError {
     match e {
-        TokenError::Expired => ApiError::new(ErrorCode::TokenExpired, "the token has expired; refresh it"),
-        TokenError::Invalid(_) => ApiError::new(ErrorCode::InvalidToken, "the token is not valid here"),
+        TokenError::Expired => {
+            ApiError::new(ErrorCode::TokenExpired, "the token has expired; refresh it")
+        }
+        TokenError::Invalid(_) => {
+            ApiError::new(ErrorCode::InvalidToken, "the token is not valid here")
+        }
     }
 }
 
 fn verify_access(state: &AppState, token: &str) -> Result<Claims, ApiError> {
-    state.keyring.verify(&state.tokens, token, TokenKind::Access).map_err(|e| token_error(&e))
+    state
+        .keyring
+        .verify(&state.tokens, token, TokenKind::Access)
+        .map_err(|e| token_error(&e))
 }
 
 /// Verifies a bearer access token when one is sent, so the rate limiter can key on the user.
@@ -59,12 +66,19 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let claims = match parts.extensions.get::<VerifiedAccess>() {
             Some(VerifiedAccess(claims)) => claims.clone(),
             None => {
-                let token = bearer(&parts.headers)
-                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "send Authorization: Bearer <access token>"))?;
+                let token = bearer(&parts.headers).ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidToken,
+                        "send Authorization: Bearer <access token>",
+                    )
+                })?;
                 verify_access(state, token)?
             }
         };
@@ -72,10 +86,16 @@ impl FromRequestParts<AppState> for AuthUser {
         let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
         let session_id = claims.sid.ok_or_else(invalid)?;
         if session_revoked(state, user_id, session_id).await {
-            return Err(ApiError::new(ErrorCode::InvalidToken, "the session has ended; log in again"));
+            return Err(ApiError::new(
+                ErrorCode::InvalidToken,
+                "the session has ended; log in again",
+            ));
         }
         tracing::Span::current().record("user_id", tracing::field::display(user_id));
-        Ok(Self { user_id, session_id })
+        Ok(Self {
+            user_id,
+            session_id,
+        })
     }
 }
 
@@ -83,8 +103,14 @@ impl FromRequestParts<AppState> for AuthUser {
 /// the token is trusted (it expires within `ACCESS_TOKEN_TTL` anyway) and a warning logged.
 async fn session_revoked(state: &AppState, user: UserId, session: Uuid) -> bool {
     let mut conn = state.redis.clone();
-    let key = state.keys.revoked_session(&user.to_string(), &session.to_string());
-    match redis::cmd("EXISTS").arg(key).query_async::<bool>(&mut conn).await {
+    let key = state
+        .keys
+        .revoked_session(&user.to_string(), &session.to_string());
+    match redis::cmd("EXISTS")
+        .arg(key)
+        .query_async::<bool>(&mut conn)
+        .await
+    {
         Ok(revoked) => revoked,
         Err(error) => {
             tracing::warn!(%error, "revocation check unavailable; token trusted until it expires");
@@ -112,7 +138,12 @@ pub async fn announce_revocation(state: &AppState, revocation: &Revocation<'_>) 
     let user = revocation.user_id.to_string();
     let mut pipe = redis::pipe();
     for session in revocation.sessions {
-        pipe.cmd("SET").arg(state.keys.revoked_session(&user, &session.to_string())).arg(1).arg("EX").arg(ttl).ignore();
+        pipe.cmd("SET")
+            .arg(state.keys.revoked_session(&user, &session.to_string()))
+            .arg(1)
+            .arg("EX")
+            .arg(ttl)
+            .ignore();
     }
     let event = serde_json::to_string(revocation).unwrap_or_default();
     let mut conn = state.redis.clone();
@@ -120,7 +151,11 @@ pub async fn announce_revocation(state: &AppState, revocation: &Revocation<'_>) 
         if !revocation.sessions.is_empty() {
             pipe.query_async::<()>(&mut conn).await?;
         }
-        redis::cmd("PUBLISH").arg(state.keys.revocations_channel()).arg(event).query_async::<i64>(&mut conn).await
+        redis::cmd("PUBLISH")
+            .arg(state.keys.revocations_channel())
+            .arg(event)
+            .query_async::<i64>(&mut conn)
+            .await
     }
     .await;
     if let Err(error) = outcome {

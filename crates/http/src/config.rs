@@ -121,7 +121,10 @@ pub struct ConfigError(pub Vec<String>);
 
 impl Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "invalid configuration (see .env.sample for every setting):")?;
+        writeln!(
+            f,
+            "invalid configuration (see .env.sample for every setting):"
+        )?;
         for problem in &self.0 {
             writeln!(f, "  - {problem}")?;
         }
@@ -138,7 +141,9 @@ struct LogFilter(String);
 impl FromStr for LogFilter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        tracing_subscriber::EnvFilter::try_new(s).map(|_| Self(s.to_owned())).map_err(|e| e.to_string())
+        tracing_subscriber::EnvFilter::try_new(s)
+            .map(|_| Self(s.to_owned()))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -151,7 +156,9 @@ impl FromStr for HumanDuration {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (num, unit) = s.split_at(split);
-        let n: u64 = num.parse().map_err(|_| format!("expected a duration like 500ms, 10s, 5m, 2h or 30d, got {s:?}"))?;
+        let n: u64 = num.parse().map_err(|_| {
+            format!("expected a duration like 500ms, 10s, 5m, 2h or 30d, got {s:?}")
+        })?;
         let secs = |k: u64| Duration::from_secs(n.saturating_mul(k));
         Ok(Self(match unit {
             "ms" => Duration::from_millis(n),
@@ -171,7 +178,9 @@ struct HumanRate(Rate);
 impl FromStr for HumanRate {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (limit, period) = s.split_once('/').ok_or_else(|| format!("expected <limit>/<period> like 20/10m, got {s:?}"))?;
+        let (limit, period) = s
+            .split_once('/')
+            .ok_or_else(|| format!("expected <limit>/<period> like 20/10m, got {s:?}"))?;
         let limit: u32 = limit.parse().map_err(|_| format!("bad limit in {s:?}"))?;
         if limit == 0 {
             return Err("the limit must be at least 1".into());
@@ -202,7 +211,11 @@ pub struct Env {
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
-        Self { vars: vars.into_iter().collect(), problems: Vec::new(), asked: Vec::new() }
+        Self {
+            vars: vars.into_iter().collect(),
+            problems: Vec::new(),
+            asked: Vec::new(),
+        }
     }
 
     /// The process environment, after loading `.env` from the working directory if present
@@ -219,7 +232,10 @@ impl Env {
 
     fn raw(&mut self, name: &'static str) -> Option<String> {
         self.asked.push(name);
-        self.vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     fn optional<T: FromStr>(&mut self, name: &'static str) -> Option<T>
@@ -244,9 +260,14 @@ impl Env {
     }
 }
 
-fn positive<T: PartialOrd + Default + Display + Copy>(env: &mut Env, name: &'static str, value: T) -> T {
+fn positive<T: PartialOrd + Default + Display + Copy>(
+    env: &mut Env,
+    name: &'static str,
+    value: T,
+) -> T {
     if value <= T::default() {
-        env.problems.push(format!("{name}={value}: must be greater than zero"));
+        env.problems
+            .push(format!("{name}={value}: must be greater than zero"));
     }
     value
 }
@@ -267,7 +288,10 @@ impl Config {
         };
         positive(env, "DATABASE_MAX_CONNECTIONS", pool.max_connections);
         let database = DatabaseConfig {
-            url: env.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/whoosh".to_owned()),
+            url: env.get(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/whoosh".to_owned(),
+            ),
             pool,
         };
         let elasticache_replication_group_id = env.optional("ELASTICACHE_REPLICATION_GROUP_ID");
@@ -277,7 +301,11 @@ impl Config {
                 (None, None) => Some("redis://127.0.0.1:6379".to_owned()),
                 (url, _) => url.clone(),
             },
-            mode: if env.get("REDIS_CLUSTER", false) { RedisMode::Cluster } else { RedisMode::Single },
+            mode: if env.get("REDIS_CLUSTER", false) {
+                RedisMode::Cluster
+            } else {
+                RedisMode::Single
+            },
             key_prefix: env.get("REDIS_KEY_PREFIX", "whoosh:".to_owned()),
             elasticache_replication_group_id,
         };
@@ -288,7 +316,10 @@ impl Config {
             client_ip: env.get("CLIENT_IP_SOURCE", ClientIpSource::Peer),
             rate_limit: env.get("RATE_LIMIT_PER_CLIENT", rate(600, 60)).0,
             allowed_origins: env
-                .get("ALLOWED_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080".to_owned())
+                .get(
+                    "ALLOWED_ORIGINS",
+                    "http://localhost:8080,http://127.0.0.1:8080".to_owned(),
+                )
                 .split(',')
                 .map(|s| s.trim().trim_end_matches('/').to_owned())
                 .filter(|s| !s.is_empty())
@@ -296,7 +327,10 @@ impl Config {
         };
         positive(env, "HTTP_BODY_LIMIT_BYTES", http.body_limit_bytes);
         let auth = AuthConfig {
-            keys_source: env.get("AUTH_KEYS_SOURCE", SecretSource::File(".whoosh/keys.json".into())),
+            keys_source: env.get(
+                "AUTH_KEYS_SOURCE",
+                SecretSource::File(".whoosh/keys.json".into()),
+            ),
             issuer: env.get("JWT_ISSUER", "whoosh".to_owned()),
             audience: env.get("JWT_AUDIENCE", "whoosh-players".to_owned()),
             access_token_ttl: env.get("ACCESS_TOKEN_TTL", secs(15 * 60)).0,
@@ -314,10 +348,17 @@ impl Config {
             auth,
             log_format: env.get("LOG_FORMAT", LogFormat::Json),
             log_filter: env.get("LOG_LEVEL", LogFilter("info".to_owned())).0,
-            public_url: env.get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned()).trim_end_matches('/').to_owned(),
+            public_url: env
+                .get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
             web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
         };
-        if env.problems.is_empty() { Ok(config) } else { Err(ConfigError(std::mem::take(&mut env.problems))) }
+        if env.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError(std::mem::take(&mut env.problems)))
+        }
     }
 }
 
@@ -326,13 +367,20 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::load(&mut Env::new(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))))
+        Config::load(&mut Env::new(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        ))
     }
 
     #[test]
     fn defaults_are_valid() {
         let config = load(&[]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(config.auth.login_rate_per_account, Rate::new(5, Duration::from_secs(600)));
+        assert_eq!(
+            config.auth.login_rate_per_account,
+            Rate::new(5, Duration::from_secs(600))
+        );
         assert_eq!(config.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
         assert_eq!(config.http.client_ip, ClientIpSource::Peer);
     }
@@ -368,14 +416,27 @@ mod tests {
     fn redis_url_is_left_to_discovery_only_when_a_replication_group_is_named() {
         let discovered = load(&[("ELASTICACHE_REPLICATION_GROUP_ID", "whoosh-prod")]).ok();
         assert_eq!(discovered.map(|c| c.redis.url), Some(None));
-        let explicit = load(&[("ELASTICACHE_REPLICATION_GROUP_ID", "g"), ("REDIS_URL", "rediss://h:6379")]).ok();
-        assert_eq!(explicit.and_then(|c| c.redis.url).as_deref(), Some("rediss://h:6379"));
+        let explicit = load(&[
+            ("ELASTICACHE_REPLICATION_GROUP_ID", "g"),
+            ("REDIS_URL", "rediss://h:6379"),
+        ])
+        .ok();
+        assert_eq!(
+            explicit.and_then(|c| c.redis.url).as_deref(),
+            Some("rediss://h:6379")
+        );
     }
 
     #[test]
     fn durations_and_rates_parse() {
-        assert_eq!("250ms".parse::<HumanDuration>().map(|d| d.0).ok(), Some(Duration::from_millis(250)));
-        assert_eq!("30d".parse::<HumanDuration>().map(|d| d.0).ok(), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            "250ms".parse::<HumanDuration>().map(|d| d.0).ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            "30d".parse::<HumanDuration>().map(|d| d.0).ok(),
+            Some(Duration::from_secs(30 * 86_400))
+        );
         assert!("10 s".parse::<HumanDuration>().is_err());
         assert!("0/1m".parse::<HumanRate>().is_err());
         assert!("5/0s".parse::<HumanRate>().is_err());
@@ -388,7 +449,9 @@ mod tests {
         let _ = Config::load(&mut env);
         for name in env.asked() {
             assert!(
-                sample.lines().any(|l| l.trim_start_matches("# ").starts_with(&format!("{name}="))),
+                sample
+                    .lines()
+                    .any(|l| l.trim_start_matches("# ").starts_with(&format!("{name}="))),
                 ".env.sample does not list {name}"
             );
         }

@@ -3,7 +3,7 @@
 //! and never sent to the client.
 
 use axum::{
-    http::{header, HeaderValue, StatusCode},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -34,7 +34,12 @@ struct Detail<'a> {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, message: message.into(), retry_after: None, cause: None }
+        Self {
+            code,
+            message: message.into(),
+            retry_after: None,
+            cause: None,
+        }
     }
 
     /// A fault we did not expect: logged in full, answered as a bare 500.
@@ -92,15 +97,24 @@ impl IntoResponse for ApiError {
             Some(cause) if status.is_server_error() => {
                 tracing::error!(code = %self.code, error = format!("{cause:#}"), "request failed");
             }
-            Some(cause) => tracing::warn!(code = %self.code, error = format!("{cause:#}"), "request refused"),
+            Some(cause) => {
+                tracing::warn!(code = %self.code, error = format!("{cause:#}"), "request refused")
+            }
             None => {}
         }
-        let body = Body { error: Detail { code: self.code, message: &self.message } };
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             // Whole seconds, rounded up, at least 1: a client must never be told to retry at once.
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response.extensions_mut().insert(self.code);
         response
@@ -138,9 +152,22 @@ mod tests {
     async fn render(error: ApiError) -> (StatusCode, Option<String>, serde_json::Value) {
         let response = error.into_response();
         let status = response.status();
-        let retry = response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        (status, retry, serde_json::from_slice(&bytes).unwrap_or_default())
+        let retry = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        (
+            status,
+            retry,
+            serde_json::from_slice(&bytes).unwrap_or_default(),
+        )
     }
 
     #[tokio::test]
@@ -148,12 +175,18 @@ mod tests {
         let (status, retry, body) = render(ApiError::new(ErrorCode::UsernameTaken, "taken")).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(retry, None);
-        assert_eq!(body, serde_json::json!({"error": {"code": "username_taken", "message": "taken"}}));
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "username_taken", "message": "taken"}})
+        );
     }
 
     #[tokio::test]
     async fn internal_causes_are_never_sent() {
-        let (status, _, body) = render(ApiError::internal(anyhow::anyhow!("password=hunter2 in row 7"))).await;
+        let (status, _, body) = render(ApiError::internal(anyhow::anyhow!(
+            "password=hunter2 in row 7"
+        )))
+        .await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["error"]["code"], "internal_error");
         assert!(!body.to_string().contains("hunter2"));
@@ -161,7 +194,8 @@ mod tests {
 
     #[tokio::test]
     async fn retry_after_rounds_up_to_whole_seconds() {
-        let (status, retry, body) = render(ApiError::rate_limited(Duration::from_millis(1_200))).await;
+        let (status, retry, body) =
+            render(ApiError::rate_limited(Duration::from_millis(1_200))).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(retry.as_deref(), Some("2"));
         assert_eq!(body["error"]["code"], "rate_limited");

@@ -1,9 +1,9 @@
 //! Extractors that answer with `ApiError` instead of axum's plain-text rejections.
 
-use crate::{config::ClientIpSource, ApiError, AppState};
+use crate::{ApiError, AppState, config::ClientIpSource};
 use axum::{
-    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
-    http::{request::Parts, Extensions, HeaderMap, StatusCode},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    http::{Extensions, HeaderMap, StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 use std::net::{IpAddr, SocketAddr};
@@ -25,10 +25,13 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large"),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                    ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json")
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
                 }
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                ),
                 _ => ApiError::new(ErrorCode::InvalidJson, rejection.body_text()),
             }),
         }
@@ -47,7 +50,11 @@ pub struct ClientIp(pub IpAddr);
 
 impl ClientIp {
     /// Resolves the address from the socket peer and the `X-Forwarded-For` header.
-    pub fn resolve(source: ClientIpSource, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    pub fn resolve(
+        source: ClientIpSource,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+    ) -> Option<IpAddr> {
         let forwarded = || {
             headers
                 .get_all("x-forwarded-for")
@@ -76,7 +83,11 @@ impl ClientIp {
     }
 
     /// The address of a request from its extensions (the socket peer) and headers.
-    pub fn of(extensions: &Extensions, headers: &HeaderMap, source: ClientIpSource) -> Option<IpAddr> {
+    pub fn of(
+        extensions: &Extensions,
+        headers: &HeaderMap,
+        source: ClientIpSource,
+    ) -> Option<IpAddr> {
         let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
         Self::resolve(source, peer, headers)
     }
@@ -85,10 +96,22 @@ impl ClientIp {
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Self::of(&parts.extensions, &parts.headers, state.config.http.client_ip)
-            .map(ClientIp)
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "cannot determine the client address"))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Self::of(
+            &parts.extensions,
+            &parts.headers,
+            state.config.http.client_ip,
+        )
+        .map(ClientIp)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                "cannot determine the client address",
+            )
+        })
     }
 }
 
@@ -99,7 +122,10 @@ mod tests {
     fn headers(xff: &[&str]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for v in xff {
-            h.append("x-forwarded-for", v.parse().unwrap_or_else(|_| panic!("{v}")));
+            h.append(
+                "x-forwarded-for",
+                v.parse().unwrap_or_else(|_| panic!("{v}")),
+            );
         }
         h
     }
@@ -113,14 +139,24 @@ mod tests {
 
     #[test]
     fn lambda_uses_the_entry_the_alb_appended() {
-        let ip = ClientIp::resolve(ClientIpSource::Peer, None, &headers(&["6.6.6.6, 203.0.113.9"]));
+        let ip = ClientIp::resolve(
+            ClientIpSource::Peer,
+            None,
+            &headers(&["6.6.6.6, 203.0.113.9"]),
+        );
         assert_eq!(ip, "203.0.113.9".parse().ok());
     }
 
     #[test]
     fn trusted_hops_count_from_the_right() {
         let h = headers(&["6.6.6.6", "203.0.113.9, 10.0.0.2"]);
-        assert_eq!(ClientIp::resolve(ClientIpSource::ForwardedFor(2), None, &h), "203.0.113.9".parse().ok());
-        assert_eq!(ClientIp::resolve(ClientIpSource::ForwardedFor(1), None, &h), "10.0.0.2".parse().ok());
+        assert_eq!(
+            ClientIp::resolve(ClientIpSource::ForwardedFor(2), None, &h),
+            "203.0.113.9".parse().ok()
+        );
+        assert_eq!(
+            ClientIp::resolve(ClientIpSource::ForwardedFor(1), None, &h),
+            "10.0.0.2".parse().ok()
+        );
     }
 }

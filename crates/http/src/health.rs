@@ -1,15 +1,17 @@
 //! `/healthz` (the process is alive) and `/readyz` (it can serve: PostgreSQL and Redis answer).
 
 use crate::AppState;
-use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
-use serde_json::{json, Value};
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// How long each readiness check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 async fn healthz() -> Json<Value> {
@@ -25,9 +27,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let postgres_ok = matches!(postgres, Ok(Ok(())));
     let redis_ok = matches!(redis, Ok(Ok(())));
     let ready = postgres_ok && redis_ok;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     if !ready {
-        tracing::warn!(postgres = verdict(postgres_ok), redis = verdict(redis_ok), "not ready");
+        tracing::warn!(
+            postgres = verdict(postgres_ok),
+            redis = verdict(redis_ok),
+            "not ready"
+        );
     }
     (
         status,

@@ -2,10 +2,10 @@
 //! request log line, timeout, body size limit, caller identification (`auth::identify`), per-client
 //! rate limit.
 
-use crate::{extract::ClientIp, ApiError, AppState};
+use crate::{ApiError, AppState, extract::ClientIp};
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{header, HeaderName, HeaderValue},
+    http::{HeaderName, HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -26,7 +26,9 @@ fn acceptable_request_id(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= MAX_REQUEST_ID_LEN
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Gives every request an id (the caller's when it is sane, else a fresh UUIDv7), runs it inside a
@@ -39,10 +41,15 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         .filter(|v| acceptable_request_id(v))
         .cloned()
         .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
+            HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+                .unwrap_or(HeaderValue::from_static("unknown"))
         });
     req.extensions_mut().insert(RequestId(id.clone()));
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
     let span = tracing::info_span!(
         "request",
         request_id = id.to_str().unwrap_or_default(),
@@ -67,7 +74,11 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
     let limit = state.config.http.request_timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(ErrorCode::RequestTimeout, format!("the request took longer than {limit:?}")).into_response(),
+        Err(_) => ApiError::new(
+            ErrorCode::RequestTimeout,
+            format!("the request took longer than {limit:?}"),
+        )
+        .into_response(),
     }
 }
 
@@ -81,8 +92,11 @@ pub async fn body_limit(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| v.parse::<u64>().ok());
     let limit = state.config.http.body_limit_bytes;
     if declared.is_some_and(|len| len > limit as u64) {
-        return ApiError::new(ErrorCode::PayloadTooLarge, format!("request body is larger than {limit} bytes"))
-            .into_response();
+        return ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("request body is larger than {limit} bytes"),
+        )
+        .into_response();
     }
     next.run(req).await
 }
@@ -97,14 +111,21 @@ pub struct Principal(pub UserId);
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let subject = match req.extensions().get::<Principal>() {
         Some(Principal(user)) => Some(format!("u:{user}")),
-        None => ClientIp::of(req.extensions(), req.headers(), state.config.http.client_ip).map(|ip| format!("ip:{ip}")),
+        None => ClientIp::of(req.extensions(), req.headers(), state.config.http.client_ip)
+            .map(|ip| format!("ip:{ip}")),
     };
     let Some(subject) = subject else {
         return next.run(req).await;
     };
-    match state.limiter.check("api", &subject, state.config.http.rate_limit).await {
+    match state
+        .limiter
+        .check("api", &subject, state.config.http.rate_limit)
+        .await
+    {
         Ok(whoosh_cache::Decision::Allowed) => next.run(req).await,
-        Ok(whoosh_cache::Decision::Limited { retry_after }) => ApiError::rate_limited(retry_after).into_response(),
+        Ok(whoosh_cache::Decision::Limited { retry_after }) => {
+            ApiError::rate_limited(retry_after).into_response()
+        }
         Err(error) => {
             tracing::warn!(error = %error, "rate limiter unavailable; request allowed");
             next.run(req).await

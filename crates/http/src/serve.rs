@@ -1,12 +1,12 @@
 //! Running a service: the full middleware stack around a router, then either the Lambda runtime
 //! (when `AWS_LAMBDA_RUNTIME_API` is set) or a plain HTTP server with graceful shutdown.
 
-use crate::{health, middleware, ApiError, AppState, Config};
+use crate::{ApiError, AppState, Config, health, middleware};
 use axum::{
+    Router,
     extract::DefaultBodyLimit,
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
-    Router,
 };
 use std::{any::Any, future::Future, net::SocketAddr};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -27,7 +27,10 @@ pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
         // Probes are not rate limited: a load balancer must always be able to ask.
         .merge(health::router())
         .method_not_allowed_fallback(|| async {
-            ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "this route does not accept that method",
+            )
         })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn_with_state(state.clone(), middleware::body_limit))
@@ -44,7 +47,10 @@ fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
 
 /// The `main` of every service binary: reads the configuration, builds the clients once, and
 /// serves `routes` under Lambda or over HTTP.
-pub async fn run_service(name: &'static str, routes: fn() -> Router<AppState>) -> anyhow::Result<()> {
+pub async fn run_service(
+    name: &'static str,
+    routes: fn() -> Router<AppState>,
+) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     crate::telemetry::init(config.log_format, &config.log_filter);
     let bind = config.http.bind;
@@ -52,7 +58,9 @@ pub async fn run_service(name: &'static str, routes: fn() -> Router<AppState>) -
     let app = app(routes(), state);
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         tracing::info!(service = name, "starting under the Lambda runtime");
-        lambda_http::run(app).await.map_err(|e| anyhow::anyhow!("Lambda runtime failed: {e}"))
+        lambda_http::run(app)
+            .await
+            .map_err(|e| anyhow::anyhow!("Lambda runtime failed: {e}"))
     } else {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -68,9 +76,12 @@ pub async fn serve_http(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 

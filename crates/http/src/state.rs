@@ -31,16 +31,32 @@ impl AppState {
         let keyring = load_keyring(&config, aws.as_ref()).await?;
         let db = connect_database(&config).await?;
         let redis = connect_redis(&config, aws.as_ref()).await?;
-        let hasher = PasswordHasher::new(config.auth.hash_concurrency).context("setting up password hashing")?;
+        let hasher = PasswordHasher::new(config.auth.hash_concurrency)
+            .context("setting up password hashing")?;
         let keys = KeySchema::new(config.redis.key_prefix.clone());
         let limiter = RateLimiter::new(redis.clone(), keys.clone());
-        let tokens = TokenSpec { issuer: config.auth.issuer.clone(), audience: config.auth.audience.clone() };
-        Ok(Self { config: Arc::new(config), db, redis, keys, limiter, keyring: Arc::new(keyring), tokens, hasher })
+        let tokens = TokenSpec {
+            issuer: config.auth.issuer.clone(),
+            audience: config.auth.audience.clone(),
+        };
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            redis,
+            keys,
+            limiter,
+            keyring: Arc::new(keyring),
+            tokens,
+            hasher,
+        })
     }
 }
 
 /// Loads the signing keyring from `AUTH_KEYS_SOURCE`.
-pub async fn load_keyring(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Keyring> {
+pub async fn load_keyring(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+) -> anyhow::Result<Keyring> {
     use secrecy::ExposeSecret;
     let source = &config.auth.keys_source;
     let secret = source
@@ -66,23 +82,35 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
 
 /// Connects to Redis at `REDIS_URL`, or at the endpoint ElastiCache reports for
 /// `ELASTICACHE_REPLICATION_GROUP_ID`.
-pub async fn connect_redis(config: &Config, aws: Option<&aws_config::SdkConfig>) -> anyhow::Result<Redis> {
-    let (url, mode) = match (&config.redis.url, &config.redis.elasticache_replication_group_id, aws) {
+pub async fn connect_redis(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+) -> anyhow::Result<Redis> {
+    let (url, mode) = match (
+        &config.redis.url,
+        &config.redis.elasticache_replication_group_id,
+        aws,
+    ) {
         (Some(url), _, _) => (url.clone(), config.redis.mode),
         (None, Some(group), Some(aws)) => {
             let endpoint = whoosh_cache::discovery::discover(aws, group)
                 .await
-                .with_context(|| format!("cannot discover Redis from ELASTICACHE_REPLICATION_GROUP_ID={group}"))?;
+                .with_context(|| {
+                    format!("cannot discover Redis from ELASTICACHE_REPLICATION_GROUP_ID={group}")
+                })?;
             tracing::info!(url = %endpoint.url, mode = ?endpoint.mode, "discovered ElastiCache endpoint");
             (endpoint.url, endpoint.mode)
         }
         _ => anyhow::bail!("set REDIS_URL or ELASTICACHE_REPLICATION_GROUP_ID"),
     };
     let shown = redact_url(&url);
-    let redis = Redis::connect(&url, mode)
+    let redis = Redis::connect(&url, mode).await.with_context(|| {
+        format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL")
+    })?;
+    redis
+        .ping()
         .await
-        .with_context(|| format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL"))?;
-    redis.ping().await.with_context(|| format!("Redis at {shown} does not answer PING"))?;
+        .with_context(|| format!("Redis at {shown} does not answer PING"))?;
     Ok(redis)
 }
 
@@ -104,7 +132,13 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(super::redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(super::redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            super::redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            super::redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 }

@@ -8,7 +8,9 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber. Later calls (several services in one test process) are no-ops.
 pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stdout);
     let _ = match format {
         LogFormat::Json => builder
             .json()

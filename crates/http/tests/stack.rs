@@ -3,9 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use axum::{extract::State, routing::{get, post}, Router};
+use axum::{
+    Router,
+    extract::State,
+    routing::{get, post},
+};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_http::{ApiError, AppState, Json};
 use whoosh_test_support::TestApp;
@@ -13,14 +17,20 @@ use whoosh_test_support::TestApp;
 /// Routes that exercise the stack; they exist only in this test.
 fn probe_routes() -> Router<AppState> {
     Router::new()
-        .route("/probe/echo", post(|Json(v): Json<Value>| async move { Json(v) }))
+        .route(
+            "/probe/echo",
+            post(|Json(v): Json<Value>| async move { Json(v) }),
+        )
         .route("/probe/ping", get(|| async { "pong" }))
-        .route("/probe/panic", get(|| async {
-            if std::hint::black_box(true) {
-                panic!("probe handler panics on purpose");
-            }
-            "unreachable"
-        }))
+        .route(
+            "/probe/panic",
+            get(|| async {
+                if std::hint::black_box(true) {
+                    panic!("probe handler panics on purpose");
+                }
+                "unreachable"
+            }),
+        )
         .route(
             "/probe/db",
             get(|State(s): State<AppState>| async move {
@@ -39,7 +49,10 @@ fn probe_routes() -> Router<AppState> {
 
 async fn error_code(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap();
-    body["error"]["code"].as_str().unwrap_or_default().to_owned()
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -50,13 +63,21 @@ async fn healthz_and_readyz_answer_when_postgres_and_redis_are_up() {
     let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     let body: Value = ready.json().await.unwrap();
-    assert_eq!(body, json!({"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}}));
+    assert_eq!(
+        body,
+        json!({"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}})
+    );
 }
 
 #[tokio::test]
 async fn unknown_route_is_a_json_404_and_wrong_method_a_json_405() {
     let app = TestApp::spawn(probe_routes()).await;
-    let missing = app.http.get(app.at("/api/nothing-here")).send().await.unwrap();
+    let missing = app
+        .http
+        .get(app.at("/api/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(missing).await, "not_found");
     let wrong = app.http.delete(app.at("/probe/echo")).send().await.unwrap();
@@ -70,9 +91,21 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
     let fresh = app.http.get(app.at("/healthz")).send().await.unwrap();
     let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
-    let kept = app.http.get(app.at("/healthz")).header("x-request-id", "trace-abc_123").send().await.unwrap();
+    let kept = app
+        .http
+        .get(app.at("/healthz"))
+        .header("x-request-id", "trace-abc_123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(kept.headers()["x-request-id"], "trace-abc_123");
-    let replaced = app.http.get(app.at("/healthz")).header("x-request-id", "x\"; DROP").send().await.unwrap();
+    let replaced = app
+        .http
+        .get(app.at("/healthz"))
+        .header("x-request-id", "x\"; DROP")
+        .send()
+        .await
+        .unwrap();
     assert_ne!(replaced.headers()["x-request-id"], "x\"; DROP");
 }
 
@@ -80,14 +113,21 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
 async fn oversized_body_is_413_before_it_is_read() {
     let app = TestApp::spawn_with(probe_routes(), &[("HTTP_BODY_LIMIT_BYTES", "1024")]).await;
     let big = json!({ "blob": "x".repeat(50 * 1024 * 1024) }).to_string();
-    let response = app.http.post(app.at("/probe/echo")).header("content-type", "application/json").body(big).send().await;
+    let response = app
+        .http
+        .post(app.at("/probe/echo"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await;
     // The server may answer and close before the client finishes sending 50 MB.
     if let Ok(response) = response {
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(error_code(response).await, "payload_too_large");
     }
     // A chunked body (no Content-Length) is cut at the same limit while being read.
-    let stream = futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])));
+    let stream =
+        futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])));
     let chunked = app
         .http
         .post(app.at("/probe/echo"))
@@ -104,12 +144,21 @@ async fn oversized_body_is_413_before_it_is_read() {
 async fn malformed_and_deeply_nested_json_is_400_and_wrong_type_415() {
     let app = TestApp::spawn(probe_routes()).await;
     let post = |body: String, ct: &'static str| {
-        app.http.post(app.at("/probe/echo")).header("content-type", ct).body(body).send()
+        app.http
+            .post(app.at("/probe/echo"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
     };
     let broken = post("{\"a\":".into(), "application/json").await.unwrap();
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(broken).await, "invalid_json");
-    let nested = post(format!("{}{}", "[".repeat(5000), "]".repeat(5000)), "application/json").await.unwrap();
+    let nested = post(
+        format!("{}{}", "[".repeat(5000), "]".repeat(5000)),
+        "application/json",
+    )
+    .await
+    .unwrap();
     assert_eq!(nested.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(nested).await, "invalid_json");
     let text = post("{}".into(), "text/plain").await.unwrap();
@@ -121,16 +170,45 @@ async fn malformed_and_deeply_nested_json_is_400_and_wrong_type_415() {
 async fn rate_limit_answers_429_with_retry_after_per_client() {
     let app = TestApp::spawn_with(probe_routes(), &[("RATE_LIMIT_PER_CLIENT", "3/1m")]).await;
     for _ in 0..3 {
-        assert_eq!(app.http.get(app.at("/probe/ping")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            app.http
+                .get(app.at("/probe/ping"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
     }
     // A forged X-Forwarded-For does not buy a fresh budget: the limiter keys on the socket peer.
-    let limited = app.http.get(app.at("/probe/ping")).header("x-forwarded-for", "198.51.100.1").send().await.unwrap();
+    let limited = app
+        .http
+        .get(app.at("/probe/ping"))
+        .header("x-forwarded-for", "198.51.100.1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=20).contains(&retry), "one request every 20 s, told to wait {retry} s");
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=20).contains(&retry),
+        "one request every 20 s, told to wait {retry} s"
+    );
     assert_eq!(error_code(limited).await, "rate_limited");
     // Health probes are never limited.
-    assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.http
+            .get(app.at("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -140,14 +218,26 @@ async fn a_panicking_handler_is_a_json_500_with_a_request_id() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(response.headers().contains_key("x-request-id"));
     assert_eq!(error_code(response).await, "internal_error");
-    assert_eq!(app.http.get(app.at("/healthz")).send().await.unwrap().status(), StatusCode::OK, "the server lives on");
+    assert_eq!(
+        app.http
+            .get(app.at("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "the server lives on"
+    );
 }
 
 #[tokio::test]
 async fn exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
     let app = TestApp::spawn_with(
         probe_routes(),
-        &[("DATABASE_MAX_CONNECTIONS", "1"), ("DATABASE_ACQUIRE_TIMEOUT", "300ms")],
+        &[
+            ("DATABASE_MAX_CONNECTIONS", "1"),
+            ("DATABASE_ACQUIRE_TIMEOUT", "300ms"),
+        ],
     )
     .await;
     let ok = app.http.get(app.at("/probe/db")).send().await.unwrap();
@@ -156,11 +246,22 @@ async fn exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
     let started = std::time::Instant::now();
     let starved = app.http.get(app.at("/probe/db")).send().await.unwrap();
     assert_eq!(starved.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(started.elapsed() < Duration::from_secs(5), "answered within the acquire timeout, not hung");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered within the acquire timeout, not hung"
+    );
     assert!(starved.headers().contains_key("retry-after"));
     assert_eq!(error_code(starved).await, "service_unavailable");
     drop(held);
-    assert_eq!(app.http.get(app.at("/probe/db")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.http
+            .get(app.at("/probe/db"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use whoosh_core::{DeviceId, DisplayName, Username};
 
-use crate::{classify, Failure};
+use crate::{Failure, classify};
 
 /// A user row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -36,7 +36,9 @@ pub enum AccountError {
 
 fn taken_or(e: sqlx::Error) -> AccountError {
     match classify(&e) {
-        Failure::UniqueViolation(c) if c == "users_username_key_unique" => AccountError::UsernameTaken,
+        Failure::UniqueViolation(c) if c == "users_username_key_unique" => {
+            AccountError::UsernameTaken
+        }
         _ => AccountError::Db(e),
     }
 }
@@ -62,23 +64,39 @@ pub async fn create_full(
 }
 
 pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(db).await
-}
-
-pub async fn find_by_username(db: &PgPool, username: &Username) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username_key = $1"))
-        .bind(username.key())
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
         .fetch_optional(db)
         .await
 }
 
+pub async fn find_by_username(
+    db: &PgPool,
+    username: &Username,
+) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE username_key = $1"
+    ))
+    .bind(username.key())
+    .fetch_optional(db)
+    .await
+}
+
 /// The guest account of a device, created on first sight. Concurrent first logins of one device
 /// end with one account.
-pub async fn guest_for_device(db: &PgPool, device: &DeviceId, display_name: &DisplayName) -> Result<(Account, bool), sqlx::Error> {
+pub async fn guest_for_device(
+    db: &PgPool,
+    device: &DeviceId,
+    display_name: &DisplayName,
+) -> Result<(Account, bool), sqlx::Error> {
     let by_device = format!(
         "SELECT {COLUMNS} FROM users WHERE id = (SELECT user_id FROM guest_devices WHERE device_id = $1)"
     );
-    let existing = || sqlx::query_as::<_, Account>(&by_device).bind(device.as_str()).fetch_optional(db);
+    let existing = || {
+        sqlx::query_as::<_, Account>(&by_device)
+            .bind(device.as_str())
+            .fetch_optional(db)
+    };
     if let Some(account) = existing().await? {
         return Ok((account, false));
     }
@@ -90,19 +108,24 @@ pub async fn guest_for_device(db: &PgPool, device: &DeviceId, display_name: &Dis
     .bind(display_name.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    let bound = sqlx::query("INSERT INTO guest_devices (device_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(device.as_str())
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let bound = sqlx::query(
+        "INSERT INTO guest_devices (device_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(device.as_str())
+    .bind(account.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if bound == 1 {
         tx.commit().await?;
         return Ok((account, true));
     }
     // Another request bound this device first: use its account.
     tx.rollback().await?;
-    existing().await?.map(|a| (a, false)).ok_or(sqlx::Error::RowNotFound)
+    existing()
+        .await?
+        .map(|a| (a, false))
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Turns a guest into a full account, keeping its id and everything it owns. The device stops
@@ -115,10 +138,11 @@ pub async fn upgrade(
     display_name: Option<&DisplayName>,
 ) -> Result<Account, AccountError> {
     let mut tx = db.begin().await?;
-    let is_guest: Option<bool> = sqlx::query_scalar("SELECT is_guest FROM users WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let is_guest: Option<bool> =
+        sqlx::query_scalar("SELECT is_guest FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     match is_guest {
         None => return Err(AccountError::NotFound),
         Some(false) => return Err(AccountError::NotAGuest),
@@ -137,16 +161,21 @@ pub async fn upgrade(
     .fetch_one(&mut *tx)
     .await
     .map_err(taken_or)?;
-    sqlx::query("DELETE FROM guest_devices WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM guest_devices WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(account)
 }
 
 pub async fn set_password(db: &PgPool, id: Uuid, password_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND NOT is_guest")
-        .bind(id)
-        .bind(password_hash)
-        .execute(db)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND NOT is_guest",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .execute(db)
+    .await
+    .map(|_| ())
 }

@@ -6,9 +6,9 @@ pub mod accounts;
 pub mod sessions;
 
 use sqlx::{
+    PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
 };
 use std::{str::FromStr, time::Duration};
 
@@ -33,7 +33,10 @@ pub struct PoolSettings {
 pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?
         .application_name("whoosh")
-        .options([("statement_timeout", format!("{}", settings.statement_timeout.as_millis()))]);
+        .options([(
+            "statement_timeout",
+            format!("{}", settings.statement_timeout.as_millis()),
+        )]);
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
@@ -58,9 +61,10 @@ pub enum Failure {
 
 pub fn classify(error: &sqlx::Error) -> Failure {
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            Failure::Unavailable
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => Failure::Unavailable,
         sqlx::Error::Database(db) => {
             let constraint = || db.constraint().unwrap_or_default().to_owned();
             match db.code().as_deref() {

@@ -17,8 +17,23 @@ pub enum Rotation {
     Invalid,
 }
 
+#[derive(Debug, sqlx::FromRow)]
+struct TokenRow {
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: OffsetDateTime,
+    rotated_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+}
+
 /// Starts a session with its first refresh token.
-pub async fn start(db: &PgPool, user_id: Uuid, family_id: Uuid, token_hash: &[u8], expires_at: OffsetDateTime) -> Result<(), sqlx::Error> {
+pub async fn start(
+    db: &PgPool,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: &[u8],
+    expires_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(family_id)
@@ -31,16 +46,28 @@ pub async fn start(db: &PgPool, user_id: Uuid, family_id: Uuid, token_hash: &[u8
 
 /// Rotates `old_hash` to `new_hash`, or detects reuse. One transaction; the row lock makes two
 /// concurrent uses of one token end as one rotation and one reuse.
-pub async fn rotate(db: &PgPool, old_hash: &[u8], new_hash: &[u8], new_expires_at: OffsetDateTime) -> Result<Rotation, sqlx::Error> {
+pub async fn rotate(
+    db: &PgPool,
+    old_hash: &[u8],
+    new_hash: &[u8],
+    new_expires_at: OffsetDateTime,
+) -> Result<Rotation, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let row: Option<(Uuid, Uuid, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>)> = sqlx::query_as(
+    let row: Option<TokenRow> = sqlx::query_as(
         "SELECT user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens
          WHERE token_hash = $1 FOR UPDATE",
     )
     .bind(old_hash)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user_id, family_id, expires_at, rotated_at, revoked_at)) = row else {
+    let Some(TokenRow {
+        user_id,
+        family_id,
+        expires_at,
+        rotated_at,
+        revoked_at,
+    }) = row
+    else {
         return Ok(Rotation::Invalid);
     };
     if revoked_at.is_some() {
@@ -57,7 +84,10 @@ pub async fn rotate(db: &PgPool, old_hash: &[u8], new_hash: &[u8], new_expires_a
     if expires_at <= OffsetDateTime::now_utc() {
         return Ok(Rotation::Invalid);
     }
-    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1").bind(old_hash).execute(&mut *tx).await?;
+    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1")
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(new_hash)
         .bind(family_id)
@@ -81,7 +111,11 @@ pub async fn revoke(db: &PgPool, user_id: Uuid, family_id: Uuid) -> Result<bool,
 }
 
 /// Revokes every session of a user except `keep`; returns the sessions revoked.
-pub async fn revoke_all(db: &PgPool, user_id: Uuid, keep: Option<Uuid>) -> Result<Vec<Uuid>, sqlx::Error> {
+pub async fn revoke_all(
+    db: &PgPool,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE refresh_tokens SET revoked_at = now()
          WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2)

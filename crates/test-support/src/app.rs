@@ -4,7 +4,7 @@ use crate::TestDb;
 use axum::Router;
 use std::{collections::HashMap, net::SocketAddr};
 use tokio::sync::oneshot;
-use whoosh_http::{config::Env, AppState, Config};
+use whoosh_http::{AppState, Config, config::Env};
 
 /// A signing keyring generated once per test process and shared by its services.
 pub fn test_keys_file() -> &'static std::path::Path {
@@ -12,7 +12,8 @@ pub fn test_keys_file() -> &'static std::path::Path {
     FILE.get_or_init(|| {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let (_, stored) = whoosh_auth::Keyring::generate(now).unwrap();
-        let path = std::env::temp_dir().join(format!("whoosh-test-keys-{}.json", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("whoosh-test-keys-{}.json", std::process::id()));
         std::fs::write(&path, stored.to_json()).unwrap();
         path
     })
@@ -26,9 +27,15 @@ pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMa
         ("REDIS_URL", &crate::redis_url()),
         ("REDIS_KEY_PREFIX", prefix),
         ("DATABASE_MAX_CONNECTIONS", "5"),
-        ("LOG_LEVEL", &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned())),
+        (
+            "LOG_LEVEL",
+            &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
+        ),
         ("LOG_FORMAT", "pretty"),
-        ("AUTH_KEYS_SOURCE", &format!("file:{}", test_keys_file().display())),
+        (
+            "AUTH_KEYS_SOURCE",
+            &format!("file:{}", test_keys_file().display()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -63,7 +70,9 @@ impl TestApp {
         let vars = test_env(&db, &prefix, overrides);
         let config = Config::load(&mut Env::new(vars)).unwrap_or_else(|e| panic!("{e}"));
         whoosh_http::telemetry::init(config.log_format, &config.log_filter);
-        let state = AppState::connect(config).await.unwrap_or_else(|e| panic!("{e:#}"));
+        let state = AppState::connect(config)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
         let app = whoosh_http::app(routes, state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

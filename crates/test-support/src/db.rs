@@ -1,6 +1,6 @@
 //! One throwaway database per test.
 
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, PgConnection};
+use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
 use std::str::FromStr;
 
 /// A freshly created and migrated database, dropped when this value is dropped.
@@ -20,7 +20,10 @@ impl TestDb {
         let mut conn = PgConnection::connect_with(&admin)
             .await
             .expect("cannot reach PostgreSQL at DATABASE_URL; run tests through scripts/test");
-        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.ok();
         let options = admin.clone().database(&name);
         let url = options_to_url(&crate::admin_database_url(), &name);
@@ -33,7 +36,9 @@ impl TestDb {
 
 /// The admin URL with its database path replaced.
 fn options_to_url(admin_url: &str, db: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(slash) => &base[..after_scheme + slash],
@@ -51,7 +56,10 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop runs outside async; use a private runtime on a plain thread.
         let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = PgConnection::connect_with(&admin).await.ok()?;
                 sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
@@ -71,8 +79,17 @@ impl Drop for TestDb {
 mod tests {
     #[test]
     fn database_is_swapped_in_urls() {
-        assert_eq!(super::options_to_url("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::options_to_url("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::options_to_url("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            super::options_to_url("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::options_to_url("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::options_to_url("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
     }
 }

@@ -3,12 +3,12 @@
 //! as it does on AWS (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 
 use axum::{
+    Router,
     body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::IntoResponse,
     routing::{get, post},
-    Router,
 };
 use serde_json::Value;
 use std::{
@@ -39,17 +39,27 @@ impl RuntimeEmulator {
     pub async fn start() -> Self {
         let (tx, rx) = mpsc::channel(16);
         let pending: Pending = Arc::default();
-        let shared = Shared { events: Arc::new(tokio::sync::Mutex::new(rx)), pending: pending.clone() };
+        let shared = Shared {
+            events: Arc::new(tokio::sync::Mutex::new(rx)),
+            pending: pending.clone(),
+        };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(respond),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { addr, events: tx, pending }
+        Self {
+            addr,
+            events: tx,
+            pending,
+        }
     }
 
     /// The value for `AWS_LAMBDA_RUNTIME_API`.
@@ -80,13 +90,22 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
         .unwrap_or_default()
         .as_millis()
         + 30_000;
-    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&id).unwrap());
-    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).unwrap());
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        HeaderValue::from_str(&id).unwrap(),
+    );
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        HeaderValue::from_str(&deadline.to_string()).unwrap(),
+    );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
         HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:whoosh-test"),
     );
-    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-5759e988-bd862e3fe1be46a994272793"));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        HeaderValue::from_static("Root=1-5759e988-bd862e3fe1be46a994272793"),
+    );
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     (StatusCode::OK, headers, serde_json::to_vec(&event).unwrap())
 }
@@ -102,7 +121,8 @@ fn settle(shared: &Shared, id: &str, outcome: Result<Value, Value>) -> StatusCod
 }
 
 fn json(body: &Bytes) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 async fn respond(State(shared): State<Shared>, Path(id): Path<String>, body: Bytes) -> StatusCode {

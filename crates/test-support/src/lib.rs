@@ -12,7 +12,7 @@ pub mod db;
 pub mod lambda;
 pub mod moto;
 
-pub use app::{test_env, test_keys_file, TestApp};
+pub use app::{TestApp, test_env, test_keys_file};
 pub use db::TestDb;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;
@@ -20,7 +20,8 @@ pub use moto::MotoServer;
 /// The PostgreSQL server tests create their databases on (an admin URL; its database is only
 /// used to issue CREATE/DROP DATABASE).
 pub fn admin_database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// The Redis tests use; each test writes only under its own key prefix.
@@ -35,5 +36,9 @@ pub fn unique_prefix() -> String {
 
 /// A free loopback port (bound and released; good enough for a child process started next).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

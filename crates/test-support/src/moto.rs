@@ -25,7 +25,12 @@ impl MotoServer {
         let server = Self { endpoint, child };
         let client = reqwest::Client::new();
         for _ in 0..100 {
-            if client.get(format!("{}/moto-api/", server.endpoint)).send().await.is_ok() {
+            if client
+                .get(format!("{}/moto-api/", server.endpoint))
+                .send()
+                .await
+                .is_ok()
+            {
                 return server;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -38,7 +43,9 @@ impl MotoServer {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new("test", "test", None, None, "moto"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "moto",
+            ))
             .load()
             .await
     }

@@ -6,21 +6,21 @@
 //! status, body and (through a dummy hash) time. Logins are throttled per account and per address.
 
 use axum::{
+    Router,
     extract::State,
-    http::{header, StatusCode},
+    http::{StatusCode, header},
     response::IntoResponse,
     routing::{get, post},
-    Router,
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use whoosh_auth::{password::HashError, refresh, TokenKind};
+use whoosh_auth::{Grant, password::HashError, refresh};
 use whoosh_core::{DeviceId, DisplayName, ErrorCode, Password, UserId, Username};
 use whoosh_http::{
-    auth::{announce_revocation, Revocation},
     ApiError, AppState, AuthUser, ClientIp, Json,
+    auth::{Revocation, announce_revocation},
 };
 use whoosh_store::{
     accounts::{self, Account, AccountError},
@@ -115,9 +115,15 @@ fn now() -> OffsetDateTime {
 
 fn account_error(e: AccountError) -> ApiError {
     match e {
-        AccountError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, "that username is taken"),
-        AccountError::NotAGuest => ApiError::new(ErrorCode::NotAGuest, "only guest accounts can be upgraded"),
-        AccountError::NotFound => ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"),
+        AccountError::UsernameTaken => {
+            ApiError::new(ErrorCode::UsernameTaken, "that username is taken")
+        }
+        AccountError::NotAGuest => {
+            ApiError::new(ErrorCode::NotAGuest, "only guest accounts can be upgraded")
+        }
+        AccountError::NotFound => {
+            ApiError::new(ErrorCode::InvalidToken, "the account no longer exists")
+        }
         AccountError::Db(e) => e.into(),
     }
 }
@@ -135,10 +141,17 @@ fn invalid_credentials() -> ApiError {
 
 /// Counts one attempt against a throttle; 429 with `Retry-After` when over. Redis being down
 /// lets the attempt through (hashing is still bounded by `PASSWORD_HASH_CONCURRENCY`).
-async fn throttle(state: &AppState, policy: &str, subject: &str, rate: whoosh_cache::Rate) -> Result<(), ApiError> {
+async fn throttle(
+    state: &AppState,
+    policy: &str,
+    subject: &str,
+    rate: whoosh_cache::Rate,
+) -> Result<(), ApiError> {
     match state.limiter.check(policy, subject, rate).await {
         Ok(whoosh_cache::Decision::Allowed) => Ok(()),
-        Ok(whoosh_cache::Decision::Limited { retry_after }) => Err(ApiError::rate_limited(retry_after)),
+        Ok(whoosh_cache::Decision::Limited { retry_after }) => {
+            Err(ApiError::rate_limited(retry_after))
+        }
         Err(error) => {
             tracing::warn!(%error, policy, "throttle unavailable; attempt allowed");
             Ok(())
@@ -147,7 +160,11 @@ async fn throttle(state: &AppState, policy: &str, subject: &str, rate: whoosh_ca
 }
 
 /// Mints an access token for a session and starts or continues it with a fresh refresh token.
-async fn issue(state: &AppState, account: Account, family: Option<(Uuid, String)>) -> Result<Session, ApiError> {
+async fn issue(
+    state: &AppState,
+    account: Account,
+    family: Option<(Uuid, String)>,
+) -> Result<Session, ApiError> {
     let auth = &state.config.auth;
     let (family_id, refresh_token) = match family {
         Some(existing) => existing,
@@ -163,12 +180,9 @@ async fn issue(state: &AppState, account: Account, family: Option<(Uuid, String)
         .keyring
         .mint(
             &state.tokens,
-            TokenKind::Access,
-            &account.id.to_string(),
+            Grant::access(&account.id.to_string(), family_id),
             now().unix_timestamp(),
             auth.access_token_ttl,
-            Some(family_id),
-            None,
         )
         .map_err(ApiError::internal)?;
     Ok(Session {
@@ -181,35 +195,83 @@ async fn issue(state: &AppState, account: Account, family: Option<(Uuid, String)
     })
 }
 
-async fn register(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Credentials>) -> Result<impl IntoResponse, ApiError> {
+async fn register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<Credentials>,
+) -> Result<impl IntoResponse, ApiError> {
     let username = Username::parse(&body.username)?;
     let password = Password::parse(&body.password)?;
     let display_name = match body.display_name.as_deref() {
         Some(raw) => DisplayName::parse(raw)?,
         None => DisplayName::from(&username),
     };
-    throttle(&state, "register-ip", &ip.0.to_string(), state.config.auth.register_rate_per_ip).await?;
-    if accounts::find_by_username(&state.db, &username).await?.is_some() {
+    throttle(
+        &state,
+        "register-ip",
+        &ip.0.to_string(),
+        state.config.auth.register_rate_per_ip,
+    )
+    .await?;
+    if accounts::find_by_username(&state.db, &username)
+        .await?
+        .is_some()
+    {
         return Err(account_error(AccountError::UsernameTaken));
     }
     let hash = state.hasher.hash(&password).await.map_err(hash_error)?;
-    let account = accounts::create_full(&state.db, &username, &hash, &display_name).await.map_err(account_error)?;
+    let account = accounts::create_full(&state.db, &username, &hash, &display_name)
+        .await
+        .map_err(account_error)?;
     tracing::info!(user_id = %account.id, "account registered");
-    Ok((StatusCode::CREATED, Json(issue(&state, account, None).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(issue(&state, account, None).await?),
+    ))
 }
 
-async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Credentials>) -> Result<Json<Session>, ApiError> {
+async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<Credentials>,
+) -> Result<Json<Session>, ApiError> {
     // Malformed input cannot match any account: answer exactly as for a wrong password.
-    let (Ok(username), Ok(password)) = (Username::parse(&body.username), Password::parse(&body.password)) else {
-        throttle(&state, "login-ip", &ip.0.to_string(), state.config.auth.login_rate_per_ip).await?;
+    let (Ok(username), Ok(password)) = (
+        Username::parse(&body.username),
+        Password::parse(&body.password),
+    ) else {
+        throttle(
+            &state,
+            "login-ip",
+            &ip.0.to_string(),
+            state.config.auth.login_rate_per_ip,
+        )
+        .await?;
         return Err(invalid_credentials());
     };
     let auth = &state.config.auth;
-    throttle(&state, "login-ip", &ip.0.to_string(), auth.login_rate_per_ip).await?;
-    throttle(&state, "login-account", &username.key(), auth.login_rate_per_account).await?;
+    throttle(
+        &state,
+        "login-ip",
+        &ip.0.to_string(),
+        auth.login_rate_per_ip,
+    )
+    .await?;
+    throttle(
+        &state,
+        "login-account",
+        &username.key(),
+        auth.login_rate_per_account,
+    )
+    .await?;
     let account = accounts::find_by_username(&state.db, &username).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    if !state.hasher.verify(&password, stored).await.map_err(hash_error)? {
+    if !state
+        .hasher
+        .verify(&password, stored)
+        .await
+        .map_err(hash_error)?
+    {
         return Err(invalid_credentials());
     }
     let account = account.ok_or_else(invalid_credentials)?;
@@ -217,41 +279,91 @@ async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Cre
     Ok(Json(issue(&state, account, None).await?))
 }
 
-async fn guest(State(state): State<AppState>, ip: ClientIp, Json(body): Json<GuestRequest>) -> Result<impl IntoResponse, ApiError> {
+async fn guest(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<GuestRequest>,
+) -> Result<impl IntoResponse, ApiError> {
     let device = DeviceId::parse(&body.device_id)?;
-    throttle(&state, "guest-ip", &ip.0.to_string(), state.config.auth.login_rate_per_ip).await?;
+    throttle(
+        &state,
+        "guest-ip",
+        &ip.0.to_string(),
+        state.config.auth.login_rate_per_ip,
+    )
+    .await?;
     let name = DisplayName::parse(&format!("Guest {:04}", rand::random::<u16>() % 10_000))?;
     let (account, created) = accounts::guest_for_device(&state.db, &device, &name).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(issue(&state, account, None).await?)))
 }
 
-async fn upgrade(State(state): State<AppState>, user: AuthUser, Json(body): Json<Credentials>) -> Result<Json<UserView>, ApiError> {
+async fn upgrade(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(body): Json<Credentials>,
+) -> Result<Json<UserView>, ApiError> {
     let username = Username::parse(&body.username)?;
     let password = Password::parse(&body.password)?;
-    let display_name = body.display_name.as_deref().map(DisplayName::parse).transpose()?;
-    if accounts::find_by_username(&state.db, &username).await?.is_some() {
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(DisplayName::parse)
+        .transpose()?;
+    if accounts::find_by_username(&state.db, &username)
+        .await?
+        .is_some()
+    {
         return Err(account_error(AccountError::UsernameTaken));
     }
     let hash = state.hasher.hash(&password).await.map_err(hash_error)?;
-    let account = accounts::upgrade(&state.db, *user.user_id.as_uuid(), &username, &hash, display_name.as_ref())
-        .await
-        .map_err(account_error)?;
+    let account = accounts::upgrade(
+        &state.db,
+        *user.user_id.as_uuid(),
+        &username,
+        &hash,
+        display_name.as_ref(),
+    )
+    .await
+    .map_err(account_error)?;
     tracing::info!(user_id = %account.id, "guest upgraded");
     Ok(Json(account.into()))
 }
 
-async fn refresh_session(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<Json<Session>, ApiError> {
-    let invalid = || ApiError::new(ErrorCode::InvalidRefreshToken, "the refresh token is not valid; log in again");
+async fn refresh_session(
+    State(state): State<AppState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<Json<Session>, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidRefreshToken,
+            "the refresh token is not valid; log in again",
+        )
+    };
     if body.refresh_token.is_empty() || body.refresh_token.len() > refresh::MAX_LEN {
         return Err(invalid());
     }
     let (token, new_hash) = refresh::generate();
     let expires = now() + state.config.auth.refresh_token_ttl;
-    match sessions::rotate(&state.db, &refresh::hash(&body.refresh_token), &new_hash, expires).await? {
+    match sessions::rotate(
+        &state.db,
+        &refresh::hash(&body.refresh_token),
+        &new_hash,
+        expires,
+    )
+    .await?
+    {
         Rotation::Rotated { user_id, family_id } => {
-            let account = accounts::find(&state.db, user_id).await?.ok_or_else(invalid)?;
-            Ok(Json(issue(&state, account, Some((family_id, token))).await?))
+            let account = accounts::find(&state.db, user_id)
+                .await?
+                .ok_or_else(invalid)?;
+            Ok(Json(
+                issue(&state, account, Some((family_id, token))).await?,
+            ))
         }
         Rotation::Reused { user_id, family_id } => {
             tracing::warn!(%user_id, session = %family_id, "rotated refresh token reused; session revoked");
@@ -271,7 +383,12 @@ async fn refresh_session(State(state): State<AppState>, Json(body): Json<Refresh
 async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     sessions::revoke(&state.db, *user.user_id.as_uuid(), user.session_id).await?;
     let sessions = [user.session_id];
-    let revocation = Revocation { user_id: user.user_id, sessions: &sessions, all_sessions: false, reason: "logout" };
+    let revocation = Revocation {
+        user_id: user.user_id,
+        sessions: &sessions,
+        all_sessions: false,
+        reason: "logout",
+    };
     announce_revocation(&state, &revocation).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -281,30 +398,62 @@ async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<Sta
     if !ended.contains(&user.session_id) {
         ended.push(user.session_id);
     }
-    let revocation = Revocation { user_id: user.user_id, sessions: &ended, all_sessions: true, reason: "logout_all" };
+    let revocation = Revocation {
+        user_id: user.user_id,
+        sessions: &ended,
+        all_sessions: true,
+        reason: "logout_all",
+    };
     announce_revocation(&state, &revocation).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn change_password(State(state): State<AppState>, user: AuthUser, Json(body): Json<PasswordChange>) -> Result<StatusCode, ApiError> {
+async fn change_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
     let new_password = Password::parse(&body.new_password)?;
     let id = *user.user_id.as_uuid();
-    throttle(&state, "login-account", &format!("id:{id}"), state.config.auth.login_rate_per_account).await?;
-    let account = accounts::find(&state.db, id).await?.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    throttle(
+        &state,
+        "login-account",
+        &format!("id:{id}"),
+        state.config.auth.login_rate_per_account,
+    )
+    .await?;
+    let account = accounts::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
     if account.is_guest {
-        return Err(ApiError::new(ErrorCode::Forbidden, "guests have no password; upgrade the account instead"));
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "guests have no password; upgrade the account instead",
+        ));
     }
     let current_ok = match Password::parse(&body.current_password) {
-        Ok(current) => state.hasher.verify(&current, account.password_hash.as_deref()).await.map_err(hash_error)?,
+        Ok(current) => state
+            .hasher
+            .verify(&current, account.password_hash.as_deref())
+            .await
+            .map_err(hash_error)?,
         Err(_) => false,
     };
     if !current_ok {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "the current password is wrong"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "the current password is wrong",
+        ));
     }
     let hash = state.hasher.hash(&new_password).await.map_err(hash_error)?;
     accounts::set_password(&state.db, id, &hash).await?;
     let ended = sessions::revoke_all(&state.db, id, Some(user.session_id)).await?;
-    let revocation = Revocation { user_id: user.user_id, sessions: &ended, all_sessions: false, reason: "password_changed" };
+    let revocation = Revocation {
+        user_id: user.user_id,
+        sessions: &ended,
+        all_sessions: false,
+        reason: "password_changed",
+    };
     announce_revocation(&state, &revocation).await;
     tracing::info!(user_id = %id, other_sessions_ended = ended.len(), "password changed");
     Ok(StatusCode::NO_CONTENT)
@@ -323,7 +472,10 @@ const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, format!("public, max-age={}", JWKS_MAX_AGE.as_secs()))],
+        [(
+            header::CACHE_CONTROL,
+            format!("public, max-age={}", JWKS_MAX_AGE.as_secs()),
+        )],
         Json(state.keyring.jwks()),
     )
 }

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use reqwest::{Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use whoosh_auth::{Keyring, TokenKind, TokenSpec};
+use whoosh_auth::{Grant, Keyring, TokenKind, TokenSpec};
 use whoosh_test_support::TestApp;
 
 async fn spawn() -> TestApp {
@@ -18,28 +18,55 @@ async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> Response {
-    app.http.post(app.at(path)).json(&body).send().await.unwrap()
+    app.http
+        .post(app.at(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn post_auth(app: &TestApp, path: &str, token: &str, body: Value) -> Response {
-    app.http.post(app.at(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    app.http
+        .post(app.at(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn me(app: &TestApp, token: &str) -> Response {
-    app.http.get(app.at("/api/auth/me")).bearer_auth(token).send().await.unwrap()
+    app.http
+        .get(app.at("/api/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn code(response: Response) -> String {
     let body: Value = response.json().await.unwrap();
-    body["error"]["code"].as_str().unwrap_or_default().to_owned()
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn register(app: &TestApp, username: &str, password: &str) -> Value {
-    let response = post(app, "/api/auth/register", json!({"username": username, "password": password})).await;
+    let response = post(
+        app,
+        "/api/auth/register",
+        json!({"username": username, "password": password}),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
 }
@@ -58,11 +85,20 @@ async fn register_login_and_me() {
     assert_eq!(session["user"]["display_name"], "MoleHunter");
     assert_eq!(session["user"]["is_guest"], false);
 
-    let mine: Value = me(&app, &token(&session, "access_token")).await.json().await.unwrap();
+    let mine: Value = me(&app, &token(&session, "access_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine["id"], session["user"]["id"]);
 
     // Login is case-insensitive on the username.
-    let login = post(&app, "/api/auth/login", json!({"username": "molehunter", "password": "correct horse battery"})).await;
+    let login = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "molehunter", "password": "correct horse battery"}),
+    )
+    .await;
     assert_eq!(login.status(), StatusCode::OK);
     let login: Value = login.json().await.unwrap();
     assert_eq!(login["user"]["id"], session["user"]["id"]);
@@ -72,7 +108,12 @@ async fn register_login_and_me() {
 async fn usernames_are_unique_case_insensitively() {
     let app = spawn().await;
     register(&app, "Agent", "password-one").await;
-    let again = post(&app, "/api/auth/register", json!({"username": "aGENT", "password": "password-two"})).await;
+    let again = post(
+        &app,
+        "/api/auth/register",
+        json!({"username": "aGENT", "password": "password-two"}),
+    )
+    .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(code(again).await, "username_taken");
 }
@@ -80,21 +121,60 @@ async fn usernames_are_unique_case_insensitively() {
 #[tokio::test]
 async fn concurrent_registrations_of_one_username_give_one_201_and_409s() {
     let app = spawn().await;
-    let attempts = (0..8).map(|i| post(&app, "/api/auth/register", json!({"username": "racer", "password": format!("password-{i}")})));
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.iter().map(Response::status).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 7, "{statuses:?}");
+    let attempts = (0..8).map(|i| {
+        post(
+            &app,
+            "/api/auth/register",
+            json!({"username": "racer", "password": format!("password-{i}")}),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(Response::status)
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        7,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
 async fn inputs_are_validated_into_domain_types() {
     let app = spawn().await;
     let cases = [
-        (json!({"username": "ab", "password": "long enough"}), "invalid_username"),
-        (json!({"username": "has space", "password": "long enough"}), "invalid_username"),
-        (json!({"username": "okname", "password": "short"}), "invalid_password"),
-        (json!({"username": "okname", "password": "x".repeat(129)}), "invalid_password"),
-        (json!({"username": "okname", "password": "long enough", "display_name": "bell\u{7}"}), "invalid_display_name"),
+        (
+            json!({"username": "ab", "password": "long enough"}),
+            "invalid_username",
+        ),
+        (
+            json!({"username": "has space", "password": "long enough"}),
+            "invalid_username",
+        ),
+        (
+            json!({"username": "okname", "password": "short"}),
+            "invalid_password",
+        ),
+        (
+            json!({"username": "okname", "password": "x".repeat(129)}),
+            "invalid_password",
+        ),
+        (
+            json!({"username": "okname", "password": "long enough", "display_name": "bell\u{7}"}),
+            "invalid_display_name",
+        ),
         (json!({"username": "okname"}), "invalid_json"),
     ];
     for (body, expected) in cases {
@@ -119,8 +199,18 @@ async fn a_huge_password_or_body_is_refused_before_any_hashing() {
 async fn unknown_user_and_wrong_password_answer_identically() {
     let app = spawn().await;
     register(&app, "existing", "right password").await;
-    let wrong = post(&app, "/api/auth/login", json!({"username": "existing", "password": "wrong password"})).await;
-    let unknown = post(&app, "/api/auth/login", json!({"username": "nobody-here", "password": "wrong password"})).await;
+    let wrong = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "existing", "password": "wrong password"}),
+    )
+    .await;
+    let unknown = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "nobody-here", "password": "wrong password"}),
+    )
+    .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let wrong: Value = wrong.json().await.unwrap();
@@ -131,19 +221,45 @@ async fn unknown_user_and_wrong_password_answer_identically() {
 
 #[tokio::test]
 async fn repeated_failures_are_throttled_per_account_with_retry_after() {
-    let app = spawn_with(&[("LOGIN_RATE_PER_ACCOUNT", "3/10m"), ("LOGIN_RATE_PER_IP", "100/10m")]).await;
+    let app = spawn_with(&[
+        ("LOGIN_RATE_PER_ACCOUNT", "3/10m"),
+        ("LOGIN_RATE_PER_IP", "100/10m"),
+    ])
+    .await;
     register(&app, "target", "right password").await;
     for _ in 0..3 {
-        let r = post(&app, "/api/auth/login", json!({"username": "target", "password": "guess guess"})).await;
+        let r = post(
+            &app,
+            "/api/auth/login",
+            json!({"username": "target", "password": "guess guess"}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let limited = post(&app, "/api/auth/login", json!({"username": "TARGET", "password": "right password"})).await;
+    let limited = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "TARGET", "password": "right password"}),
+    )
+    .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert_eq!(code(limited).await, "rate_limited");
     // Another account from the same address is not locked by it.
     register(&app, "bystander", "right password").await;
-    let other = post(&app, "/api/auth/login", json!({"username": "bystander", "password": "right password"})).await;
+    let other = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "bystander", "password": "right password"}),
+    )
+    .await;
     assert_eq!(other.status(), StatusCode::OK);
 }
 
@@ -151,10 +267,20 @@ async fn repeated_failures_are_throttled_per_account_with_retry_after() {
 async fn repeated_failures_are_throttled_per_address_and_unknown_users_too() {
     let app = spawn_with(&[("LOGIN_RATE_PER_IP", "4/10m")]).await;
     for i in 0..4 {
-        let r = post(&app, "/api/auth/login", json!({"username": format!("ghost{i}"), "password": "guess guess"})).await;
+        let r = post(
+            &app,
+            "/api/auth/login",
+            json!({"username": format!("ghost{i}"), "password": "guess guess"}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let limited = post(&app, "/api/auth/login", json!({"username": "ghost9", "password": "guess guess"})).await;
+    let limited = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "ghost9", "password": "guess guess"}),
+    )
+    .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers().contains_key("retry-after"));
 }
@@ -180,13 +306,31 @@ async fn guest_device_returns_the_same_account_and_upgrades_in_place() {
     assert_eq!(upgraded["is_guest"], false);
     assert_eq!(upgraded["display_name"], "Former Guest");
 
-    let login: Value = post(&app, "/api/auth/login", json!({"username": "formerguest", "password": "now a real one"})).await.json().await.unwrap();
+    let login: Value = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "formerguest", "password": "now a real one"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(login["user"]["id"], first["user"]["id"]);
-    let twice = post_auth(&app, "/api/auth/upgrade", &access, json!({"username": "Another", "password": "now a real one"})).await;
+    let twice = post_auth(
+        &app,
+        "/api/auth/upgrade",
+        &access,
+        json!({"username": "Another", "password": "now a real one"}),
+    )
+    .await;
     assert_eq!(twice.status(), StatusCode::CONFLICT);
     assert_eq!(code(twice).await, "not_a_guest");
     // The device is no longer a credential for the upgraded account.
-    let fresh: Value = post(&app, "/api/auth/guest", device).await.json().await.unwrap();
+    let fresh: Value = post(&app, "/api/auth/guest", device)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(fresh["user"]["id"], first["user"]["id"]);
 }
 
@@ -195,41 +339,115 @@ async fn refresh_rotates_and_reuse_of_a_rotated_token_revokes_the_family() {
     let app = spawn().await;
     let session = register(&app, "rotator", "password-123").await;
     let first_refresh = token(&session, "refresh_token");
-    let rotated = post(&app, "/api/auth/refresh", json!({"refresh_token": first_refresh})).await;
+    let rotated = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": first_refresh}),
+    )
+    .await;
     assert_eq!(rotated.status(), StatusCode::OK);
     let rotated: Value = rotated.json().await.unwrap();
     let second_refresh = token(&rotated, "refresh_token");
     assert_ne!(first_refresh, second_refresh);
-    assert_eq!(me(&app, &token(&rotated, "access_token")).await.status(), StatusCode::OK);
+    assert_eq!(
+        me(&app, &token(&rotated, "access_token")).await.status(),
+        StatusCode::OK
+    );
 
-    let reuse = post(&app, "/api/auth/refresh", json!({"refresh_token": first_refresh})).await;
+    let reuse = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": first_refresh}),
+    )
+    .await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(code(reuse).await, "invalid_refresh_token");
-    let after = post(&app, "/api/auth/refresh", json!({"refresh_token": second_refresh})).await;
-    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the whole family is revoked");
+    let after = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": second_refresh}),
+    )
+    .await;
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "the whole family is revoked"
+    );
     let stale_access = me(&app, &token(&rotated, "access_token")).await;
-    assert_eq!(stale_access.status(), StatusCode::UNAUTHORIZED, "its access tokens die too");
+    assert_eq!(
+        stale_access.status(),
+        StatusCode::UNAUTHORIZED,
+        "its access tokens die too"
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_this_session_only_and_logout_all_ends_every_session() {
     let app = spawn().await;
     let a = register(&app, "multi", "password-123").await;
-    let b: Value = post(&app, "/api/auth/login", json!({"username": "multi", "password": "password-123"})).await.json().await.unwrap();
-    let c: Value = post(&app, "/api/auth/login", json!({"username": "multi", "password": "password-123"})).await.json().await.unwrap();
+    let b: Value = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "multi", "password": "password-123"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let c: Value = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "multi", "password": "password-123"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
 
-    let out = post_auth(&app, "/api/auth/logout", &token(&a, "access_token"), json!({})).await;
+    let out = post_auth(
+        &app,
+        "/api/auth/logout",
+        &token(&a, "access_token"),
+        json!({}),
+    )
+    .await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    assert_eq!(me(&app, &token(&a, "access_token")).await.status(), StatusCode::UNAUTHORIZED);
-    let dead = post(&app, "/api/auth/refresh", json!({"refresh_token": token(&a, "refresh_token")})).await;
+    assert_eq!(
+        me(&app, &token(&a, "access_token")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let dead = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": token(&a, "refresh_token")}),
+    )
+    .await;
     assert_eq!(dead.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(me(&app, &token(&b, "access_token")).await.status(), StatusCode::OK, "other sessions live");
+    assert_eq!(
+        me(&app, &token(&b, "access_token")).await.status(),
+        StatusCode::OK,
+        "other sessions live"
+    );
 
-    let all = post_auth(&app, "/api/auth/logout-all", &token(&b, "access_token"), json!({})).await;
+    let all = post_auth(
+        &app,
+        "/api/auth/logout-all",
+        &token(&b, "access_token"),
+        json!({}),
+    )
+    .await;
     assert_eq!(all.status(), StatusCode::NO_CONTENT);
     for s in [&b, &c] {
-        assert_eq!(me(&app, &token(s, "access_token")).await.status(), StatusCode::UNAUTHORIZED);
-        let r = post(&app, "/api/auth/refresh", json!({"refresh_token": token(s, "refresh_token")})).await;
+        assert_eq!(
+            me(&app, &token(s, "access_token")).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let r = post(
+            &app,
+            "/api/auth/refresh",
+            json!({"refresh_token": token(s, "refresh_token")}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
 }
@@ -240,11 +458,23 @@ async fn logout_all_publishes_a_revocation_event_for_live_sockets() {
     let session = register(&app, "socketeer", "password-123").await;
     let client = redis::Client::open(whoosh_test_support::redis_url()).unwrap();
     let mut pubsub = client.get_async_pubsub().await.unwrap();
-    pubsub.subscribe(app.state.keys.revocations_channel()).await.unwrap();
-    let all = post_auth(&app, "/api/auth/logout-all", &token(&session, "access_token"), json!({})).await;
+    pubsub
+        .subscribe(app.state.keys.revocations_channel())
+        .await
+        .unwrap();
+    let all = post_auth(
+        &app,
+        "/api/auth/logout-all",
+        &token(&session, "access_token"),
+        json!({}),
+    )
+    .await;
     assert_eq!(all.status(), StatusCode::NO_CONTENT);
     use futures_util::StreamExt;
-    let message = tokio::time::timeout(Duration::from_secs(5), pubsub.on_message().next()).await.unwrap().unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(5), pubsub.on_message().next())
+        .await
+        .unwrap()
+        .unwrap();
     let event: Value = serde_json::from_str(&message.get_payload::<String>().unwrap()).unwrap();
     assert_eq!(event["user_id"], session["user"]["id"]);
     assert_eq!(event["reason"], "logout_all");
@@ -255,22 +485,64 @@ async fn logout_all_publishes_a_revocation_event_for_live_sockets() {
 async fn password_change_ends_every_other_session() {
     let app = spawn().await;
     let here = register(&app, "changer", "old password").await;
-    let elsewhere: Value = post(&app, "/api/auth/login", json!({"username": "changer", "password": "old password"})).await.json().await.unwrap();
+    let elsewhere: Value = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "changer", "password": "old password"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let access = token(&here, "access_token");
 
-    let wrong = post_auth(&app, "/api/auth/password", &access, json!({"current_password": "not it at all", "new_password": "new password"})).await;
+    let wrong = post_auth(
+        &app,
+        "/api/auth/password",
+        &access,
+        json!({"current_password": "not it at all", "new_password": "new password"}),
+    )
+    .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(code(wrong).await, "invalid_credentials");
 
-    let changed = post_auth(&app, "/api/auth/password", &access, json!({"current_password": "old password", "new_password": "new password"})).await;
+    let changed = post_auth(
+        &app,
+        "/api/auth/password",
+        &access,
+        json!({"current_password": "old password", "new_password": "new password"}),
+    )
+    .await;
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
-    assert_eq!(me(&app, &access).await.status(), StatusCode::OK, "this session continues");
-    assert_eq!(me(&app, &token(&elsewhere, "access_token")).await.status(), StatusCode::UNAUTHORIZED);
-    let r = post(&app, "/api/auth/refresh", json!({"refresh_token": token(&elsewhere, "refresh_token")})).await;
+    assert_eq!(
+        me(&app, &access).await.status(),
+        StatusCode::OK,
+        "this session continues"
+    );
+    assert_eq!(
+        me(&app, &token(&elsewhere, "access_token")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": token(&elsewhere, "refresh_token")}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let old = post(&app, "/api/auth/login", json!({"username": "changer", "password": "old password"})).await;
+    let old = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "changer", "password": "old password"}),
+    )
+    .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    let new = post(&app, "/api/auth/login", json!({"username": "changer", "password": "new password"})).await;
+    let new = post(
+        &app,
+        "/api/auth/login",
+        json!({"username": "changer", "password": "new password"}),
+    )
+    .await;
     assert_eq!(new.status(), StatusCode::OK);
 }
 
@@ -287,7 +559,11 @@ fn claims_for(app: &TestApp, sub: &str) -> Value {
 
 async fn refused(app: &TestApp, token: &str) -> String {
     let r = me(app, token).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "token accepted: {token}");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "token accepted: {token}"
+    );
     code(r).await
 }
 
@@ -300,19 +576,45 @@ async fn forged_tokens_are_refused() {
     let kid = app.state.keyring.signing_kid().to_owned();
 
     // alg: none
-    let none = format!("{}.{}.", b64(json!({"alg": "none", "typ": "JWT", "kid": kid}).to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let none = format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT", "kid": kid})
+            .to_string()
+            .as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
     assert_eq!(refused(&app, &none).await, "invalid_token");
 
     // HS256 "signed" with the public key material that the JWKS publishes.
-    let jwks: Value = app.http.get(app.at("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = app
+        .http
+        .get(app.at("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.kid = Some(kid.clone());
-    let hs = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(jwks.to_string().as_bytes())).unwrap();
+    let hs = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(jwks.to_string().as_bytes()),
+    )
+    .unwrap();
     assert_eq!(refused(&app, &hs).await, "invalid_token");
 
     // A genuine RS256 signature by a key Whoosh does not know, under a known and an unknown kid.
     let (stranger, stranger_stored) = Keyring::generate(now()).unwrap();
-    let foreign = stranger.mint(&app.state.tokens, TokenKind::Access, &sub, now(), Duration::from_secs(60), Some(uuid::Uuid::new_v4()), None).unwrap();
+    let foreign = stranger
+        .mint(
+            &app.state.tokens,
+            Grant::access(&sub, uuid::Uuid::new_v4()),
+            now(),
+            Duration::from_secs(60),
+        )
+        .unwrap();
     assert_eq!(refused(&app, &foreign).await, "invalid_token");
 
     // The same, pointing jku/x5u at a server we watch: it must never be fetched.
@@ -323,7 +625,12 @@ async fn forged_tokens_are_refused() {
     header.jku = Some(watched.clone());
     header.x5u = Some(watched);
     let pem = stranger_stored.keys[0].private_key_pem.clone();
-    let with_jku = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap();
+    let with_jku = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap();
     assert_eq!(refused(&app, &with_jku).await, "invalid_token");
     let fetched = tokio::time::timeout(Duration::from_millis(300), watcher.accept()).await;
     assert!(fetched.is_err(), "the jku/x5u URL was fetched");
@@ -333,7 +640,10 @@ async fn forged_tokens_are_refused() {
     let mut bytes = genuine.into_bytes();
     let last = bytes.len() - 2;
     bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
-    assert_eq!(refused(&app, &String::from_utf8(bytes).unwrap()).await, "invalid_token");
+    assert_eq!(
+        refused(&app, &String::from_utf8(bytes).unwrap()).await,
+        "invalid_token"
+    );
     assert_eq!(refused(&app, "not.a.jwt").await, "invalid_token");
 }
 
@@ -347,16 +657,100 @@ async fn expired_future_and_misaddressed_tokens_are_refused() {
     let spec = &app.state.tokens;
     let ttl = Duration::from_secs(60);
 
-    let expired = ring.mint(spec, TokenKind::Access, &sub, now() - 120, ttl, sid, None).unwrap();
+    let expired = ring
+        .mint(
+            spec,
+            Grant {
+                kind: TokenKind::Access,
+                sub: &sub,
+                sid,
+                lobby: None,
+            },
+            now() - 120,
+            ttl,
+        )
+        .unwrap();
     assert_eq!(refused(&app, &expired).await, "token_expired");
-    let future = ring.mint(spec, TokenKind::Access, &sub, now() + 120, ttl, sid, None).unwrap();
+    let future = ring
+        .mint(
+            spec,
+            Grant {
+                kind: TokenKind::Access,
+                sub: &sub,
+                sid,
+                lobby: None,
+            },
+            now() + 120,
+            ttl,
+        )
+        .unwrap();
     assert_eq!(refused(&app, &future).await, "invalid_token");
-    let within_leeway = ring.mint(spec, TokenKind::Access, &sub, now() + 20, ttl, sid, None).unwrap();
-    assert_eq!(me(&app, &within_leeway).await.status(), StatusCode::OK, "nbf 20 s ahead is within the 30 s leeway");
-    let other_iss = TokenSpec { issuer: "someone-else".into(), ..spec.clone() };
-    assert_eq!(refused(&app, &ring.mint(&other_iss, TokenKind::Access, &sub, now(), ttl, sid, None).unwrap()).await, "invalid_token");
-    let other_aud = TokenSpec { audience: "another-game".into(), ..spec.clone() };
-    assert_eq!(refused(&app, &ring.mint(&other_aud, TokenKind::Access, &sub, now(), ttl, sid, None).unwrap()).await, "invalid_token");
+    let within_leeway = ring
+        .mint(
+            spec,
+            Grant {
+                kind: TokenKind::Access,
+                sub: &sub,
+                sid,
+                lobby: None,
+            },
+            now() + 20,
+            ttl,
+        )
+        .unwrap();
+    assert_eq!(
+        me(&app, &within_leeway).await.status(),
+        StatusCode::OK,
+        "nbf 20 s ahead is within the 30 s leeway"
+    );
+    let other_iss = TokenSpec {
+        issuer: "someone-else".into(),
+        ..spec.clone()
+    };
+    assert_eq!(
+        refused(
+            &app,
+            &ring
+                .mint(
+                    &other_iss,
+                    Grant {
+                        kind: TokenKind::Access,
+                        sub: &sub,
+                        sid,
+                        lobby: None
+                    },
+                    now(),
+                    ttl
+                )
+                .unwrap()
+        )
+        .await,
+        "invalid_token"
+    );
+    let other_aud = TokenSpec {
+        audience: "another-game".into(),
+        ..spec.clone()
+    };
+    assert_eq!(
+        refused(
+            &app,
+            &ring
+                .mint(
+                    &other_aud,
+                    Grant {
+                        kind: TokenKind::Access,
+                        sub: &sub,
+                        sid,
+                        lobby: None
+                    },
+                    now(),
+                    ttl
+                )
+                .unwrap()
+        )
+        .await,
+        "invalid_token"
+    );
 }
 
 #[tokio::test]
@@ -367,14 +761,26 @@ async fn token_kinds_never_stand_in_for_each_other() {
     let ring = &app.state.keyring;
     let spec = &app.state.tokens;
     let ttl = Duration::from_secs(60);
-    let join = ring.mint(spec, TokenKind::Join, &sub, now(), ttl, None, Some("lobby-1".into())).unwrap();
+    let join = ring
+        .mint(spec, Grant::join(&sub, "lobby-1"), now(), ttl)
+        .unwrap();
     assert_eq!(refused(&app, &join).await, "invalid_token");
-    let service = ring.mint(spec, TokenKind::Service, "game-server", now(), ttl, None, None).unwrap();
+    let service = ring
+        .mint(spec, Grant::service("game-server"), now(), ttl)
+        .unwrap();
     assert_eq!(refused(&app, &service).await, "invalid_token");
     // A refresh token is not a bearer token…
-    assert_eq!(refused(&app, &token(&session, "refresh_token")).await, "invalid_token");
+    assert_eq!(
+        refused(&app, &token(&session, "refresh_token")).await,
+        "invalid_token"
+    );
     // …and an access token is not a refresh token.
-    let swapped = post(&app, "/api/auth/refresh", json!({"refresh_token": token(&session, "access_token")})).await;
+    let swapped = post(
+        &app,
+        "/api/auth/refresh",
+        json!({"refresh_token": token(&session, "access_token")}),
+    )
+    .await;
     assert_eq!(swapped.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(code(swapped).await, "invalid_refresh_token");
     // An access token is not a join or service token either.
@@ -387,36 +793,77 @@ async fn token_kinds_never_stand_in_for_each_other() {
 async fn jwks_publishes_every_verifying_key_and_old_tokens_survive_rotation() {
     let app = spawn().await;
     let session = register(&app, "rotation", "password-123").await;
-    let jwks: Value = app.http.get(app.at("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = app
+        .http
+        .get(app.at("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert!(keys.iter().any(|k| k["kid"] == app.state.keyring.signing_kid()));
-    assert!(keys.iter().all(|k| k["kty"] == "RSA" && k["alg"] == "RS256" && k["use"] == "sig" && k.get("d").is_none()));
+    assert!(
+        keys.iter()
+            .any(|k| k["kid"] == app.state.keyring.signing_kid())
+    );
+    assert!(keys.iter().all(|k| k["kty"] == "RSA"
+        && k["alg"] == "RS256"
+        && k["use"] == "sig"
+        && k.get("d").is_none()));
 
     // Rotate the keyring file this service was started from, and start a second service on it.
     let path = whoosh_test_support::test_keys_file();
-    let mut stored: whoosh_auth::keyring::StoredKeyring = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut stored: whoosh_auth::keyring::StoredKeyring =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let new_kid = stored.rotate(now(), 0).unwrap();
-    let rotated_file = std::env::temp_dir().join(format!("whoosh-rotated-{}.json", uuid::Uuid::new_v4()));
+    let rotated_file =
+        std::env::temp_dir().join(format!("whoosh-rotated-{}.json", uuid::Uuid::new_v4()));
     std::fs::write(&rotated_file, stored.to_json()).unwrap();
     let source = format!("file:{}", rotated_file.display());
     let rotated = spawn_with(&[("AUTH_KEYS_SOURCE", &source)]).await;
     assert_eq!(rotated.state.keyring.signing_kid(), new_kid);
-    let jwks: Value = rotated.http.get(rotated.at("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = rotated
+        .http
+        .get(rotated.at("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     // A token signed by the old key verifies after rotation.
     let old_token = token(&session, "access_token");
-    assert!(rotated.state.keyring.verify(&rotated.state.tokens, &old_token, TokenKind::Access).is_ok());
+    assert!(
+        rotated
+            .state
+            .keyring
+            .verify(&rotated.state.tokens, &old_token, TokenKind::Access)
+            .is_ok()
+    );
     std::fs::remove_file(rotated_file).ok();
 }
 
 #[tokio::test]
 async fn protected_endpoints_need_a_bearer_token() {
     let app = spawn().await;
-    for path in ["/api/auth/logout", "/api/auth/logout-all", "/api/auth/upgrade", "/api/auth/password"] {
+    for path in [
+        "/api/auth/logout",
+        "/api/auth/logout-all",
+        "/api/auth/upgrade",
+        "/api/auth/password",
+    ] {
         let r = post(&app, path, json!({})).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(code(r).await, "invalid_token");
     }
-    let r = app.http.get(app.at("/api/auth/me")).header("authorization", "Basic Zm9vOmJhcg==").send().await.unwrap();
+    let r = app
+        .http
+        .get(app.at("/api/auth/me"))
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
