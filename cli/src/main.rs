@@ -190,7 +190,9 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 .unwrap_or_default();
             let ring = Keyring::from_stored(&stored, unix_now()).ok();
             for key in &stored.keys {
-                let signing = ring.as_ref().is_some_and(|r| r.signing_kid() == key.kid);
+                let signing = ring
+                    .as_ref()
+                    .is_some_and(|r| r.signing_kid_at(unix_now()) == key.kid);
                 let state = if key.retired {
                     "retired"
                 } else if signing {

@@ -117,10 +117,19 @@ pub struct Jwk {
     pub e: String,
 }
 
-/// The loaded keyring: the signing key and every verifying key.
+/// A key able to sign from `signs_from` on.
+struct Signer {
+    kid: String,
+    signs_from: i64,
+    key: EncodingKey,
+}
+
+/// The loaded keyring: every signing-capable key and every verifying key. The signer is chosen
+/// at each mint from the time passed in, so a staged key takes over at its `signs_from` in every
+/// running process without a restart.
 pub struct Keyring {
-    signing_kid: String,
-    signing: EncodingKey,
+    /// Ordered by `signs_from`, oldest first.
+    signers: Vec<Signer>,
     verifying: HashMap<String, DecodingKey>,
     jwks: Vec<Jwk>,
 }
@@ -128,7 +137,14 @@ pub struct Keyring {
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")
-            .field("signing_kid", &self.signing_kid)
+            .field(
+                "signers",
+                &self
+                    .signers
+                    .iter()
+                    .map(|s| (&s.kid, s.signs_from))
+                    .collect::<Vec<_>>(),
+            )
             .field("verifying", &self.verifying.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -142,7 +158,7 @@ impl Keyring {
     pub fn from_stored(stored: &StoredKeyring, now_unix: i64) -> Result<Self, KeyringError> {
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
-        let mut signing: Option<(&StoredKey, EncodingKey)> = None;
+        let mut signers = Vec::new();
         for key in &stored.keys {
             let bad = |reason: &str| KeyringError::BadKey {
                 kid: key.kid.clone(),
@@ -169,20 +185,21 @@ impl Keyring {
                 n,
                 e,
             });
-            let may_sign = key.signs_from <= now_unix;
-            let newer = signing
-                .as_ref()
-                .is_none_or(|(s, _)| key.signs_from >= s.signs_from);
-            if may_sign && newer {
-                let encoding = EncodingKey::from_rsa_pem(key.private_key_pem.as_bytes())
-                    .map_err(|e| bad(&e.to_string()))?;
-                signing = Some((key, encoding));
-            }
+            let encoding = EncodingKey::from_rsa_pem(key.private_key_pem.as_bytes())
+                .map_err(|e| bad(&e.to_string()))?;
+            signers.push(Signer {
+                kid: key.kid.clone(),
+                signs_from: key.signs_from,
+                key: encoding,
+            });
         }
-        let (signing_key, signing) = signing.ok_or(KeyringError::NoActiveKey)?;
+        // Stable: among keys with equal `signs_from`, the later-listed one wins.
+        signers.sort_by_key(|s| s.signs_from);
+        if !signers.iter().any(|s| s.signs_from <= now_unix) {
+            return Err(KeyringError::NoActiveKey);
+        }
         Ok(Self {
-            signing_kid: signing_key.kid.clone(),
-            signing,
+            signers,
             verifying,
             jwks,
         })
@@ -195,12 +212,31 @@ impl Keyring {
         Ok((Self::from_stored(&stored, now_unix)?, stored))
     }
 
-    pub fn signing_kid(&self) -> &str {
-        &self.signing_kid
+    /// The key that signs at `now_unix`: the newest whose `signs_from` has come (or the oldest,
+    /// should the clock stand before every key).
+    fn signer_at(&self, now_unix: i64) -> Option<&Signer> {
+        self.signers
+            .iter()
+            .rev()
+            .find(|s| s.signs_from <= now_unix)
+            .or_else(|| self.signers.first())
     }
 
-    pub(crate) fn signing_key(&self) -> &EncodingKey {
-        &self.signing
+    /// The `kid` that signs at `now_unix`.
+    pub fn signing_kid_at(&self, now_unix: i64) -> &str {
+        self.signer_at(now_unix).map_or("", |s| s.kid.as_str())
+    }
+
+    /// The `kid` that signs now.
+    pub fn signing_kid(&self) -> &str {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.signing_kid_at(now)
+    }
+
+    pub(crate) fn signing_key_at(&self, now_unix: i64) -> Option<(&str, &EncodingKey)> {
+        self.signer_at(now_unix).map(|s| (s.kid.as_str(), &s.key))
     }
 
     pub(crate) fn verifying_key(&self, kid: &str) -> Option<&DecodingKey> {
@@ -250,14 +286,19 @@ mod tests {
 
         let pending = Keyring::from_stored(&stored, T0 + 20).unwrap();
         assert_eq!(
-            pending.signing_kid(),
+            pending.signing_kid_at(T0 + 10 + 3600),
+            new_kid,
+            "the loaded keyring switches by itself"
+        );
+        assert_eq!(
+            pending.signing_kid_at(T0 + 20),
             old_ring.signing_kid(),
             "a new key only verifies at first"
         );
         assert_eq!(pending.jwks()["keys"].as_array().unwrap().len(), 2);
 
         let active = Keyring::from_stored(&stored, T0 + 10 + 3600).unwrap();
-        assert_eq!(active.signing_kid(), new_kid);
+        assert_eq!(active.signing_kid_at(T0 + 10 + 3600), new_kid);
         assert!(
             active.verify(&spec, &old_token, TokenKind::Access).is_ok(),
             "old tokens keep working"

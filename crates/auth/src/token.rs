@@ -124,10 +124,12 @@ impl Keyring {
             sid: grant.sid,
             lobby: grant.lobby.map(str::to_owned),
         };
+        let (kid, key) = self
+            .signing_key_at(now_unix)
+            .ok_or(TokenError::Invalid("no signing key"))?;
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.signing_kid().to_owned());
-        encode(&header, &claims, self.signing_key())
-            .map_err(|_| TokenError::Invalid("signing failed"))
+        header.kid = Some(kid.to_owned());
+        encode(&header, &claims, key).map_err(|_| TokenError::Invalid("signing failed"))
     }
 
     /// Checks a token's signature (RS256 only, by a known `kid`), issuer, audience, expiry,

@@ -41,6 +41,16 @@ error_codes! {
     InvalidDisplayName = ("invalid_display_name", 400),
     /// A device id outside the documented length or alphabet.
     InvalidDeviceId = ("invalid_device_id", 400),
+    /// A quantity that is not a whole number in the allowed range.
+    InvalidQuantity = ("invalid_quantity", 400),
+    /// An amount that is not a whole number in the allowed range.
+    InvalidAmount = ("invalid_amount", 400),
+    /// A currency code that does not exist.
+    InvalidCurrency = ("invalid_currency", 400),
+    /// A pagination cursor that this server did not issue.
+    InvalidCursor = ("invalid_cursor", 400),
+    /// The `Idempotency-Key` header is missing or not 1–128 visible ASCII characters.
+    InvalidIdempotencyKey = ("invalid_idempotency_key", 400),
     /// Username or password wrong; deliberately the same for an unknown user.
     InvalidCredentials = ("invalid_credentials", 401),
     /// A bearer token that is missing, malformed, forged, of the wrong kind, or revoked.
@@ -60,10 +70,18 @@ error_codes! {
     UsernameTaken = ("username_taken", 409),
     /// The account is already a full account; only guests can be upgraded.
     NotAGuest = ("not_a_guest", 409),
+    /// Not enough of the currency for this purchase.
+    InsufficientFunds = ("insufficient_funds", 409),
+    /// The per-user purchase limit of the item is reached.
+    PurchaseLimitReached = ("purchase_limit_reached", 409),
+    /// Only avatars and titles can be equipped.
+    NotEquippable = ("not_equippable", 409),
     /// The body is larger than the configured limit.
     PayloadTooLarge = ("payload_too_large", 413),
     /// The body is not `application/json`.
     UnsupportedMediaType = ("unsupported_media_type", 415),
+    /// The `Idempotency-Key` was already used with a different request body.
+    IdempotencyKeyReused = ("idempotency_key_reused", 422),
     /// Too many requests; `Retry-After` says when to try again.
     RateLimited = ("rate_limited", 429),
     /// A bug or an unexpected fault; details are in the logs under the request id.

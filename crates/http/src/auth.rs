@@ -162,3 +162,31 @@ pub async fn announce_revocation(state: &AppState, revocation: &Revocation<'_>) 
         tracing::error!(%error, user_id = %user, "could not announce session revocation");
     }
 }
+
+/// A trusted game service calling with a service token (e.g. the edge crediting match rewards).
+#[derive(Debug, Clone)]
+pub struct ServiceCaller {
+    /// The service's name (the token's subject).
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for ServiceCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidToken,
+                "send Authorization: Bearer <service token>",
+            )
+        })?;
+        let claims = state
+            .keyring
+            .verify(&state.tokens, token, TokenKind::Service)
+            .map_err(|e| token_error(&e))?;
+        Ok(Self { name: claims.sub })
+    }
+}

@@ -160,3 +160,103 @@ mod tests {
         );
     }
 }
+
+/// The `Idempotency-Key` header: required, 1–128 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub String);
+
+impl IdempotencyKey {
+    pub const MAX_LEN: usize = 128;
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if value.is_empty()
+            || value.len() > Self::MAX_LEN
+            || !value.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(ApiError::new(
+                ErrorCode::InvalidIdempotencyKey,
+                "send an Idempotency-Key header of 1–128 visible ASCII characters (a UUID is ideal)",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+}
+
+/// Cursor pagination: `?limit=&cursor=`. The limit is clamped to 1..=`MAX_LIMIT`; a cursor is an
+/// opaque string this server issued (a position, base64url-encoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    /// Entries strictly after this position (in the list's order).
+    pub after: Option<i64>,
+}
+
+impl Page {
+    pub const DEFAULT_LIMIT: i64 = 20;
+    pub const MAX_LIMIT: i64 = 100;
+
+    /// The cursor that continues after `position`.
+    pub fn cursor(position: i64) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("p1:{position}"))
+    }
+
+    fn parse_cursor(raw: &str) -> Option<i64> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()?;
+        std::str::from_utf8(&bytes)
+            .ok()?
+            .strip_prefix("p1:")?
+            .parse()
+            .ok()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut page = Page {
+            limit: Self::DEFAULT_LIMIT,
+            after: None,
+        };
+        for pair in parts
+            .uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match name {
+                "limit" => {
+                    let n: i64 = value.parse().map_err(|_| {
+                        ApiError::new(ErrorCode::InvalidRequest, "limit must be a whole number")
+                    })?;
+                    page.limit = n.clamp(1, Self::MAX_LIMIT);
+                }
+                "cursor" => {
+                    page.after = Some(Self::parse_cursor(value).ok_or_else(|| {
+                        ApiError::new(
+                            ErrorCode::InvalidCursor,
+                            "cursor is not one this server issued",
+                        )
+                    })?);
+                }
+                _ => {}
+            }
+        }
+        Ok(page)
+    }
+}

@@ -15,6 +15,6 @@ pub mod telemetry;
 pub use auth::AuthUser;
 pub use config::{Config, ConfigError};
 pub use error::ApiError;
-pub use extract::{ClientIp, Json};
+pub use extract::{ClientIp, IdempotencyKey, Json, Page};
 pub use serve::{app, run_service, serve_http, shutdown_signal};
 pub use state::AppState;

@@ -3,6 +3,7 @@
 //! against a real database.
 
 pub mod accounts;
+pub mod economy;
 pub mod sessions;
 
 use sqlx::{
@@ -83,4 +84,43 @@ pub fn classify(error: &sqlx::Error) -> Failure {
 /// Readiness probe: one round trip through the pool.
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+/// Errors that may be a serialization failure or deadlock, worth retrying.
+pub trait Retryable {
+    fn is_contention(&self) -> bool;
+}
+
+impl Retryable for sqlx::Error {
+    fn is_contention(&self) -> bool {
+        classify(self) == Failure::Contention
+    }
+}
+
+/// Pauses before each retry of a transaction that hit contention; then the error is returned
+/// (and answered 503 with `Retry-After`).
+pub const RETRY_BACKOFF: [Duration; 3] = [
+    Duration::from_millis(20),
+    Duration::from_millis(80),
+    Duration::from_millis(250),
+];
+
+/// Runs `attempt` again after a serialization failure or deadlock (SQLSTATE 40001 / 40P01), with
+/// bounded backoff.
+pub async fn with_retries<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+where
+    E: Retryable,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    for pause in RETRY_BACKOFF {
+        match attempt().await {
+            Err(e) if e.is_contention() => {
+                tracing::warn!("transaction hit contention; retrying in {pause:?}");
+                tokio::time::sleep(pause).await;
+            }
+            outcome => return outcome,
+        }
+    }
+    attempt().await
 }

@@ -448,13 +448,15 @@ async fn change_password(
     let hash = state.hasher.hash(&new_password).await.map_err(hash_error)?;
     accounts::set_password(&state.db, id, &hash).await?;
     let ended = sessions::revoke_all(&state.db, id, Some(user.session_id)).await?;
-    let revocation = Revocation {
-        user_id: user.user_id,
-        sessions: &ended,
-        all_sessions: false,
-        reason: "password_changed",
-    };
-    announce_revocation(&state, &revocation).await;
+    if !ended.is_empty() {
+        let revocation = Revocation {
+            user_id: user.user_id,
+            sessions: &ended,
+            all_sessions: false,
+            reason: "password_changed",
+        };
+        announce_revocation(&state, &revocation).await;
+    }
     tracing::info!(user_id = %id, other_sessions_ended = ended.len(), "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

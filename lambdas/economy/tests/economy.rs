@@ -1,0 +1,453 @@
+//! The economy service over real HTTP against real PostgreSQL and Redis: wallets, the ledger,
+//! the store, idempotent purchases under concurrency, grants from services, inventories.
+
+#![allow(clippy::unwrap_used)]
+
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use whoosh_auth::Grant;
+use whoosh_test_support::TestApp;
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(
+        whoosh_lambda_economy::routes(),
+        &[("RATE_LIMIT_PER_CLIENT", "10000/1m")],
+    )
+    .await
+}
+
+/// A player: a guest account with an access token minted for it.
+struct Player {
+    id: String,
+    token: String,
+}
+
+async fn player(app: &TestApp) -> Player {
+    let device = uuid::Uuid::new_v4().to_string();
+    let name = whoosh_core::DisplayName::parse("Test Player").unwrap();
+    let (account, _) = whoosh_store::accounts::guest_for_device(
+        &app.state.db,
+        &whoosh_core::DeviceId::parse(&device).unwrap(),
+        &name,
+    )
+    .await
+    .unwrap();
+    let id = account.id.to_string();
+    let token = mint(app, Grant::access(&id, uuid::Uuid::new_v4()));
+    Player { id, token }
+}
+
+fn mint(app: &TestApp, grant: Grant<'_>) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    app.state
+        .keyring
+        .mint(&app.state.tokens, grant, now, Duration::from_secs(600))
+        .unwrap()
+}
+
+fn service_token(app: &TestApp) -> String {
+    mint(app, Grant::service("edge"))
+}
+
+async fn grant(app: &TestApp, user: &str, amount: Value, key: &str) -> Response {
+    app.http
+        .post(app.at("/api/wallet/grants"))
+        .bearer_auth(service_token(app))
+        .header("idempotency-key", key)
+        .json(&json!({"user_id": user, "currency": "coins", "amount": amount, "reason": "match_reward", "reference": "match:1"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn buy(app: &TestApp, p: &Player, key: &str, body: Value) -> Response {
+    app.http
+        .post(app.at("/api/store/purchase"))
+        .bearer_auth(&p.token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(app: &TestApp, p: &Player, path: &str) -> Value {
+    let r = app
+        .http
+        .get(app.at(path))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.json().await.unwrap()
+}
+
+async fn coins(app: &TestApp, p: &Player) -> i64 {
+    let wallet = get(app, p, "/api/wallet").await;
+    wallet["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["currency"] == "coins")
+        .unwrap()["balance"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn ledger_sum(app: &TestApp, p: &Player) -> i64 {
+    whoosh_store::economy::ledger_sum(&app.state.db, p.id.parse().unwrap(), "coins")
+        .await
+        .unwrap()
+}
+
+async fn code(r: Response) -> String {
+    let body: Value = r.json().await.unwrap();
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_new_wallet_is_empty_in_every_currency_and_the_store_lists_items() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    let wallet = get(&app, &p, "/api/wallet").await;
+    assert_eq!(
+        wallet,
+        json!({"balances": [{"currency": "coins", "balance": 0}, {"currency": "gems", "balance": 0}]})
+    );
+    let store: Value = app
+        .http
+        .get(app.at("/api/store"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = store["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["id"] == "avatar-fox" && i["kind"] == "avatar" && i["price"] == 100)
+    );
+    assert!(items.iter().any(|i| i["kind"] == "title"));
+}
+
+#[tokio::test]
+async fn purchase_debits_grants_and_equips() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    let broke = buy(&app, &p, "k0", json!({"item_id": "avatar-fox"})).await;
+    assert_eq!(broke.status(), StatusCode::CONFLICT);
+    assert_eq!(code(broke).await, "insufficient_funds");
+
+    assert_eq!(
+        grant(&app, &p.id, json!(300), "match:1").await.status(),
+        StatusCode::CREATED
+    );
+    let bought = buy(&app, &p, "k1", json!({"item_id": "avatar-fox"})).await;
+    assert_eq!(bought.status(), StatusCode::CREATED);
+    let bought: Value = bought.json().await.unwrap();
+    assert_eq!(bought["purchase"]["cost"], 100);
+    assert_eq!(bought["purchase"]["balance"], 200);
+    assert_eq!(coins(&app, &p).await, 200);
+    assert_eq!(ledger_sum(&app, &p).await, 200);
+
+    let again = buy(&app, &p, "k2", json!({"item_id": "avatar-fox"})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(code(again).await, "purchase_limit_reached");
+    let missing = buy(&app, &p, "k3", json!({"item_id": "no-such-item"})).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let equip = app
+        .http
+        .post(app.at("/api/inventory/avatar-fox/equip"))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(equip.status(), StatusCode::OK);
+    assert_eq!(
+        equip.json::<Value>().await.unwrap()["equipped"]["avatar"],
+        "avatar-fox"
+    );
+    let inventory = get(&app, &p, "/api/inventory").await;
+    let fox = &inventory["items"][0];
+    assert_eq!(
+        (fox["item_id"].as_str(), fox["equipped"].as_bool()),
+        (Some("avatar-fox"), Some(true))
+    );
+
+    assert_eq!(
+        buy(&app, &p, "k4", json!({"item_id": "hint-breaking-news"}))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let consumable = app
+        .http
+        .post(app.at("/api/inventory/hint-breaking-news/equip"))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(consumable).await, "not_equippable");
+    let unowned = app
+        .http
+        .post(app.at("/api/inventory/avatar-owl/equip"))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unowned.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_purchases_that_overspend_let_exactly_the_affordable_ones_through() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    assert_eq!(
+        grant(&app, &p.id, json!(1000), "seed").await.status(),
+        StatusCode::CREATED
+    );
+    // 50 coins each, no per-user limit: 20 are affordable.
+    let keys: Vec<String> = (0..50).map(|i| format!("spree-{i}")).collect();
+    let attempts = keys
+        .iter()
+        .map(|k| buy(&app, &p, k, json!({"item_id": "hint-breaking-news"})));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(Response::status)
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        30,
+        "{statuses:?}"
+    );
+    assert_eq!(coins(&app, &p).await, 0);
+    assert_eq!(ledger_sum(&app, &p).await, 0);
+    let inventory = get(&app, &p, "/api/inventory").await;
+    assert_eq!(inventory["items"][0]["quantity"], 20);
+}
+
+#[tokio::test]
+async fn the_same_key_and_body_concurrently_charge_once_and_answer_identically() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    grant(&app, &p.id, json!(500), "seed").await;
+    let body = json!({"item_id": "hint-breaking-news", "quantity": 2});
+    let attempts = (0..6).map(|_| buy(&app, &p, "one-key", body.clone()));
+    let responses = futures_util::future::join_all(attempts).await;
+    let mut answers = Vec::new();
+    for r in responses {
+        answers.push((r.status(), r.json::<Value>().await.unwrap()));
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, StatusCode::CREATED);
+    assert_eq!(coins(&app, &p).await, 400, "charged once");
+    assert_eq!(ledger_sum(&app, &p).await, 400);
+
+    let other = buy(
+        &app,
+        &p,
+        "one-key",
+        json!({"item_id": "hint-breaking-news", "quantity": 3}),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(other).await, "idempotency_key_reused");
+    assert_eq!(coins(&app, &p).await, 400);
+}
+
+#[tokio::test]
+async fn bad_quantities_and_keys_are_400_with_a_code() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    grant(&app, &p.id, json!(1000), "seed").await;
+    for q in [
+        json!(-1),
+        json!(0),
+        json!(1.5),
+        json!(1e30),
+        json!("2"),
+        json!(101),
+        json!(i64::MAX),
+        json!([1]),
+    ] {
+        let r = buy(
+            &app,
+            &p,
+            &format!("q-{q}"),
+            json!({"item_id": "hint-breaking-news", "quantity": q}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(code(r).await, "invalid_quantity", "{q}");
+    }
+    for key in ["", &"k".repeat(129), "has space"] {
+        let r = buy(&app, &p, key, json!({"item_id": "hint-breaking-news"})).await;
+        assert_eq!(code(r).await, "invalid_idempotency_key", "{key:?}");
+    }
+    let no_key = app
+        .http
+        .post(app.at("/api/store/purchase"))
+        .bearer_auth(&p.token)
+        .json(&json!({"item_id": "avatar-fox"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(no_key).await, "invalid_idempotency_key");
+    assert_eq!(coins(&app, &p).await, 1000, "nothing was charged");
+}
+
+#[tokio::test]
+async fn grants_are_credited_once_per_key_and_only_from_services() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    let first = grant(&app, &p.id, json!(75), "match:42").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let replay = grant(&app, &p.id, json!(75), "match:42").await;
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+    assert_eq!(coins(&app, &p).await, 75);
+    let reused = grant(&app, &p.id, json!(80), "match:42").await;
+    assert_eq!(code(reused).await, "idempotency_key_reused");
+
+    for amount in [json!(0), json!(-5), json!(2.5), json!("10"), json!(1e12)] {
+        let r = grant(&app, &p.id, amount.clone(), &format!("bad-{amount}")).await;
+        assert_eq!(code(r).await, "invalid_amount", "{amount}");
+    }
+    let as_player = app
+        .http
+        .post(app.at("/api/wallet/grants"))
+        .bearer_auth(&p.token)
+        .header("idempotency-key", "steal")
+        .json(&json!({"user_id": p.id, "currency": "coins", "amount": 1000000, "reason": "grant"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        as_player.status(),
+        StatusCode::UNAUTHORIZED,
+        "an access token is not a service token"
+    );
+    let unknown_currency = app
+        .http
+        .post(app.at("/api/wallet/grants"))
+        .bearer_auth(service_token(&app))
+        .header("idempotency-key", "cur")
+        .json(&json!({"user_id": p.id, "currency": "doubloons", "amount": 5, "reason": "grant"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(unknown_currency).await, "invalid_currency");
+    assert_eq!(coins(&app, &p).await, 75);
+}
+
+#[tokio::test]
+async fn another_players_ledger_and_inventory_are_unreachable() {
+    let app = spawn().await;
+    let alice = player(&app).await;
+    let bob = player(&app).await;
+    grant(&app, &alice.id, json!(300), "seed").await;
+    buy(&app, &alice, "a1", json!({"item_id": "avatar-owl"})).await;
+    assert_eq!(
+        get(&app, &bob, "/api/wallet/ledger").await["entries"],
+        json!([])
+    );
+    assert_eq!(get(&app, &bob, "/api/inventory").await["items"], json!([]));
+    let steal = app
+        .http
+        .post(app.at("/api/inventory/avatar-owl/equip"))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(steal.status(), StatusCode::NOT_FOUND);
+    let anonymous = app.http.get(app.at("/api/wallet")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    for i in 0..5 {
+        grant(&app, &p.id, json!(10 + i), &format!("g{i}")).await;
+    }
+    let first = get(&app, &p, "/api/wallet/ledger?limit=2").await;
+    let amounts: Vec<i64> = first["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [14, 13]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = get(
+        &app,
+        &p,
+        &format!("/api/wallet/ledger?limit=2&cursor={cursor}"),
+    )
+    .await;
+    let amounts: Vec<i64> = second["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [12, 11]);
+    let all = get(&app, &p, "/api/wallet/ledger?limit=1000000").await;
+    assert_eq!(all["entries"].as_array().unwrap().len(), 5);
+    assert_eq!(all["next_cursor"], Value::Null);
+    for bad in ["cursor=garbage", "cursor=cDE6eA", "limit=-1x"] {
+        let r = app
+            .http
+            .get(app.at(&format!("/api/wallet/ledger?{bad}")))
+            .bearer_auth(&p.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_ledger_refuses_updates_and_deletes() {
+    let app = spawn().await;
+    let p = player(&app).await;
+    grant(&app, &p.id, json!(10), "seed").await;
+    let update = sqlx::query("UPDATE ledger SET amount = 1000")
+        .execute(&app.state.db)
+        .await;
+    assert!(update.is_err());
+    let delete = sqlx::query("DELETE FROM ledger")
+        .execute(&app.state.db)
+        .await;
+    assert!(delete.is_err());
+    let negative = sqlx::query("UPDATE wallets SET balance = -1")
+        .execute(&app.state.db)
+        .await;
+    assert!(
+        negative.is_err(),
+        "the balance is guarded by a CHECK constraint"
+    );
+    assert_eq!(coins(&app, &p).await, 10);
+}
