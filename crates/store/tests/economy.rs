@@ -136,3 +136,47 @@ fn balances_never_go_negative_and_always_equal_the_ledger() {
         })
         .unwrap();
 }
+
+async fn fail_with(pool: &sqlx::PgPool, sqlstate: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{sqlstate}'; END $$"
+    ))
+    .execute(pool)
+    .await
+    .map(|_| ())
+}
+
+#[tokio::test]
+async fn serialization_failures_and_deadlocks_are_retried_then_surface_as_contention() {
+    let db = TestDb::create().await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for sqlstate in ["40001", "40P01"] {
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = whoosh_store::with_retries(|| async {
+            if attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+                fail_with(&pool, sqlstate).await
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        assert!(outcome.is_ok(), "{sqlstate} retried until it succeeded");
+        assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        let always = whoosh_store::with_retries(|| fail_with(&pool, sqlstate)).await;
+        let error = always.err().unwrap();
+        assert_eq!(
+            whoosh_store::classify(&error),
+            whoosh_store::Failure::Contention
+        );
+    }
+    // Other errors are not retried.
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    let other = whoosh_store::with_retries(|| {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        fail_with(&pool, "23514")
+    })
+    .await;
+    assert!(other.is_err());
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -65,7 +65,15 @@ impl TestApp {
 
     /// Serves `routes` with configuration overrides such as `("RATE_LIMIT_PER_CLIENT", "3/1m")`.
     pub async fn spawn_with(routes: Router<AppState>, overrides: &[(&str, &str)]) -> Self {
-        let db = TestDb::create().await;
+        Self::spawn_on(routes, TestDb::create().await, overrides).await
+    }
+
+    /// Serves `routes` on the given database (e.g. one on a throwaway server a test may kill).
+    pub async fn spawn_on(
+        routes: Router<AppState>,
+        db: TestDb,
+        overrides: &[(&str, &str)],
+    ) -> Self {
         let prefix = crate::unique_prefix();
         let vars = test_env(&db, &prefix, overrides);
         let config = Config::load(&mut Env::new(vars)).unwrap_or_else(|e| panic!("{e}"));

@@ -12,8 +12,14 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database on the server at `DATABASE_URL`.
     pub async fn create() -> Self {
-        let admin = PgConnectOptions::from_str(&crate::admin_database_url())
+        Self::create_on(&crate::admin_database_url()).await
+    }
+
+    /// A database on the server at `admin_url`.
+    pub async fn create_on(admin_url: &str) -> Self {
+        let admin = PgConnectOptions::from_str(admin_url)
             .expect("DATABASE_URL must be a PostgreSQL URL")
             .log_statements(tracing::log::LevelFilter::Off);
         let name = format!("whoosh_test_{}", uuid::Uuid::new_v4().simple());
@@ -26,7 +32,7 @@ impl TestDb {
             .unwrap();
         conn.close().await.ok();
         let options = admin.clone().database(&name);
-        let url = options_to_url(&crate::admin_database_url(), &name);
+        let url = options_to_url(admin_url, &name);
         let mut conn = PgConnection::connect_with(&options).await.unwrap();
         whoosh_store::MIGRATOR.run(&mut conn).await.unwrap();
         conn.close().await.ok();

@@ -1,0 +1,160 @@
+//! Throwaway servers a fault test may kill: a PostgreSQL cluster in a temporary directory, started
+//! from the installed binaries as a direct child process (so SIGKILL reaches the postmaster), and
+//! restartable on the same data and port. The shared servers are never touched.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// The directory holding `initdb` and `postgres`: `WHOOSH_PG_BIN`, else next to `initdb` on the
+/// PATH, else the newest `/usr/lib/postgresql/*/bin`.
+fn pg_bin() -> PathBuf {
+    if let Ok(dir) = std::env::var("WHOOSH_PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("initdb"))
+        .find(|p| p.exists())
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    on_path
+        .or_else(|| {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+                .filter(|p| p.join("initdb").exists())
+                .collect();
+            dirs.sort();
+            dirs.pop()
+        })
+        .expect("PostgreSQL binaries not found: install postgresql or set WHOOSH_PG_BIN")
+}
+
+/// PostgreSQL refuses to run as root; run as the `postgres` (or `nobody`) account then.
+fn run_as() -> Option<(u32, u32)> {
+    let id = |args: &[&str]| -> Option<u32> {
+        let out = Command::new("id").args(args).output().ok()?;
+        String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+    };
+    if id(&["-u"])? != 0 {
+        return None;
+    }
+    ["postgres", "nobody"]
+        .iter()
+        .find_map(|u| id(&["-u", u]).zip(id(&["-g", u])))
+}
+
+fn as_user(mut cmd: Command, owner: Option<(u32, u32)>) -> Command {
+    if let Some((uid, gid)) = owner {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(gid);
+    }
+    cmd
+}
+
+/// A PostgreSQL server this test owns.
+#[derive(Debug)]
+pub struct ThrowawayPostgres {
+    dir: PathBuf,
+    pub port: u16,
+    bin: PathBuf,
+    owner: Option<(u32, u32)>,
+    child: Option<Child>,
+}
+
+impl ThrowawayPostgres {
+    /// Creates a cluster and starts it.
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("whoosh-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let owner = run_as();
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+        }
+        let bin = pg_bin();
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb.args(["-D"]).arg(dir.join("data")).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+        ]);
+        let status = as_user(initdb, owner)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "initdb failed");
+        let mut server = Self {
+            dir,
+            port: crate::free_port(),
+            bin,
+            owner,
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    /// The admin URL (database `postgres`).
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts (again) on the same data directory and port, and waits until it answers.
+    pub async fn restart(&mut self) {
+        let mut postgres = Command::new(self.bin.join("postgres"));
+        postgres
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-k",
+            ])
+            .arg(&self.dir)
+            .args(["-c", "max_connections=50"]);
+        let child = as_user(postgres, self.owner)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        for _ in 0..200 {
+            if sqlx::PgPool::connect(&self.admin_url()).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("throwaway PostgreSQL did not start on port {}", self.port);
+    }
+
+    /// SIGKILLs the postmaster: no shutdown, no checkpoint, as in a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // The postmaster's children notice its death and exit; wait for the port to free up.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // A crashed cluster leaves its pid file; the next start recovers from the WAL.
+    }
+}
+
+impl Drop for ThrowawayPostgres {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,184 @@
+//! PostgreSQL SIGKILLed in the middle of a stream of purchases (a throwaway server this test
+//! starts; never the shared one): every acknowledged purchase survives, nothing is half-written,
+//! and retrying the unacknowledged ones with their keys charges each exactly once.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use whoosh_auth::Grant;
+use whoosh_test_support::{TestApp, TestDb, ThrowawayPostgres};
+
+const PRICE: i64 = 50;
+const START: i64 = 1_000_000;
+
+#[tokio::test]
+async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
+    let mut pg = ThrowawayPostgres::start().await;
+    let db = TestDb::create_on(&pg.admin_url()).await;
+    let app = TestApp::spawn_on(
+        whoosh_lambda_economy::routes(),
+        db,
+        &[
+            ("RATE_LIMIT_PER_CLIENT", "100000/1m"),
+            ("DATABASE_ACQUIRE_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
+    let name = whoosh_core::DisplayName::parse("Crash Tester").unwrap();
+    let (user, _) = whoosh_store::accounts::guest_for_device(&app.state.db, &device, &name)
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let service = app
+        .state
+        .keyring
+        .mint(
+            &app.state.tokens,
+            Grant::service("edge"),
+            now,
+            Duration::from_secs(600),
+        )
+        .unwrap();
+    let id = user.id.to_string();
+    let token = app
+        .state
+        .keyring
+        .mint(
+            &app.state.tokens,
+            Grant::access(&id, uuid::Uuid::new_v4()),
+            now,
+            Duration::from_secs(600),
+        )
+        .unwrap();
+    let seeded = app
+        .http
+        .post(app.at("/api/wallet/grants"))
+        .bearer_auth(&service)
+        .header("idempotency-key", "seed")
+        .json(&json!({"user_id": id, "currency": "coins", "amount": START, "reason": "grant"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), 201);
+
+    let buy = |key: String| {
+        let http = app.http.clone();
+        let url = app.at("/api/store/purchase");
+        let token = token.clone();
+        async move {
+            let sent = http
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", &key)
+                .json(&json!({"item_id": "hint-breaking-news"}))
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await;
+            matches!(sent, Ok(r) if r.status() == 201)
+        }
+    };
+
+    // Purchases flow until the server dies under them; some are answered, some are not.
+    let mut acknowledged = Vec::new();
+    let mut unacknowledged = Vec::new();
+    let mut killed = false;
+    for i in 0..400 {
+        let key = format!("crash-{i}");
+        if i == 40 {
+            // Kill while a purchase is in flight.
+            let in_flight = tokio::spawn(buy(key.clone()));
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            pg.kill();
+            killed = true;
+            if in_flight.await.unwrap() {
+                acknowledged.push(key)
+            } else {
+                unacknowledged.push(key)
+            }
+            continue;
+        }
+        if buy(key.clone()).await {
+            acknowledged.push(key);
+        } else {
+            unacknowledged.push(key);
+        }
+        if killed && unacknowledged.len() >= 5 {
+            break;
+        }
+    }
+    assert!(
+        acknowledged.len() >= 40,
+        "purchases before the crash were answered"
+    );
+    assert!(!unacknowledged.is_empty(), "the crash was felt");
+
+    pg.restart().await;
+
+    // Every acknowledged purchase is there, with its ledger row, inventory and stored answer.
+    let ledger_keys: Vec<String> = sqlx::query_scalar(
+        "SELECT idempotency_key FROM ledger WHERE user_id = $1 AND reason = 'purchase'",
+    )
+    .bind(user.id)
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    for key in &acknowledged {
+        assert!(
+            ledger_keys.contains(key),
+            "acknowledged purchase {key} lost"
+        );
+    }
+    // Nothing half-written: stored answers, ledger rows and inventory agree.
+    let settled: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE user_id = $1 AND scope = 'purchase' AND status = 201")
+        .bind(user.id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(settled, ledger_keys.len() as i64);
+
+    // Retrying the unacknowledged ones with their keys charges each exactly once.
+    for key in &unacknowledged {
+        let mut ok = false;
+        for _ in 0..20 {
+            if buy(key.clone()).await {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(ok, "retry of {key} never succeeded");
+    }
+    let total = (acknowledged.len() + unacknowledged.len()) as i64;
+    let wallet: Value = app
+        .http
+        .get(app.at("/api/wallet"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let coins = wallet["balances"][0]["balance"].as_i64().unwrap();
+    assert_eq!(
+        coins,
+        START - PRICE * total,
+        "each key charged exactly once"
+    );
+    assert_eq!(
+        whoosh_store::economy::ledger_sum(&app.state.db, user.id, "coins")
+            .await
+            .unwrap(),
+        coins
+    );
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT quantity FROM inventory WHERE user_id = $1 AND item_id = 'hint-breaking-news'",
+    )
+    .bind(user.id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(owned, total);
+}
