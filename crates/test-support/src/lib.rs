@@ -17,7 +17,7 @@ pub use app::{TestApp, test_env, test_keys_file};
 pub use db::TestDb;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;
-pub use throwaway::ThrowawayPostgres;
+pub use throwaway::{ThrowawayPostgres, ThrowawayRedisCluster};
 
 /// The PostgreSQL server tests create their databases on (an admin URL; its database is only
 /// used to issue CREATE/DROP DATABASE).

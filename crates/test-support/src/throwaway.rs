@@ -158,3 +158,78 @@ impl Drop for ThrowawayPostgres {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A three-master Redis cluster on loopback (cluster mode as ElastiCache runs it), started from
+/// the installed `redis-server` in a temporary directory and stopped on drop.
+#[derive(Debug)]
+pub struct ThrowawayRedisCluster {
+    dir: PathBuf,
+    pub ports: Vec<u16>,
+    children: Vec<Child>,
+}
+
+impl ThrowawayRedisCluster {
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("whoosh-redis-cluster-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cluster = Self { dir, ports: Vec::new(), children: Vec::new() };
+        for _ in 0..3 {
+            let port = crate::free_port();
+            let node_dir = cluster.dir.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
+                .args(["--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server not found: install redis-server");
+            cluster.ports.push(port);
+            cluster.children.push(child);
+        }
+        for port in &cluster.ports {
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let nodes: Vec<String> = cluster.ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli not found");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        // Wait until every slot is served.
+        for _ in 0..100 {
+            let info = Command::new("redis-cli").args(["-p", &cluster.ports[0].to_string(), "cluster", "info"]).output().unwrap();
+            if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                return cluster;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the Redis cluster did not become ready");
+    }
+
+    /// A URL of one node (the client discovers the rest).
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.ports[0])
+    }
+}
+
+impl Drop for ThrowawayRedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
