@@ -4,6 +4,8 @@
 //!   production parameters on every core, and RS256 token verifications per second.
 //! - `login`: login requests per second against a running stack (closed loop at a fixed
 //!   concurrency, bounded in time), with latency percentiles; compare with `ceilings`.
+//! - `purchase`: store purchases at a fixed arrival rate (open model: each request is sent at its
+//!   scheduled time and its latency counts from then, so a slow server cannot hide its queue).
 //!
 //! Each prints a human summary and, with `--json FILE`, writes the figures as JSON.
 
@@ -51,6 +53,23 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// Purchases at a fixed arrival rate against a running stack.
+    Purchase {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The stack's signing keyring (AUTH_KEYS_SOURCE file), to mint the service token that
+        /// funds the benchmark players.
+        #[arg(long, default_value = ".whoosh/keys.json")]
+        keys: PathBuf,
+        /// Purchases per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Players the purchases are spread over.
+        #[arg(long, default_value_t = 20)]
+        players: usize,
+    },
 }
 
 #[tokio::main]
@@ -63,6 +82,13 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             seconds,
         } => login(&url, concurrency, Duration::from_secs(seconds)).await?,
+        Command::Purchase {
+            url,
+            keys,
+            rate,
+            seconds,
+            players,
+        } => purchase(&url, &keys, rate, Duration::from_secs(seconds), players).await?,
     };
     println!("{}", serde_json::to_string_pretty(&figures)?);
     if let Some(path) = cli.json {
@@ -199,6 +225,117 @@ async fn login(url: &str, concurrency: usize, window: Duration) -> anyhow::Resul
         "logins": total.len(),
         "errors": errors,
         "logins_per_sec": round(total.len() as f64 / elapsed),
+        "latency_ms": { "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) },
+    }))
+}
+
+fn unix_now() -> anyhow::Result<i64> {
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64)
+}
+
+async fn purchase(
+    url: &str,
+    keys: &std::path::Path,
+    rate: u32,
+    window: Duration,
+    players: usize,
+) -> anyhow::Result<Value> {
+    ensure_loopback(url)?;
+    ensure!(rate > 0 && players > 0, "rate and players must be positive");
+    let ring = Keyring::from_json(
+        &std::fs::read_to_string(keys).with_context(|| format!("reading {}", keys.display()))?,
+        unix_now()?,
+    )?;
+    // The stack's own issuer and audience defaults; pass the same settings the stack runs with.
+    let spec = TokenSpec {
+        issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "whoosh".into()),
+        audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "whoosh-players".into()),
+    };
+    let service = ring.mint(
+        &spec,
+        Grant::service("whoosh-bench"),
+        unix_now()?,
+        Duration::from_secs(3600),
+    )?;
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for _ in 0..players {
+        let device = uuid::Uuid::new_v4().to_string();
+        let session: Value = http
+            .post(format!("{url}/api/auth/guest"))
+            .json(&json!({"device_id": device}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let user = session["user"]["id"]
+            .as_str()
+            .context("guest login failed")?
+            .to_owned();
+        let funded = http
+            .post(format!("{url}/api/wallet/grants"))
+            .bearer_auth(&service)
+            .header("idempotency-key", format!("bench-{}", uuid::Uuid::new_v4()))
+            .json(&json!({"user_id": user, "currency": "coins", "amount": 1_000_000_000, "reason": "grant"}))
+            .send()
+            .await?;
+        ensure!(
+            funded.status().as_u16() == 201,
+            "funding answered {}",
+            funded.status()
+        );
+        tokens.push(
+            session["access_token"]
+                .as_str()
+                .context("no access token")?
+                .to_owned(),
+        );
+    }
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
+    let started = tokio::time::Instant::now();
+    let mut sent = Vec::new();
+    let mut n = 0u64;
+    while started.elapsed() < window {
+        let scheduled = started + interval * u32::try_from(n).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(scheduled).await;
+        let http = http.clone();
+        let token = tokens[n as usize % tokens.len()].clone();
+        let endpoint = format!("{url}/api/store/purchase");
+        sent.push(tokio::spawn(async move {
+            let r = http
+                .post(endpoint)
+                .bearer_auth(token)
+                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                .json(&json!({"item_id": "hint-breaking-news"}))
+                .send()
+                .await;
+            (
+                r.map(|r| r.status().as_u16() == 201).unwrap_or(false),
+                scheduled.elapsed(),
+            )
+        }));
+        n += 1;
+    }
+    let mut histogram = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut errors = 0u64;
+    for task in sent {
+        let (ok, latency) = task.await?;
+        if ok {
+            histogram.record(latency.as_micros() as u64).ok();
+        } else {
+            errors += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ms = |q: f64| round(histogram.value_at_quantile(q) as f64 / 1000.0);
+    Ok(json!({
+        "target_rate": rate,
+        "seconds": round(elapsed),
+        "purchases": histogram.len(),
+        "errors": errors,
+        "purchases_per_sec": round(histogram.len() as f64 / elapsed),
         "latency_ms": { "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) },
     }))
 }

@@ -220,6 +220,26 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The local stack generates its action-token HMAC key on first run (file sources only).
+async fn ensure_dev_action_key(config: &Config) -> anyhow::Result<()> {
+    let source = &config.auth.action_key_source;
+    if let whoosh_auth::SecretSource::File(path) = source {
+        if !path.exists() {
+            let key = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            source
+                .store(None, &key)
+                .await
+                .with_context(|| format!("writing ACTION_KEY_SOURCE={source}"))?;
+            tracing::info!(%source, "generated the development action-token key");
+        }
+    }
+    Ok(())
+}
+
 /// The local stack owns its database: create it on first run.
 async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
     use sqlx::migrate::MigrateDatabase;
@@ -257,12 +277,14 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     if ensure_keyring(&config).await? {
         tracing::info!(source = %config.auth.keys_source, "generated development signing keys");
     }
+    ensure_dev_action_key(&config).await?;
     create_database_if_missing(&config).await?;
     let state = AppState::connect(config).await?;
     whoosh_store::MIGRATOR
         .run(&state.db)
         .await
         .context("applying migrations")?;
+    tokio::spawn(drift_checks(state.clone()));
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     let routes = platform_routes().fallback(move |req: Request| web_or_api_404(site.clone(), req));
     let app = whoosh_http::serve::stack(routes, state);
@@ -275,6 +297,28 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
     );
     whoosh_http::serve_http(listener, app, whoosh_http::shutdown_signal()).await
+}
+
+/// The local stack's leaderboard drift check, every `DRIFT_CHECK_INTERVAL` (on AWS a schedule
+/// calls `POST /api/leaderboards/{board}/drift-check`). Stops with the process.
+async fn drift_checks(state: AppState) {
+    let mut every = tokio::time::interval(state.config.leaderboards.drift_check_interval);
+    loop {
+        every.tick().await;
+        let boards = match whoosh_store::leaderboards::boards(&state.db).await {
+            Ok(boards) => boards,
+            Err(error) => {
+                tracing::warn!(%error, "drift check skipped: PostgreSQL unavailable");
+                continue;
+            }
+        };
+        for board in boards {
+            if let Err(error) = whoosh_lambda_profiles::boards::drift_check(&state, &board.id).await
+            {
+                tracing::warn!(board = %board.id, %error, "drift check failed");
+            }
+        }
+    }
 }
 
 /// Unknown API, socket and feed paths answer the JSON 404; everything else is the web client.

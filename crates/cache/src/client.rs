@@ -7,7 +7,13 @@ use redis::{
     cluster::ClusterClient,
     cluster_async::ClusterConnection,
 };
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 /// Whether the server is one node (or a primary with replicas behind one endpoint) or a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,25 +22,53 @@ pub enum RedisMode {
     Cluster,
 }
 
-/// The shared Redis handle of a process. Built once at start.
 #[derive(Clone)]
-pub enum Redis {
+enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
 }
 
+/// The shared Redis handle of a process. Built once at start; cheap to clone.
+///
+/// Every command has a deadline, and a failed connection trips a short circuit breaker: while
+/// it is open, commands fail at once instead of each waiting on a dead server, so callers'
+/// fallbacks (PostgreSQL reads, fail-open limits) stay fast during an outage.
+#[derive(Clone)]
+pub struct Redis {
+    conn: Connection,
+    /// Milliseconds since the Unix epoch until which commands fail fast.
+    open_until_ms: Arc<AtomicU64>,
+}
+
 impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Redis::Single(_) => "Redis::Single",
-            Redis::Cluster(_) => "Redis::Cluster",
+        f.write_str(match self.conn {
+            Connection::Single(_) => "Redis::Single",
+            Connection::Cluster(_) => "Redis::Cluster",
         })
     }
 }
 
+/// How long the breaker stays open after a connection failure.
+pub const BREAKER_OPEN: Duration = Duration::from_secs(1);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn unavailable(detail: &'static str) -> redis::RedisError {
+    redis::RedisError::from((
+        redis::ErrorKind::IoError,
+        "Redis unavailable",
+        detail.to_owned(),
+    ))
+}
+
 /// How long one command may take before it fails (so a dead Redis turns into a fast error that
-/// callers can fall back from, not a hung request).
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// callers can fall back from, not a hung request). Healthy commands take about a millisecond.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const INITIAL_CONNECT_DEADLINE: Duration = Duration::from_secs(5);
 
@@ -63,18 +97,57 @@ impl Redis {
                     .set_connection_timeout(CONNECT_TIMEOUT)
                     .set_response_timeout(COMMAND_TIMEOUT)
                     .set_number_of_retries(2);
-                Ok(Self::Single(
+                Ok(Self::wrap(Connection::Single(
                     ConnectionManager::new_with_config(client, config).await?,
-                ))
+                )))
             }
             RedisMode::Cluster => {
                 let client = ClusterClient::builder(vec![url])
                     .connection_timeout(CONNECT_TIMEOUT)
                     .response_timeout(COMMAND_TIMEOUT)
                     .build()?;
-                Ok(Self::Cluster(client.get_async_connection().await?))
+                Ok(Self::wrap(Connection::Cluster(
+                    client.get_async_connection().await?,
+                )))
             }
         }
+    }
+
+    fn wrap(conn: Connection) -> Self {
+        Self {
+            conn,
+            open_until_ms: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Runs one command or pipeline under the deadline and the breaker.
+    fn guarded<'a, T: Send + 'a>(
+        &'a mut self,
+        call: impl FnOnce(&'a mut Connection) -> RedisFuture<'a, T> + Send + 'a,
+    ) -> RedisFuture<'a, T> {
+        let breaker = self.open_until_ms.clone();
+        Box::pin(async move {
+            if breaker.load(Ordering::Relaxed) > now_ms() {
+                return Err(unavailable("circuit breaker open after a recent failure"));
+            }
+            let outcome = match tokio::time::timeout(COMMAND_TIMEOUT, call(&mut self.conn)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(unavailable("command timed out")),
+            };
+            if let Err(e) = &outcome {
+                if e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal()
+                {
+                    breaker.store(
+                        now_ms() + BREAKER_OPEN.as_millis() as u64,
+                        Ordering::Relaxed,
+                    );
+                }
+            }
+            outcome
+        })
     }
 
     /// Readiness probe.
@@ -86,10 +159,10 @@ impl Redis {
 
 impl ConnectionLike for Redis {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Redis::Single(c) => c.req_packed_command(cmd),
-            Redis::Cluster(c) => c.req_packed_command(cmd),
-        }
+        self.guarded(move |conn| match conn {
+            Connection::Single(c) => c.req_packed_command(cmd),
+            Connection::Cluster(c) => c.req_packed_command(cmd),
+        })
     }
 
     fn req_packed_commands<'a>(
@@ -98,16 +171,16 @@ impl ConnectionLike for Redis {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Redis::Single(c) => c.req_packed_commands(cmd, offset, count),
-            Redis::Cluster(c) => c.req_packed_commands(cmd, offset, count),
-        }
+        self.guarded(move |conn| match conn {
+            Connection::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Connection::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        })
     }
 
     fn get_db(&self) -> i64 {
-        match self {
-            Redis::Single(c) => c.get_db(),
-            Redis::Cluster(c) => c.get_db(),
+        match &self.conn {
+            Connection::Single(c) => c.get_db(),
+            Connection::Cluster(c) => c.get_db(),
         }
     }
 }

@@ -33,6 +33,21 @@ impl KeySchema {
         format!("{}auth:{{u:{user}}}:revoked:{session}", self.prefix)
     }
 
+    /// The sorted set of a board: `<prefix>lb:{<board>}:z`.
+    pub fn board_set(&self, board: &str) -> String {
+        format!("{}lb:{{{board}}}:z", self.prefix)
+    }
+
+    /// user → member map of a board (same slot as its set).
+    pub fn board_members(&self, board: &str) -> String {
+        format!("{}lb:{{{board}}}:m", self.prefix)
+    }
+
+    /// Present once a board's index has been built.
+    pub fn board_ready(&self, board: &str) -> String {
+        format!("{}lb:{{{board}}}:ready", self.prefix)
+    }
+
     /// Pub/sub channel on which session revocations of users are announced.
     pub fn revocations_channel(&self) -> String {
         format!("{}auth:revocations", self.prefix)

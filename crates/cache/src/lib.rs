@@ -6,8 +6,10 @@
 pub mod client;
 pub mod discovery;
 pub mod keys;
+pub mod leaderboard;
 pub mod rate_limit;
 
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
+pub use leaderboard::LeaderboardIndex;
 pub use rate_limit::{Decision, Rate, RateLimiter};

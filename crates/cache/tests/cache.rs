@@ -129,22 +129,48 @@ async fn elasticache_discovery_finds_cluster_and_single_node_groups() {
 #[tokio::test]
 async fn the_client_and_limiter_work_against_a_redis_cluster() {
     let cluster = whoosh_test_support::ThrowawayRedisCluster::start().await;
-    let redis = Redis::connect(&cluster.url(), RedisMode::Cluster).await.unwrap();
+    let redis = Redis::connect(&cluster.url(), RedisMode::Cluster)
+        .await
+        .unwrap();
     redis.ping().await.unwrap();
     let limiter = RateLimiter::new(redis.clone(), KeySchema::new(unique_prefix()));
     let rate = Rate::new(2, Duration::from_secs(60));
     // Many subjects spread over every shard; each keeps its own budget.
     for subject in 0..30 {
         let s = subject.to_string();
-        assert_eq!(limiter.check("t", &s, rate).await.unwrap(), Decision::Allowed);
-        assert_eq!(limiter.check("t", &s, rate).await.unwrap(), Decision::Allowed);
-        assert!(matches!(limiter.check("t", &s, rate).await.unwrap(), Decision::Limited { .. }));
+        assert_eq!(
+            limiter.check("t", &s, rate).await.unwrap(),
+            Decision::Allowed
+        );
+        assert_eq!(
+            limiter.check("t", &s, rate).await.unwrap(),
+            Decision::Allowed
+        );
+        assert!(matches!(
+            limiter.check("t", &s, rate).await.unwrap(),
+            Decision::Limited { .. }
+        ));
     }
     // Keys sharing a hash tag live in one slot, so multi-key commands work in cluster mode.
     let keys = KeySchema::new(unique_prefix());
-    let (a, b) = (keys.revoked_session("u1", "s1"), keys.revoked_session("u1", "s2"));
+    let (a, b) = (
+        keys.revoked_session("u1", "s1"),
+        keys.revoked_session("u1", "s2"),
+    );
     let mut conn = redis.clone();
-    redis::cmd("MSET").arg(&a).arg(1).arg(&b).arg(2).query_async::<()>(&mut conn).await.unwrap();
-    let got: Vec<i64> = redis::cmd("MGET").arg(&a).arg(&b).query_async(&mut conn).await.unwrap();
+    redis::cmd("MSET")
+        .arg(&a)
+        .arg(1)
+        .arg(&b)
+        .arg(2)
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    let got: Vec<i64> = redis::cmd("MGET")
+        .arg(&a)
+        .arg(&b)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(got, [1, 2]);
 }

@@ -51,6 +51,14 @@ error_codes! {
     InvalidCursor = ("invalid_cursor", 400),
     /// The `Idempotency-Key` header is missing or not 1–128 visible ASCII characters.
     InvalidIdempotencyKey = ("invalid_idempotency_key", 400),
+    /// A score delta that is not a whole number of at least 1.
+    InvalidScore = ("invalid_score", 400),
+    /// An avatar the player does not own.
+    InvalidAvatar = ("invalid_avatar", 400),
+    /// An action token that is malformed or whose signature does not match.
+    InvalidActionToken = ("invalid_action_token", 401),
+    /// An action token past its expiry.
+    ActionTokenExpired = ("action_token_expired", 401),
     /// Username or password wrong; deliberately the same for an unknown user.
     InvalidCredentials = ("invalid_credentials", 401),
     /// A bearer token that is missing, malformed, forged, of the wrong kind, or revoked.
@@ -62,6 +70,10 @@ error_codes! {
     InvalidRefreshToken = ("invalid_refresh_token", 401),
     /// The caller is authenticated but may not do this.
     Forbidden = ("forbidden", 403),
+    /// An action token issued for another player.
+    ActionTokenWrongUser = ("action_token_wrong_user", 403),
+    /// This needs a fresh login or the password (e.g. deleting the account).
+    ReauthenticationRequired = ("reauthentication_required", 403),
     /// No such resource, or not one the caller may see.
     NotFound = ("not_found", 404),
     /// The route exists but not with this method.
@@ -82,6 +94,10 @@ error_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// The `Idempotency-Key` was already used with a different request body.
     IdempotencyKeyReused = ("idempotency_key_reused", 422),
+    /// A score delta above the cap its action token allows.
+    ScoreOverCap = ("score_over_cap", 422),
+    /// The score would exceed the largest value a board holds (2^53 − 1).
+    ScoreOverflow = ("score_overflow", 422),
     /// Too many requests; `Retry-After` says when to try again.
     RateLimited = ("rate_limited", 429),
     /// A bug or an unexpected fault; details are in the logs under the request id.

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod error;
 pub mod ids;
+pub mod progression;
 
 pub use account::{DeviceId, DisplayName, Password, Username};
 pub use error::ErrorCode;

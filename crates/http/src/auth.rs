@@ -24,6 +24,8 @@ pub struct AuthUser {
     pub user_id: UserId,
     /// The session (refresh-token family) the token was issued for.
     pub session_id: Uuid,
+    /// When the access token was issued (Unix seconds): recent means a fresh login.
+    pub issued_at: i64,
 }
 
 /// The bearer token of a request, if any.
@@ -95,6 +97,7 @@ impl FromRequestParts<AppState> for AuthUser {
         Ok(Self {
             user_id,
             session_id,
+            issued_at: claims.iat,
         })
     }
 }

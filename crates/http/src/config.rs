@@ -98,6 +98,18 @@ pub struct AuthConfig {
     pub register_rate_per_ip: Rate,
     /// Password hashes allowed to run at once (each holds ~19 MiB).
     pub hash_concurrency: usize,
+    /// Where the HMAC key of action tokens comes from (loaded on first use).
+    pub action_key_source: SecretSource,
+    /// How long an action token may wait before its score is submitted.
+    pub action_token_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LeaderboardConfig {
+    /// Entries in the live top-N views and the drift check.
+    pub top_n: u32,
+    /// How often the local stack runs the drift check (on AWS a schedule calls the endpoint).
+    pub drift_check_interval: Duration,
 }
 
 /// Everything a Whoosh process needs to know, typed.
@@ -107,6 +119,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub leaderboards: LeaderboardConfig,
     pub log_format: LogFormat,
     pub log_filter: String,
     /// The URL players open (printed by `whoosh dev`; used in links and edge URLs).
@@ -340,12 +353,23 @@ impl Config {
             login_rate_per_ip: env.get("LOGIN_RATE_PER_IP", rate(20, 600)).0,
             register_rate_per_ip: env.get("REGISTER_RATE_PER_IP", rate(20, 3600)).0,
             hash_concurrency: env.get("PASSWORD_HASH_CONCURRENCY", 0),
+            action_key_source: env.get(
+                "ACTION_KEY_SOURCE",
+                SecretSource::File(".whoosh/action.key".into()),
+            ),
+            action_token_ttl: env.get("ACTION_TOKEN_TTL", secs(600)).0,
         };
+        let leaderboards = LeaderboardConfig {
+            top_n: env.get("LEADERBOARD_TOP_N", 100),
+            drift_check_interval: env.get("DRIFT_CHECK_INTERVAL", secs(300)).0,
+        };
+        positive(env, "LEADERBOARD_TOP_N", leaderboards.top_n);
         let config = Config {
             database,
             redis,
             http,
             auth,
+            leaderboards,
             log_format: env.get("LOG_FORMAT", LogFormat::Json),
             log_filter: env.get("LOG_LEVEL", LogFilter("info".to_owned())).0,
             public_url: env

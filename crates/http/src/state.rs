@@ -4,7 +4,7 @@ use crate::Config;
 use anyhow::Context;
 use std::sync::Arc;
 use whoosh_auth::{Keyring, PasswordHasher, TokenSpec};
-use whoosh_cache::{KeySchema, RateLimiter, Redis};
+use whoosh_cache::{KeySchema, LeaderboardIndex, RateLimiter, Redis};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -17,7 +17,14 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     pub tokens: TokenSpec,
     pub hasher: PasswordHasher,
+    /// The Redis index of every leaderboard.
+    pub leaderboards: LeaderboardIndex,
+    /// The action-token HMAC key, loaded on first use (only the profiles service needs it).
+    action_key: Arc<tokio::sync::OnceCell<Arc<[u8]>>>,
 }
+
+/// The shortest action-token HMAC key accepted.
+pub const MIN_ACTION_KEY_LEN: usize = 32;
 
 impl AppState {
     /// Builds every client from the configuration, failing with a message that names what is
@@ -39,6 +46,7 @@ impl AppState {
             issuer: config.auth.issuer.clone(),
             audience: config.auth.audience.clone(),
         };
+        let leaderboards = LeaderboardIndex::new(redis.clone(), keys.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -48,7 +56,35 @@ impl AppState {
             keyring: Arc::new(keyring),
             tokens,
             hasher,
+            leaderboards,
+            action_key: Arc::default(),
         })
+    }
+
+    /// The action-token HMAC key from `ACTION_KEY_SOURCE`, loaded once.
+    pub async fn action_key(&self) -> Result<Arc<[u8]>, crate::ApiError> {
+        use secrecy::ExposeSecret;
+        self.action_key
+            .get_or_try_init(|| async {
+                let source = &self.config.auth.action_key_source;
+                let aws = if source.needs_aws() {
+                    Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+                } else {
+                    None
+                };
+                let secret = source.load(aws.as_ref()).await.map_err(|e| {
+                    crate::ApiError::internal(anyhow::anyhow!("cannot load ACTION_KEY_SOURCE={source}: {e}"))
+                })?;
+                let key = secret.expose_secret().trim().as_bytes().to_vec();
+                if key.len() < MIN_ACTION_KEY_LEN {
+                    return Err(crate::ApiError::internal(anyhow::anyhow!(
+                        "ACTION_KEY_SOURCE={source} holds fewer than {MIN_ACTION_KEY_LEN} characters"
+                    )));
+                }
+                Ok(Arc::from(key))
+            })
+            .await
+            .cloned()
     }
 }
 

@@ -3,7 +3,10 @@
 //! against a real database.
 
 pub mod accounts;
+pub mod actions;
 pub mod economy;
+pub mod leaderboards;
+pub mod profiles;
 pub mod sessions;
 
 use sqlx::{

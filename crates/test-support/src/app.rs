@@ -19,6 +19,22 @@ pub fn test_keys_file() -> &'static std::path::Path {
     })
 }
 
+/// An action-token HMAC key generated once per test process.
+pub fn test_action_key_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let path =
+            std::env::temp_dir().join(format!("whoosh-test-action-key-{}", std::process::id()));
+        let key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        std::fs::write(&path, key).unwrap();
+        path
+    })
+}
+
 /// The environment a test service runs with: its own database and Redis prefix, defaults for the
 /// rest, then the test's overrides.
 pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMap<String, String> {
@@ -35,6 +51,10 @@ pub fn test_env(db: &TestDb, prefix: &str, overrides: &[(&str, &str)]) -> HashMa
         (
             "AUTH_KEYS_SOURCE",
             &format!("file:{}", test_keys_file().display()),
+        ),
+        (
+            "ACTION_KEY_SOURCE",
+            &format!("file:{}", test_action_key_file().display()),
         ),
     ]
     .into_iter()

@@ -13,11 +13,11 @@ pub mod lambda;
 pub mod moto;
 pub mod throwaway;
 
-pub use app::{TestApp, test_env, test_keys_file};
+pub use app::{TestApp, test_action_key_file, test_env, test_keys_file};
 pub use db::TestDb;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;
-pub use throwaway::{ThrowawayPostgres, ThrowawayRedisCluster};
+pub use throwaway::{ThrowawayPostgres, ThrowawayRedis, ThrowawayRedisCluster};
 
 /// The PostgreSQL server tests create their databases on (an admin URL; its database is only
 /// used to issue CREATE/DROP DATABASE).

@@ -170,16 +170,37 @@ pub struct ThrowawayRedisCluster {
 
 impl ThrowawayRedisCluster {
     pub async fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!("whoosh-redis-cluster-{}", uuid::Uuid::new_v4().simple()));
+        let dir = std::env::temp_dir().join(format!(
+            "whoosh-redis-cluster-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut cluster = Self { dir, ports: Vec::new(), children: Vec::new() };
+        let mut cluster = Self {
+            dir,
+            ports: Vec::new(),
+            children: Vec::new(),
+        };
         for _ in 0..3 {
             let port = crate::free_port();
             let node_dir = cluster.dir.join(port.to_string());
             std::fs::create_dir_all(&node_dir).unwrap();
             let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
-                .args(["--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no"])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                ])
+                .args([
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
                 .arg("--dir")
                 .arg(&node_dir)
                 .stdout(Stdio::null())
@@ -197,7 +218,11 @@ impl ThrowawayRedisCluster {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        let nodes: Vec<String> = cluster.ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let nodes: Vec<String> = cluster
+            .ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
         let created = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&nodes)
@@ -209,7 +234,10 @@ impl ThrowawayRedisCluster {
         assert!(created.success(), "redis-cli --cluster create failed");
         // Wait until every slot is served.
         for _ in 0..100 {
-            let info = Command::new("redis-cli").args(["-p", &cluster.ports[0].to_string(), "cluster", "info"]).output().unwrap();
+            let info = Command::new("redis-cli")
+                .args(["-p", &cluster.ports[0].to_string(), "cluster", "info"])
+                .output()
+                .unwrap();
             if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
                 return cluster;
             }
@@ -231,5 +259,67 @@ impl Drop for ThrowawayRedisCluster {
             let _ = child.wait();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A single Redis server this test owns: it may be killed, restarted or flushed.
+#[derive(Debug)]
+pub struct ThrowawayRedis {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl ThrowawayRedis {
+    pub async fn start() -> Self {
+        let mut server = Self {
+            port: crate::free_port(),
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) on the same port, empty, and waits until it accepts connections.
+    pub async fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server not found: install redis-server");
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("throwaway Redis did not start on port {}", self.port);
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ThrowawayRedis {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

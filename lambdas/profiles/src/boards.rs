@@ -1,0 +1,219 @@
+//! Leaderboard reads and index maintenance: Redis first, PostgreSQL when Redis is down or the
+//! index is missing (and then the index is rebuilt); the drift check compares and repairs.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+use whoosh_cache::leaderboard::{Entry, Ranked};
+use whoosh_http::{ApiError, AppState};
+use whoosh_store::leaderboards::{self as pg, Standing};
+
+/// One line of a leaderboard as clients see it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Row {
+    pub rank: i64,
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub avatar_id: Option<String>,
+    pub value: i64,
+}
+
+fn entry(s: &Standing) -> Entry {
+    Entry {
+        user_id: s.user_id,
+        value: s.value,
+        first_reached_us: i64::try_from(s.first_reached_at.unix_timestamp_nanos() / 1000)
+            .unwrap_or(i64::MAX),
+    }
+}
+
+fn standing(r: &Ranked) -> (i64, Uuid, i64) {
+    (
+        i64::try_from(r.rank).unwrap_or(i64::MAX),
+        r.entry.user_id,
+        r.entry.value,
+    )
+}
+
+/// Adds names and avatars to ranked (rank, user, value) triples.
+async fn rows(state: &AppState, ranked: Vec<(i64, Uuid, i64)>) -> Result<Vec<Row>, ApiError> {
+    let ids: Vec<Uuid> = ranked.iter().map(|r| r.1).collect();
+    let names: HashMap<Uuid, (String, Option<String>)> =
+        whoosh_store::profiles::names(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, n, a)| (id, (n, a)))
+            .collect();
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(rank, user_id, value)| {
+            names.get(&user_id).map(|(name, avatar)| Row {
+                rank,
+                user_id,
+                display_name: name.clone(),
+                avatar_id: avatar.clone(),
+                value,
+            })
+        })
+        .collect())
+}
+
+/// Whether to read Redis for `board`; when the index is missing, starts a rebuild.
+async fn index_usable(state: &AppState, board: &str) -> bool {
+    match state.leaderboards.is_ready(board).await {
+        Ok(true) => true,
+        Ok(false) => {
+            let state = state.clone();
+            let board = board.to_owned();
+            tokio::spawn(async move {
+                if let Err(e) = rebuild(&state, &board).await {
+                    tracing::warn!(board, error = %e, "leaderboard rebuild failed");
+                }
+            });
+            false
+        }
+        Err(error) => {
+            tracing::warn!(board, %error, "Redis unavailable; reading the leaderboard from PostgreSQL");
+            false
+        }
+    }
+}
+
+/// `limit` rows from 0-based `offset`.
+pub async fn top(
+    state: &AppState,
+    board: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Row>, ApiError> {
+    if index_usable(state, board).await {
+        match state
+            .leaderboards
+            .range(board, offset.unsigned_abs(), limit.unsigned_abs())
+            .await
+        {
+            Ok(ranked) => return rows(state, ranked.iter().map(standing).collect()).await,
+            Err(error) => tracing::warn!(board, %error, "Redis read failed; using PostgreSQL"),
+        }
+    }
+    let page = pg::range(&state.db, board, offset, limit).await?;
+    rows(
+        state,
+        page.iter().map(|s| (s.rank, s.user_id, s.value)).collect(),
+    )
+    .await
+}
+
+/// The caller's rank and value, if on the board.
+pub async fn rank_of(state: &AppState, board: &str, user: Uuid) -> Result<Option<Row>, ApiError> {
+    if index_usable(state, board).await {
+        match state.leaderboards.standing(board, user).await {
+            Ok(found) => {
+                return Ok(rows(state, found.iter().map(standing).collect())
+                    .await?
+                    .pop());
+            }
+            Err(error) => tracing::warn!(board, %error, "Redis read failed; using PostgreSQL"),
+        }
+    }
+    let found = pg::standing(&state.db, board, user).await?;
+    Ok(rows(
+        state,
+        found.iter().map(|s| (s.rank, s.user_id, s.value)).collect(),
+    )
+    .await?
+    .pop())
+}
+
+/// Rebuilds a board's index from PostgreSQL (one rebuild at a time per board).
+pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
+    let lock = format!("{}:rebuilding", state.keys.board_ready(board));
+    let mut conn = state.redis.clone();
+    let acquired: bool = redis::cmd("SET")
+        .arg(&lock)
+        .arg(1)
+        .arg("NX")
+        .arg("EX")
+        .arg(60)
+        .query_async::<Option<String>>(&mut conn)
+        .await?
+        .is_some();
+    if !acquired {
+        return Ok(0);
+    }
+    let result = async {
+        let all = pg::all(&state.db, board).await?;
+        let entries: Vec<Entry> = all.iter().map(entry).collect();
+        state.leaderboards.rebuild(board, &entries).await?;
+        pg::clear_repair(&state.db, board).await?;
+        Ok::<_, ApiError>(entries.len())
+    }
+    .await;
+    let _ = redis::cmd("DEL")
+        .arg(&lock)
+        .query_async::<()>(&mut conn)
+        .await;
+    result
+}
+
+/// Writes committed standings to the index. A Redis failure never fails the request: the board
+/// is queued for repair in PostgreSQL and the drift check rebuilds it.
+pub async fn write_through(state: &AppState, changed: &[(String, Standing)]) {
+    for (board, s) in changed {
+        if let Err(error) = state.leaderboards.upsert(board, &entry(s)).await {
+            tracing::warn!(board, %error, "leaderboard index write failed; repair queued");
+            if let Err(e) = pg::queue_repair(&state.db, board).await {
+                tracing::error!(board, error = %e, "could not queue the leaderboard repair");
+            }
+        }
+    }
+}
+
+/// Removes a user from the index of each board (account deletion).
+pub async fn remove(state: &AppState, boards: &[String], user: Uuid) {
+    for board in boards {
+        if let Err(error) = state.leaderboards.remove(board, user).await {
+            tracing::warn!(board, %error, "leaderboard index removal failed; repair queued");
+            let _ = pg::queue_repair(&state.db, board).await;
+        }
+    }
+}
+
+/// The drift check of one board: compares the top N of Redis with PostgreSQL; on any
+/// difference (or a queued repair) rebuilds the index. Returns the positions that differed.
+pub async fn drift_check(state: &AppState, board: &str) -> Result<usize, ApiError> {
+    let n = i64::from(state.config.leaderboards.top_n);
+    let truth: Vec<(i64, Uuid, i64)> = pg::range(&state.db, board, 0, n)
+        .await?
+        .iter()
+        .map(|s| (s.rank, s.user_id, s.value))
+        .collect();
+    let index: Vec<(i64, Uuid, i64)> = if state.leaderboards.is_ready(board).await? {
+        state
+            .leaderboards
+            .range(board, 0, n.unsigned_abs())
+            .await?
+            .iter()
+            .map(standing)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let drift = truth
+        .iter()
+        .zip(index.iter())
+        .filter(|(a, b)| a != b)
+        .count()
+        + truth.len().abs_diff(index.len());
+    let queued = pg::repair_queued(&state.db, board).await?;
+    if drift > 0 || queued {
+        rebuild(state, board).await?;
+    }
+    tracing::info!(
+        board,
+        drift,
+        repair_queued = queued,
+        "leaderboard drift check"
+    );
+    Ok(drift)
+}
