@@ -63,6 +63,14 @@ enum KeysCommand {
     Retire { kid: String },
     /// List the keys (never the private halves).
     Show,
+    /// Mint a service token for a trusted game service (e.g. the edge, a game server).
+    ServiceToken {
+        /// The service's name (the token's subject; grants and actions record it).
+        name: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        ttl: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +191,25 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             anyhow::ensure!(stored.retire(&kid), "no key {kid} at {source}");
             write_keyring(config, aws.as_ref(), &stored).await?;
             println!("retired {kid}; tokens it signed no longer verify");
+        }
+        KeysCommand::ServiceToken { name, ttl } => {
+            let ring = Keyring::from_stored(
+                &read_keyring(config, aws.as_ref())
+                    .await?
+                    .unwrap_or_default(),
+                unix_now(),
+            )?;
+            let spec = whoosh_auth::TokenSpec {
+                issuer: config.auth.issuer.clone(),
+                audience: config.auth.audience.clone(),
+            };
+            let token = ring.mint(
+                &spec,
+                whoosh_auth::Grant::service(&name),
+                unix_now(),
+                std::time::Duration::from_secs(ttl),
+            )?;
+            println!("{token}");
         }
         KeysCommand::Show => {
             let stored = read_keyring(config, aws.as_ref())

@@ -53,14 +53,23 @@ fn verify_access(state: &AppState, token: &str) -> Result<Claims, ApiError> {
         .map_err(|e| token_error(&e))
 }
 
-/// Verifies a bearer access token when one is sent, so the rate limiter can key on the user.
+/// Verifies a bearer access (or service) token when one is sent, so the rate limiter can key on
+/// the user (or service).
 /// Never refuses: handlers that need a user say so by taking `AuthUser`.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if let Some(claims) = bearer(req.headers()).and_then(|t| verify_access(&state, t).ok()) {
-        if let Ok(user) = claims.sub.parse::<UserId>() {
-            req.extensions_mut().insert(Principal(user));
+    let token = bearer(req.headers()).map(str::to_owned);
+    if let Some(token) = token {
+        if let Ok(claims) = verify_access(&state, &token) {
+            if let Ok(user) = claims.sub.parse::<UserId>() {
+                req.extensions_mut().insert(Principal::User(user));
+            }
+            req.extensions_mut().insert(VerifiedAccess(claims));
+        } else if let Ok(claims) = state
+            .keyring
+            .verify(&state.tokens, &token, TokenKind::Service)
+        {
+            req.extensions_mut().insert(Principal::Service(claims.sub));
         }
-        req.extensions_mut().insert(VerifiedAccess(claims));
     }
     next.run(req).await
 }

@@ -101,16 +101,22 @@ pub async fn body_limit(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// The authenticated user of a request, placed in its extensions by the authentication layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Principal(pub UserId);
+/// Who a request comes from, placed in its extensions by the authentication layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A player (valid access token).
+    User(UserId),
+    /// A trusted service (valid service token), by name.
+    Service(String),
+}
 
-/// Counts each request against `RATE_LIMIT_PER_CLIENT`, keyed on the user when authenticated and
-/// on the client address otherwise. When Redis is unreachable the request is let through (and a
+/// Counts each request against `RATE_LIMIT_PER_CLIENT`, keyed on the user (or service) when
+/// authenticated and on the client address otherwise. When Redis is unreachable the request is let through (and a
 /// warning logged): an outage of the cache must not become an outage of the API.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let subject = match req.extensions().get::<Principal>() {
-        Some(Principal(user)) => Some(format!("u:{user}")),
+        Some(Principal::User(user)) => Some(format!("u:{user}")),
+        Some(Principal::Service(name)) => Some(format!("s:{name}")),
         None => ClientIp::of(req.extensions(), req.headers(), state.config.http.client_ip)
             .map(|ip| format!("ip:{ip}")),
     };
