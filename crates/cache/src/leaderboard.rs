@@ -9,7 +9,7 @@
 //! descending read yields earliest-first, then smallest-id-first. Times are microseconds since the
 //! epoch, exact for dates before the year 5138.
 //!
-//! Keys of one board share a hash tag (`{lb:<board>}`) so scripts touching the set and its member
+//! Keys of one board share a hash tag (`{<board>}`, as in `<prefix>lb:{<board>}:z`) so scripts touching the set and its member
 //! map work in cluster mode.
 
 use crate::{KeySchema, Redis};

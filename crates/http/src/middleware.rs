@@ -138,3 +138,23 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         }
     }
 }
+
+/// Counts one attempt of `subject` against a named throttle (login, registration…): 429 with
+/// `Retry-After` when over. Redis being down lets the attempt through, logged.
+pub async fn throttle(
+    state: &AppState,
+    policy: &str,
+    subject: &str,
+    rate: whoosh_cache::Rate,
+) -> Result<(), ApiError> {
+    match state.limiter.check(policy, subject, rate).await {
+        Ok(whoosh_cache::Decision::Allowed) => Ok(()),
+        Ok(whoosh_cache::Decision::Limited { retry_after }) => {
+            Err(ApiError::rate_limited(retry_after))
+        }
+        Err(error) => {
+            tracing::warn!(%error, policy, "throttle unavailable; attempt allowed");
+            Ok(())
+        }
+    }
+}

@@ -27,6 +27,8 @@ use whoosh_store::{
     sessions::{self, Rotation},
 };
 
+use whoosh_http::middleware::throttle;
+
 /// The service's routes, without the shared middleware (for composition).
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -137,26 +139,6 @@ fn hash_error(e: HashError) -> ApiError {
 
 fn invalid_credentials() -> ApiError {
     ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password")
-}
-
-/// Counts one attempt against a throttle; 429 with `Retry-After` when over. Redis being down
-/// lets the attempt through (hashing is still bounded by `PASSWORD_HASH_CONCURRENCY`).
-async fn throttle(
-    state: &AppState,
-    policy: &str,
-    subject: &str,
-    rate: whoosh_cache::Rate,
-) -> Result<(), ApiError> {
-    match state.limiter.check(policy, subject, rate).await {
-        Ok(whoosh_cache::Decision::Allowed) => Ok(()),
-        Ok(whoosh_cache::Decision::Limited { retry_after }) => {
-            Err(ApiError::rate_limited(retry_after))
-        }
-        Err(error) => {
-            tracing::warn!(%error, policy, "throttle unavailable; attempt allowed");
-            Ok(())
-        }
-    }
 }
 
 /// Mints an access token for a session and starts or continues it with a fresh refresh token.

@@ -179,25 +179,33 @@ async fn delete_me(
         .ok_or_else(ApiError::not_found)?;
     let password = request.password;
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let confirmed = match (password, account.password_hash.as_deref()) {
-        (Some(raw), Some(_)) => {
-            let ok = match Password::parse(&raw) {
+    // A full account proves it with its password; a guest (no password) with a token from a
+    // login in the last five minutes.
+    let confirmed = match account.password_hash.as_deref() {
+        Some(stored) => {
+            let Some(raw) = password else {
+                return Err(ApiError::new(
+                    ErrorCode::ReauthenticationRequired,
+                    "send your password to delete the account",
+                ));
+            };
+            // Password attempts here count against the same per-account throttle as logins.
+            let rate = state.config.auth.login_rate_per_account;
+            whoosh_http::middleware::throttle(&state, "login-account", &format!("id:{id}"), rate)
+                .await?;
+            match Password::parse(&raw) {
                 Ok(p) => state
                     .hasher
-                    .verify(&p, account.password_hash.as_deref())
+                    .verify(&p, Some(stored))
                     .await
                     .map_err(ApiError::internal)?,
                 Err(_) => false,
-            };
-            if !ok {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidCredentials,
-                    "the password is wrong",
-                ));
             }
+            .then_some(())
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidCredentials, "the password is wrong"))?;
             true
         }
-        _ => now - user.issued_at <= FRESH_LOGIN_SECS,
+        None => now - user.issued_at <= FRESH_LOGIN_SECS,
     };
     if !confirmed {
         return Err(ApiError::new(
@@ -394,6 +402,12 @@ async fn submit_score(
                 "the action token is not valid",
             )
         })?;
+    if action.user_id != Some(claim.user_id) {
+        return Err(reject(
+            ErrorCode::InvalidActionToken,
+            "the action token is not valid",
+        ));
+    }
     if let Some(first) = action.response {
         // Replay: the first answer again; nothing is counted twice.
         return Ok((StatusCode::OK, Json(first)).into_response());

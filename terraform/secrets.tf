@@ -1,0 +1,42 @@
+# Secrets Manager holds what the services must not see in plain configuration. Terraform creates
+# the secrets but never their values, so no key or password is in the terraform state:
+#
+#   auth-keys     the RS256 signing keyring (AUTH_KEYS_SOURCE=aws-secretsmanager:<arn>), written
+#                 by `whoosh keys generate|rotate|retire` (scripts/deploy runs `generate`, which
+#                 does nothing when a keyring exists).
+#   action-hmac   the key that signs action tokens handed to trusted game services
+#                 (ACTION_KEY_SOURCE of the profiles service); scripts/deploy fills it with 32
+#                 random bytes, base64-encoded (44 characters), when it is empty.
+#   database-url  DATABASE_URL, assembled by scripts/deploy from the Aurora master secret below
+#                 (the services read a URL, not a secret). Lambdas get it through a CloudFormation
+#                 dynamic reference, the edge through a Kubernetes Secret.
+#
+# The Aurora master secret itself is created and rotated by RDS (aws_rds_cluster.main).
+
+locals {
+  app_secrets = {
+    auth-keys    = "RS256 signing keyring of Whoosh tokens (AUTH_KEYS_SOURCE); managed with `whoosh keys`"
+    action-hmac  = "HMAC key of Whoosh action tokens; base64 of 32 random bytes"
+    database-url = "DATABASE_URL of the Whoosh services, assembled by scripts/deploy from the Aurora master secret"
+  }
+}
+
+resource "aws_secretsmanager_secret" "app" {
+  #checkov:skip=CKV2_AWS_57:No rotation Lambda by design. The keyring rotates in stages with `whoosh keys rotate` and redeploys (docs/OPERATIONS.md, Rotating the signing key); database-url follows the Aurora master secret, which RDS rotates (aws_secretsmanager_secret_rotation.aurora_master); action-hmac is replaced by the documented key-rotation procedure.
+  for_each = local.app_secrets
+
+  name                    = "${local.name}/${each.key}"
+  description             = each.value
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 30
+}
+
+# RDS rotates the master password it manages on this schedule. The services read DATABASE_URL
+# only at start, so each rotation is followed by `scripts/deploy --only secrets,cluster,cdk,edge,rollout`.
+resource "aws_secretsmanager_secret_rotation" "aurora_master" {
+  secret_id = aws_rds_cluster.main.master_user_secret[0].secret_arn
+
+  rotation_rules {
+    schedule_expression = var.database_password_rotation_schedule
+  }
+}
