@@ -218,15 +218,20 @@ async fn login(url: &str, concurrency: usize, window: Duration) -> anyhow::Resul
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let ms = |q: f64| round(total.value_at_quantile(q) as f64 / 1000.0);
     Ok(json!({
         "concurrency": concurrency,
         "seconds": round(elapsed),
         "logins": total.len(),
         "errors": errors,
         "logins_per_sec": round(total.len() as f64 / elapsed),
-        "latency_ms": { "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) },
+        "latency_ms": percentiles(&total),
     }))
+}
+
+/// p50/p99/p999 in milliseconds of a histogram of microseconds.
+fn percentiles(h: &Histogram<u64>) -> Value {
+    let ms = |q: f64| round(h.value_at_quantile(q) as f64 / 1000.0);
+    json!({ "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) })
 }
 
 fn unix_now() -> anyhow::Result<i64> {
@@ -329,13 +334,12 @@ async fn purchase(
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let ms = |q: f64| round(histogram.value_at_quantile(q) as f64 / 1000.0);
     Ok(json!({
         "target_rate": rate,
         "seconds": round(elapsed),
         "purchases": histogram.len(),
         "errors": errors,
         "purchases_per_sec": round(histogram.len() as f64 / elapsed),
-        "latency_ms": { "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) },
+        "latency_ms": percentiles(&histogram),
     }))
 }

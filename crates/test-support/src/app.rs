@@ -130,3 +130,43 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// A player for tests: a guest account created directly in the database, with an access token.
+#[derive(Debug, Clone)]
+pub struct Player {
+    pub id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// A token for `grant`, issued now, valid ten minutes, signed by the service's keyring.
+    pub fn mint(&self, grant: whoosh_auth::Grant<'_>) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.state
+            .keyring
+            .mint(
+                &self.state.tokens,
+                grant,
+                now,
+                std::time::Duration::from_secs(600),
+            )
+            .unwrap()
+    }
+
+    /// A service token for `name`.
+    pub fn service_token(&self, name: &str) -> String {
+        self.mint(whoosh_auth::Grant::service(name))
+    }
+
+    /// A new guest player named `name` and an access token of a fresh session.
+    pub async fn player(&self, name: &str) -> Player {
+        let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
+        let name = whoosh_core::DisplayName::parse(name).unwrap();
+        let (account, _) = whoosh_store::accounts::guest_for_device(&self.state.db, &device, &name)
+            .await
+            .unwrap();
+        let id = account.id.to_string();
+        let token = self.mint(whoosh_auth::Grant::access(&id, uuid::Uuid::new_v4()));
+        Player { id, token }
+    }
+}

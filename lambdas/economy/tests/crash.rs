@@ -6,7 +6,6 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use whoosh_auth::Grant;
 use whoosh_test_support::{TestApp, TestDb, ThrowawayPostgres};
 
 const PRICE: i64 = 50;
@@ -25,33 +24,10 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
         ],
     )
     .await;
-    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
-    let name = whoosh_core::DisplayName::parse("Crash Tester").unwrap();
-    let (user, _) = whoosh_store::accounts::guest_for_device(&app.state.db, &device, &name)
-        .await
-        .unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let service = app
-        .state
-        .keyring
-        .mint(
-            &app.state.tokens,
-            Grant::service("edge"),
-            now,
-            Duration::from_secs(600),
-        )
-        .unwrap();
-    let id = user.id.to_string();
-    let token = app
-        .state
-        .keyring
-        .mint(
-            &app.state.tokens,
-            Grant::access(&id, uuid::Uuid::new_v4()),
-            now,
-            Duration::from_secs(600),
-        )
-        .unwrap();
+    let player = app.player("Crash Tester").await;
+    let user_id: uuid::Uuid = player.id.parse().unwrap();
+    let (id, token) = (player.id.clone(), player.token.clone());
+    let service = app.service_token("edge");
     let seeded = app
         .http
         .post(app.at("/api/wallet/grants"))
@@ -120,7 +96,7 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
     let ledger_keys: Vec<String> = sqlx::query_scalar(
         "SELECT idempotency_key FROM ledger WHERE user_id = $1 AND reason = 'purchase'",
     )
-    .bind(user.id)
+    .bind(user_id)
     .fetch_all(&app.state.db)
     .await
     .unwrap();
@@ -132,7 +108,7 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
     }
     // Nothing half-written: stored answers, ledger rows and inventory agree.
     let settled: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE user_id = $1 AND scope = 'purchase' AND status = 201")
-        .bind(user.id)
+        .bind(user_id)
         .fetch_one(&app.state.db)
         .await
         .unwrap();
@@ -168,7 +144,7 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
         "each key charged exactly once"
     );
     assert_eq!(
-        whoosh_store::economy::ledger_sum(&app.state.db, user.id, "coins")
+        whoosh_store::economy::ledger_sum(&app.state.db, user_id, "coins")
             .await
             .unwrap(),
         coins
@@ -176,7 +152,7 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
     let owned: i64 = sqlx::query_scalar(
         "SELECT quantity FROM inventory WHERE user_id = $1 AND item_id = 'hint-breaking-news'",
     )
-    .bind(user.id)
+    .bind(user_id)
     .fetch_one(&app.state.db)
     .await
     .unwrap();

@@ -5,9 +5,7 @@
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use std::time::Duration;
-use whoosh_auth::Grant;
-use whoosh_test_support::TestApp;
+use whoosh_test_support::{Player, TestApp};
 
 async fn spawn() -> TestApp {
     TestApp::spawn_with(
@@ -17,43 +15,10 @@ async fn spawn() -> TestApp {
     .await
 }
 
-/// A player: a guest account with an access token minted for it.
-struct Player {
-    id: String,
-    token: String,
-}
-
-async fn player(app: &TestApp) -> Player {
-    let device = uuid::Uuid::new_v4().to_string();
-    let name = whoosh_core::DisplayName::parse("Test Player").unwrap();
-    let (account, _) = whoosh_store::accounts::guest_for_device(
-        &app.state.db,
-        &whoosh_core::DeviceId::parse(&device).unwrap(),
-        &name,
-    )
-    .await
-    .unwrap();
-    let id = account.id.to_string();
-    let token = mint(app, Grant::access(&id, uuid::Uuid::new_v4()));
-    Player { id, token }
-}
-
-fn mint(app: &TestApp, grant: Grant<'_>) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    app.state
-        .keyring
-        .mint(&app.state.tokens, grant, now, Duration::from_secs(600))
-        .unwrap()
-}
-
-fn service_token(app: &TestApp) -> String {
-    mint(app, Grant::service("edge"))
-}
-
 async fn grant(app: &TestApp, user: &str, amount: Value, key: &str) -> Response {
     app.http
         .post(app.at("/api/wallet/grants"))
-        .bearer_auth(service_token(app))
+        .bearer_auth(app.service_token("edge"))
         .header("idempotency-key", key)
         .json(&json!({"user_id": user, "currency": "coins", "amount": amount, "reason": "match_reward", "reference": "match:1"}))
         .send()
@@ -113,7 +78,7 @@ async fn code(r: Response) -> String {
 #[tokio::test]
 async fn a_new_wallet_is_empty_in_every_currency_and_the_store_lists_items() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     let wallet = get(&app, &p, "/api/wallet").await;
     assert_eq!(
         wallet,
@@ -140,7 +105,7 @@ async fn a_new_wallet_is_empty_in_every_currency_and_the_store_lists_items() {
 #[tokio::test]
 async fn purchase_debits_grants_and_equips() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     let broke = buy(&app, &p, "k0", json!({"item_id": "avatar-fox"})).await;
     assert_eq!(broke.status(), StatusCode::CONFLICT);
     assert_eq!(code(broke).await, "insufficient_funds");
@@ -209,7 +174,7 @@ async fn purchase_debits_grants_and_equips() {
 #[tokio::test]
 async fn fifty_concurrent_purchases_that_overspend_let_exactly_the_affordable_ones_through() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     assert_eq!(
         grant(&app, &p.id, json!(1000), "seed").await.status(),
         StatusCode::CREATED
@@ -249,7 +214,7 @@ async fn fifty_concurrent_purchases_that_overspend_let_exactly_the_affordable_on
 #[tokio::test]
 async fn the_same_key_and_body_concurrently_charge_once_and_answer_identically() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     grant(&app, &p.id, json!(500), "seed").await;
     let body = json!({"item_id": "hint-breaking-news", "quantity": 2});
     let attempts = (0..6).map(|_| buy(&app, &p, "one-key", body.clone()));
@@ -278,7 +243,7 @@ async fn the_same_key_and_body_concurrently_charge_once_and_answer_identically()
 #[tokio::test]
 async fn bad_quantities_and_keys_are_400_with_a_code() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     grant(&app, &p.id, json!(1000), "seed").await;
     for q in [
         json!(-1),
@@ -319,7 +284,7 @@ async fn bad_quantities_and_keys_are_400_with_a_code() {
 #[tokio::test]
 async fn grants_are_credited_once_per_key_and_only_from_services() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     let first = grant(&app, &p.id, json!(75), "match:42").await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
@@ -351,7 +316,7 @@ async fn grants_are_credited_once_per_key_and_only_from_services() {
     let unknown_currency = app
         .http
         .post(app.at("/api/wallet/grants"))
-        .bearer_auth(service_token(&app))
+        .bearer_auth(app.service_token("edge"))
         .header("idempotency-key", "cur")
         .json(&json!({"user_id": p.id, "currency": "doubloons", "amount": 5, "reason": "grant"}))
         .send()
@@ -364,8 +329,8 @@ async fn grants_are_credited_once_per_key_and_only_from_services() {
 #[tokio::test]
 async fn another_players_ledger_and_inventory_are_unreachable() {
     let app = spawn().await;
-    let alice = player(&app).await;
-    let bob = player(&app).await;
+    let alice = app.player("Test Player").await;
+    let bob = app.player("Test Player").await;
     grant(&app, &alice.id, json!(300), "seed").await;
     buy(&app, &alice, "a1", json!({"item_id": "avatar-owl"})).await;
     assert_eq!(
@@ -388,7 +353,7 @@ async fn another_players_ledger_and_inventory_are_unreachable() {
 #[tokio::test]
 async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     for i in 0..5 {
         grant(&app, &p.id, json!(10 + i), &format!("g{i}")).await;
     }
@@ -432,7 +397,7 @@ async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
 #[tokio::test]
 async fn the_ledger_refuses_updates_and_deletes() {
     let app = spawn().await;
-    let p = player(&app).await;
+    let p = app.player("Test Player").await;
     grant(&app, &p.id, json!(10), "seed").await;
     let update = sqlx::query("UPDATE ledger SET amount = 1000")
         .execute(&app.state.db)

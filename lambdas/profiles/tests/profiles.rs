@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_auth::Grant;
 use whoosh_lambda_profiles::action_token::{self, ActionClaim};
-use whoosh_test_support::{TestApp, ThrowawayRedis, test_action_key_file};
+use whoosh_test_support::{Player, TestApp, ThrowawayRedis, test_action_key_file};
 
 async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
     let mut all = vec![("RATE_LIMIT_PER_CLIENT", "100000/1m")];
@@ -16,55 +16,15 @@ async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_with(whoosh_lambda_profiles::routes(), &all).await
 }
 
-struct Player {
-    id: String,
-    token: String,
-}
-
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-async fn player(app: &TestApp, name: &str) -> Player {
-    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
-    let (account, _) = whoosh_store::accounts::guest_for_device(
-        &app.state.db,
-        &device,
-        &whoosh_core::DisplayName::parse(name).unwrap(),
-    )
-    .await
-    .unwrap();
-    let id = account.id.to_string();
-    let token = app
-        .state
-        .keyring
-        .mint(
-            &app.state.tokens,
-            Grant::access(&id, uuid::Uuid::new_v4()),
-            now(),
-            Duration::from_secs(600),
-        )
-        .unwrap();
-    Player { id, token }
-}
-
-fn service(app: &TestApp) -> String {
-    app.state
-        .keyring
-        .mint(
-            &app.state.tokens,
-            Grant::service("arcade"),
-            now(),
-            Duration::from_secs(600),
-        )
-        .unwrap()
 }
 
 async fn action(app: &TestApp, p: &Player, max_score: i64) -> String {
     let r = app
         .http
         .post(app.at("/api/actions"))
-        .bearer_auth(service(app))
+        .bearer_auth(app.service_token("arcade"))
         .json(&json!({"user_id": p.id, "max_score": max_score}))
         .send()
         .await
@@ -127,7 +87,7 @@ async fn code(r: Response) -> String {
 #[tokio::test]
 async fn ties_go_to_whoever_reached_the_score_first() {
     let app = spawn_with(&[]).await;
-    let (a, b) = (player(&app, "Alpha").await, player(&app, "Bravo").await);
+    let (a, b) = (app.player("Alpha").await, app.player("Bravo").await);
     score(&app, &a, 100).await;
     score(&app, &b, 100).await;
     assert_eq!(
@@ -184,7 +144,7 @@ async fn ties_go_to_whoever_reached_the_score_first() {
 #[tokio::test]
 async fn fifty_concurrent_score_updates_for_one_player_lose_none() {
     let app = spawn_with(&[]).await;
-    let p = player(&app, "Busy").await;
+    let p = app.player("Busy").await;
     let mut tokens = Vec::new();
     for _ in 0..50 {
         tokens.push(action(&app, &p, 10).await);
@@ -205,7 +165,7 @@ async fn fifty_concurrent_score_updates_for_one_player_lose_none() {
 #[tokio::test]
 async fn action_tokens_are_single_use_signed_capped_and_personal() {
     let app = spawn_with(&[]).await;
-    let (p, other) = (player(&app, "Owner").await, player(&app, "Other").await);
+    let (p, other) = (app.player("Owner").await, app.player("Other").await);
     let token = action(&app, &p, 100).await;
     let first = submit(&app, &p, &token, json!(60)).await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -283,7 +243,7 @@ async fn action_tokens_are_single_use_signed_capped_and_personal() {
 #[tokio::test]
 async fn a_score_that_would_overflow_is_422_and_nothing_wraps() {
     let app = spawn_with(&[]).await;
-    let p = player(&app, "Maxed").await;
+    let p = app.player("Maxed").await;
     score(&app, &p, 1).await;
     sqlx::query("UPDATE leaderboard_entries SET value = 9007199254740990 WHERE user_id = $1::uuid")
         .bind(&p.id)
@@ -311,9 +271,9 @@ async fn redis_down_reads_fall_back_and_the_index_is_rebuilt_when_it_returns_or_
     let url = redis.url();
     let app = spawn_with(&[("REDIS_URL", &url)]).await;
     let players = [
-        player(&app, "One").await,
-        player(&app, "Two").await,
-        player(&app, "Three").await,
+        app.player("One").await,
+        app.player("Two").await,
+        app.player("Three").await,
     ];
     for (i, p) in players.iter().enumerate() {
         score(&app, p, 10 * (i as i64 + 1)).await;
@@ -344,7 +304,7 @@ async fn redis_down_reads_fall_back_and_the_index_is_rebuilt_when_it_returns_or_
         let drift = app
             .http
             .post(app.at("/api/leaderboards/score/drift-check"))
-            .bearer_auth(service(&app))
+            .bearer_auth(app.service_token("arcade"))
             .send()
             .await
             .unwrap();
@@ -384,7 +344,7 @@ async fn redis_down_reads_fall_back_and_the_index_is_rebuilt_when_it_returns_or_
     let checked: Value = app
         .http
         .post(app.at("/api/leaderboards/score/drift-check"))
-        .bearer_auth(service(&app))
+        .bearer_auth(app.service_token("arcade"))
         .send()
         .await
         .unwrap()
@@ -407,7 +367,7 @@ async fn redis_down_reads_fall_back_and_the_index_is_rebuilt_when_it_returns_or_
 #[tokio::test]
 async fn profiles_show_public_fields_and_edits_take_only_allow_listed_ones() {
     let app = spawn_with(&[]).await;
-    let p = player(&app, "Editor").await;
+    let p = app.player("Editor").await;
     let me: Value = app
         .http
         .get(app.at("/api/profiles/me"))
@@ -497,7 +457,7 @@ async fn profiles_show_public_fields_and_edits_take_only_allow_listed_ones() {
 #[tokio::test]
 async fn deleting_an_account_removes_it_from_boards_and_anonymises_its_audit_rows() {
     let app = spawn_with(&[]).await;
-    let (gone, stays) = (player(&app, "Leaver").await, player(&app, "Stayer").await);
+    let (gone, stays) = (app.player("Leaver").await, app.player("Stayer").await);
     score(&app, &gone, 500).await;
     score(&app, &stays, 100).await;
     let stale = app
