@@ -11,6 +11,7 @@
 
 use anyhow::{Context, ensure};
 use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use std::{
@@ -70,6 +71,41 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         players: usize,
     },
+    /// Score updates (action token + delta) at a fixed arrival rate.
+    Scores {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value = ".whoosh/keys.json")]
+        keys: PathBuf,
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 100)]
+        players: usize,
+    },
+    /// Top-100 leaderboard reads at a fixed arrival rate.
+    Top {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// SSE delivery: time from a score's commit to its arrival at every subscriber.
+    Sse {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value = ".whoosh/keys.json")]
+        keys: PathBuf,
+        /// Concurrent SSE subscribers.
+        #[arg(long, default_value_t = 200)]
+        subscribers: usize,
+        /// Score commits to time (one every 400 ms, longer than the feed's coalescing window).
+        #[arg(long, default_value_t = 25)]
+        commits: u32,
+    },
 }
 
 #[tokio::main]
@@ -89,6 +125,22 @@ async fn main() -> anyhow::Result<()> {
             seconds,
             players,
         } => purchase(&url, &keys, rate, Duration::from_secs(seconds), players).await?,
+        Command::Scores {
+            url,
+            keys,
+            rate,
+            seconds,
+            players,
+        } => scores(&url, &keys, rate, Duration::from_secs(seconds), players).await?,
+        Command::Top { url, rate, seconds } => {
+            top(&url, rate, Duration::from_secs(seconds)).await?
+        }
+        Command::Sse {
+            url,
+            keys,
+            subscribers,
+            commits,
+        } => sse(&url, &keys, subscribers, commits).await?,
     };
     println!("{}", serde_json::to_string_pretty(&figures)?);
     if let Some(path) = cli.json {
@@ -249,24 +301,105 @@ async fn purchase(
 ) -> anyhow::Result<Value> {
     ensure_loopback(url)?;
     ensure!(rate > 0 && players > 0, "rate and players must be positive");
+    let service = service_token(keys)?;
+    let http = reqwest::Client::new();
+    let tokens = funded_players(&http, url, &service, players).await?;
+    let url = url.to_owned();
+    let (histogram, errors, elapsed) = open_loop(rate, window, move |n| {
+        let http = http.clone();
+        let token = tokens[n as usize % tokens.len()].clone();
+        let endpoint = format!("{url}/api/store/purchase");
+        async move {
+            let r = http
+                .post(endpoint)
+                .bearer_auth(token)
+                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                .json(&json!({"item_id": "hint-breaking-news"}))
+                .send()
+                .await;
+            r.map(|r| r.status().as_u16() == 201).unwrap_or(false)
+        }
+    })
+    .await?;
+    Ok(json!({
+        "target_rate": rate,
+        "seconds": round(elapsed),
+        "purchases": histogram.len(),
+        "errors": errors,
+        "purchases_per_sec": round(histogram.len() as f64 / elapsed),
+        "latency_ms": percentiles(&histogram),
+    }))
+}
+
+/// Sends request `n` at `n / rate` seconds after the start for `window`; each latency counts from
+/// the scheduled time (so a slow server cannot hide its queue). Returns latencies (µs), errors and
+/// the elapsed seconds.
+async fn open_loop<F, Fut>(
+    rate: u32,
+    window: Duration,
+    request: F,
+) -> anyhow::Result<(Histogram<u64>, u64, f64)>
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let started = tokio::time::Instant::now();
+    let mut sent = Vec::new();
+    let mut n = 0u64;
+    while started.elapsed() < window {
+        let scheduled = started + interval * u32::try_from(n).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(scheduled).await;
+        let call = request(n);
+        sent.push(tokio::spawn(
+            async move { (call.await, scheduled.elapsed()) },
+        ));
+        n += 1;
+    }
+    let mut histogram = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut errors = 0u64;
+    for task in sent {
+        let (ok, latency) = task.await?;
+        if ok {
+            histogram.record(latency.as_micros() as u64).ok();
+        } else {
+            errors += 1;
+        }
+    }
+    Ok((histogram, errors, started.elapsed().as_secs_f64()))
+}
+
+/// The issuer/audience the local stack uses (override with JWT_ISSUER / JWT_AUDIENCE).
+fn spec() -> TokenSpec {
+    TokenSpec {
+        issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "whoosh".into()),
+        audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "whoosh-players".into()),
+    }
+}
+
+/// A service token minted with the stack's keyring file.
+fn service_token(keys: &std::path::Path) -> anyhow::Result<String> {
     let ring = Keyring::from_json(
         &std::fs::read_to_string(keys).with_context(|| format!("reading {}", keys.display()))?,
         unix_now()?,
     )?;
-    // The stack's own issuer and audience defaults; pass the same settings the stack runs with.
-    let spec = TokenSpec {
-        issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "whoosh".into()),
-        audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "whoosh-players".into()),
-    };
-    let service = ring.mint(
-        &spec,
+    Ok(ring.mint(
+        &spec(),
         Grant::service("whoosh-bench"),
         unix_now()?,
         Duration::from_secs(3600),
-    )?;
-    let http = reqwest::Client::new();
-    let mut tokens = Vec::new();
-    for _ in 0..players {
+    )?)
+}
+
+/// Guest players, each funded with coins; returns (user id, access token) pairs.
+async fn players(
+    http: &reqwest::Client,
+    url: &str,
+    service: &str,
+    count: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for _ in 0..count {
         let device = uuid::Uuid::new_v4().to_string();
         let session: Value = http
             .post(format!("{url}/api/auth/guest"))
@@ -281,7 +414,7 @@ async fn purchase(
             .to_owned();
         let funded = http
             .post(format!("{url}/api/wallet/grants"))
-            .bearer_auth(&service)
+            .bearer_auth(service)
             .header("idempotency-key", format!("bench-{}", uuid::Uuid::new_v4()))
             .json(&json!({"user_id": user, "currency": "coins", "amount": 1_000_000_000, "reason": "grant"}))
             .send()
@@ -291,55 +424,220 @@ async fn purchase(
             "funding answered {}",
             funded.status()
         );
-        tokens.push(
+        out.push((
+            user,
             session["access_token"]
                 .as_str()
                 .context("no access token")?
                 .to_owned(),
-        );
+        ));
     }
-    let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
-    let started = tokio::time::Instant::now();
-    let mut sent = Vec::new();
-    let mut n = 0u64;
-    while started.elapsed() < window {
-        let scheduled = started + interval * u32::try_from(n).unwrap_or(u32::MAX);
-        tokio::time::sleep_until(scheduled).await;
+    Ok(out)
+}
+
+async fn funded_players(
+    http: &reqwest::Client,
+    url: &str,
+    service: &str,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    Ok(players(http, url, service, count)
+        .await?
+        .into_iter()
+        .map(|(_, token)| token)
+        .collect())
+}
+
+/// Registers an action worth `max_score` for `user`; returns its token.
+async fn action(
+    http: &reqwest::Client,
+    url: &str,
+    service: &str,
+    user: &str,
+    max_score: i64,
+) -> anyhow::Result<String> {
+    let body: Value = http
+        .post(format!("{url}/api/actions"))
+        .bearer_auth(service)
+        .json(&json!({"user_id": user, "max_score": max_score}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["action_token"]
+        .as_str()
+        .context("no action token")?
+        .to_owned())
+}
+
+async fn scores(
+    url: &str,
+    keys: &std::path::Path,
+    rate: u32,
+    window: Duration,
+    count: usize,
+) -> anyhow::Result<Value> {
+    ensure_loopback(url)?;
+    let service = service_token(keys)?;
+    let http = reqwest::Client::new();
+    let players = players(&http, url, &service, count.max(1)).await?;
+    // Every submission needs its own action; register them all before the clock starts.
+    let needed = (u64::from(rate) * window.as_secs() + u64::from(rate)) as usize;
+    let mut submissions = Vec::with_capacity(needed);
+    for i in 0..needed {
+        let (user, token) = &players[i % players.len()];
+        submissions.push((token.clone(), action(&http, url, &service, user, 10).await?));
+    }
+    let submissions = Arc::new(submissions);
+    let endpoint = format!("{url}/api/scores");
+    let (histogram, errors, elapsed) = open_loop(rate, window, move |n| {
         let http = http.clone();
-        let token = tokens[n as usize % tokens.len()].clone();
-        let endpoint = format!("{url}/api/store/purchase");
-        sent.push(tokio::spawn(async move {
+        let endpoint = endpoint.clone();
+        let submissions = submissions.clone();
+        async move {
+            let Some((token, action_token)) = submissions.get(n as usize) else {
+                return false;
+            };
             let r = http
                 .post(endpoint)
                 .bearer_auth(token)
-                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-                .json(&json!({"item_id": "hint-breaking-news"}))
+                .json(&json!({"action_token": action_token, "delta": 7}))
                 .send()
                 .await;
-            (
-                r.map(|r| r.status().as_u16() == 201).unwrap_or(false),
-                scheduled.elapsed(),
-            )
-        }));
-        n += 1;
-    }
-    let mut histogram = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut errors = 0u64;
-    for task in sent {
-        let (ok, latency) = task.await?;
-        if ok {
-            histogram.record(latency.as_micros() as u64).ok();
-        } else {
-            errors += 1;
+            r.map(|r| r.status().is_success()).unwrap_or(false)
         }
-    }
-    let elapsed = started.elapsed().as_secs_f64();
+    })
+    .await?;
     Ok(json!({
         "target_rate": rate,
         "seconds": round(elapsed),
-        "purchases": histogram.len(),
+        "score_updates": histogram.len(),
         "errors": errors,
-        "purchases_per_sec": round(histogram.len() as f64 / elapsed),
         "latency_ms": percentiles(&histogram),
+    }))
+}
+
+async fn top(url: &str, rate: u32, window: Duration) -> anyhow::Result<Value> {
+    ensure_loopback(url)?;
+    let http = reqwest::Client::new();
+    let endpoint = format!("{url}/api/leaderboards/score?limit=100");
+    let (histogram, errors, elapsed) = open_loop(rate, window, move |_| {
+        let http = http.clone();
+        let endpoint = endpoint.clone();
+        async move {
+            http.get(endpoint)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
+    })
+    .await?;
+    Ok(json!({
+        "target_rate": rate,
+        "seconds": round(elapsed),
+        "reads": histogram.len(),
+        "errors": errors,
+        "latency_ms": percentiles(&histogram),
+    }))
+}
+
+/// Score added per timed commit: large, so the player sits at the top of any board.
+const STEP: i64 = 1_000_000;
+
+async fn sse(
+    url: &str,
+    keys: &std::path::Path,
+    subscribers: usize,
+    commits: u32,
+) -> anyhow::Result<Value> {
+    ensure_loopback(url)?;
+    let service = service_token(keys)?;
+    let http = reqwest::Client::new();
+    let (user, token) = players(&http, url, &service, 1).await?.remove(0);
+    // Each subscriber reports (value seen, when) for every event that shows the player's score.
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant)>();
+    let mut readers = Vec::new();
+    for _ in 0..subscribers {
+        let response = http
+            .get(format!("{url}/sse/leaderboards/score"))
+            .send()
+            .await?;
+        ensure!(
+            response.status().is_success(),
+            "subscribe answered {}",
+            response.status()
+        );
+        let seen_tx = seen_tx.clone();
+        let user = user.clone();
+        readers.push(tokio::spawn(async move {
+            let mut body = response.bytes_stream();
+            let mut buffer = String::new();
+            while let Some(Ok(chunk)) = body.next().await {
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buffer.find("\n\n") {
+                    let block: String = buffer.drain(..end + 2).collect();
+                    let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) else {
+                        continue;
+                    };
+                    let Ok(event) = serde_json::from_str::<Value>(data.trim_start()) else {
+                        continue;
+                    };
+                    let mine = event["entries"].as_array().and_then(|rows| {
+                        rows.iter().find(|r| r["user_id"] == user.as_str()).cloned()
+                    });
+                    if let Some(value) = mine.and_then(|r| r["value"].as_i64()) {
+                        let _ = seen_tx.send((value, Instant::now()));
+                    }
+                }
+            }
+        }));
+    }
+    drop(seen_tx);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut histogram = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut missing = 0u64;
+    let mut value = 0i64;
+    for _ in 0..commits {
+        let action_token = action(&http, url, &service, &user, STEP).await?;
+        let submitted = http
+            .post(format!("{url}/api/scores"))
+            .bearer_auth(&token)
+            .json(&json!({"action_token": action_token, "delta": STEP}))
+            .send()
+            .await?;
+        let committed = Instant::now();
+        ensure!(
+            submitted.status().is_success(),
+            "score answered {}",
+            submitted.status()
+        );
+        value += STEP;
+        let mut arrived = 0usize;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while arrived < subscribers {
+            match tokio::time::timeout_at(deadline, seen_rx.recv()).await {
+                Ok(Some((v, at))) if v >= value => {
+                    histogram
+                        .record(at.saturating_duration_since(committed).as_micros() as u64)
+                        .ok();
+                    arrived += 1;
+                }
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        missing += (subscribers - arrived) as u64;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    for reader in readers {
+        reader.abort();
+    }
+    Ok(json!({
+        "subscribers": subscribers,
+        "commits": commits,
+        "deliveries": histogram.len(),
+        "missing": missing,
+        "commit_to_receipt_ms": percentiles(&histogram),
     }))
 }

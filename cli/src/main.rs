@@ -340,8 +340,7 @@ async fn drift_checks(state: AppState) {
             }
         };
         for board in boards {
-            if let Err(error) = whoosh_lambda_profiles::boards::drift_check(&state, &board.id).await
-            {
+            if let Err(error) = whoosh_http::leaderboards::drift_check(&state, &board.id).await {
                 tracing::warn!(board = %board.id, %error, "drift check failed");
             }
         }

@@ -48,6 +48,16 @@ impl KeySchema {
         format!("{}lb:{{{board}}}:ready", self.prefix)
     }
 
+    /// Per-board change counter (the SSE event id), in the board's slot.
+    pub fn board_version(&self, board: &str) -> String {
+        format!("{}lb:{{{board}}}:version", self.prefix)
+    }
+
+    /// Pub/sub channel on which leaderboard changes are announced (`<board> <version>`).
+    pub fn board_changes_channel(&self) -> String {
+        format!("{}lb:changes", self.prefix)
+    }
+
     /// Pub/sub channel on which session revocations of users are announced.
     pub fn revocations_channel(&self) -> String {
         format!("{}auth:revocations", self.prefix)

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod leaderboards;
 pub mod middleware;
 pub mod serve;
 pub mod state;

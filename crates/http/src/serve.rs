@@ -85,7 +85,22 @@ pub async fn serve_http(
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
+static SHUTDOWN: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(false).0);
+
+/// Tells every long-lived response (SSE streams, sockets) of this process to finish.
+pub fn begin_shutdown() {
+    SHUTDOWN.send_replace(true);
+}
+
+/// Resolves once the process is shutting down; long-lived streams end on it so a graceful
+/// shutdown is not held open by them.
+pub async fn shutting_down() {
+    let mut rx = SHUTDOWN.subscribe();
+    let _ = rx.wait_for(|down| *down).await;
+}
+
+/// Resolves on SIGTERM or Ctrl-C (and marks the process as shutting down).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -103,4 +118,5 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutdown signal received");
+    begin_shutdown();
 }

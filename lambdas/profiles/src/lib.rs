@@ -4,7 +4,6 @@
 //! mounts the same routes at the same paths.
 
 pub mod action_token;
-pub mod boards;
 
 use axum::{
     Router,
@@ -22,6 +21,7 @@ use whoosh_core::{DisplayName, ErrorCode, Password, UserId, progression};
 use whoosh_http::{
     ApiError, AppState, AuthUser, Json, Page,
     auth::{Revocation, ServiceCaller, announce_revocation},
+    leaderboards as boards,
 };
 use whoosh_store::{leaderboards as pg, profiles};
 

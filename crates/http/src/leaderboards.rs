@@ -1,11 +1,12 @@
-//! Leaderboard reads and index maintenance: Redis first, PostgreSQL when Redis is down or the
-//! index is missing (and then the index is rebuilt); the drift check compares and repairs.
+//! Leaderboard reads and index maintenance, shared by the profiles service and the edge's live
+//! feed: Redis first, PostgreSQL when Redis is down or the index is missing (and then the index is
+//! rebuilt); the drift check compares and repairs; every change is announced on pub/sub.
 
+use crate::{ApiError, AppState};
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 use whoosh_cache::leaderboard::{Entry, Ranked};
-use whoosh_http::{ApiError, AppState};
 use whoosh_store::leaderboards::{self as pg, Standing};
 
 /// One line of a leaderboard as clients see it.
@@ -156,25 +157,62 @@ pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
     result
 }
 
-/// Writes committed standings to the index. A Redis failure never fails the request: the board
-/// is queued for repair in PostgreSQL and the drift check rebuilds it.
+/// Writes committed standings to the index and announces the change. A Redis failure never
+/// fails the request: the board is queued for repair in PostgreSQL and the drift check rebuilds it.
 pub async fn write_through(state: &AppState, changed: &[(String, Standing)]) {
     for (board, s) in changed {
-        if let Err(error) = state.leaderboards.upsert(board, &entry(s)).await {
-            tracing::warn!(board, %error, "leaderboard index write failed; repair queued");
-            if let Err(e) = pg::queue_repair(&state.db, board).await {
-                tracing::error!(board, error = %e, "could not queue the leaderboard repair");
+        match state.leaderboards.upsert(board, &entry(s)).await {
+            Ok(()) => announce(state, board).await,
+            Err(error) => {
+                tracing::warn!(board, %error, "leaderboard index write failed; repair queued");
+                if let Err(e) = pg::queue_repair(&state.db, board).await {
+                    tracing::error!(board, error = %e, "could not queue the leaderboard repair");
+                }
             }
         }
     }
 }
 
-/// Removes a user from the index of each board (account deletion).
+/// Publishes that `board` changed: `<board> <version>` on the changes channel, where the version
+/// is a per-board counter shared by every node (it becomes the SSE event id).
+pub async fn announce(state: &AppState, board: &str) {
+    let mut conn = state.redis.clone();
+    let outcome = async {
+        let version: u64 = redis::cmd("INCR")
+            .arg(state.keys.board_version(board))
+            .query_async(&mut conn)
+            .await?;
+        redis::cmd("PUBLISH")
+            .arg(state.keys.board_changes_channel())
+            .arg(format!("{board} {version}"))
+            .query_async::<i64>(&mut conn)
+            .await
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(board, %error, "could not announce the leaderboard change");
+    }
+}
+
+/// The board's current version (0 before any change).
+pub async fn version(state: &AppState, board: &str) -> redis::RedisResult<u64> {
+    let mut conn = state.redis.clone();
+    let v: Option<u64> = redis::cmd("GET")
+        .arg(state.keys.board_version(board))
+        .query_async(&mut conn)
+        .await?;
+    Ok(v.unwrap_or(0))
+}
+
+/// Removes a user from the index of each board (account deletion) and announces the change.
 pub async fn remove(state: &AppState, boards: &[String], user: Uuid) {
     for board in boards {
-        if let Err(error) = state.leaderboards.remove(board, user).await {
-            tracing::warn!(board, %error, "leaderboard index removal failed; repair queued");
-            let _ = pg::queue_repair(&state.db, board).await;
+        match state.leaderboards.remove(board, user).await {
+            Ok(()) => announce(state, board).await,
+            Err(error) => {
+                tracing::warn!(board, %error, "leaderboard index removal failed; repair queued");
+                let _ = pg::queue_repair(&state.db, board).await;
+            }
         }
     }
 }
@@ -208,6 +246,7 @@ pub async fn drift_check(state: &AppState, board: &str) -> Result<usize, ApiErro
     let queued = pg::repair_queued(&state.db, board).await?;
     if drift > 0 || queued {
         rebuild(state, board).await?;
+        announce(state, board).await;
     }
     tracing::info!(
         board,

@@ -1,0 +1,182 @@
+//! The live leaderboard feed over real HTTP (SSE) against real PostgreSQL and Redis, with scores
+//! committed through the profiles service on the same stack.
+
+#![allow(clippy::unwrap_used)]
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::{pin::Pin, time::Duration};
+use whoosh_test_support::{Player, TestApp};
+
+async fn spawn() -> TestApp {
+    let routes = whoosh_lambda_profiles::routes().merge(whoosh_edge::routes());
+    TestApp::spawn_with(routes, &[("RATE_LIMIT_PER_CLIENT", "100000/1m")]).await
+}
+
+type Chunks = Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+/// Reads Server-Sent Events off a response body.
+struct Events {
+    chunks: Chunks,
+    buffer: String,
+}
+
+#[derive(Debug)]
+struct SseEvent {
+    id: u64,
+    data: Value,
+}
+
+impl Events {
+    async fn open(app: &TestApp, board: &str, last_event_id: Option<u64>) -> Self {
+        let mut request = app.http.get(app.at(&format!("/sse/leaderboards/{board}")));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self {
+            chunks: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event within `wait`, skipping keep-alive comments.
+    async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut id = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if let Some(id) = id {
+                    return Some(SseEvent {
+                        id,
+                        data: serde_json::from_str(&data).unwrap(),
+                    });
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.chunks.next())
+                .await
+                .ok()??
+                .ok()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Events until one satisfies `want`, within `wait`.
+    async fn until(&mut self, wait: Duration, want: impl Fn(&SseEvent) -> bool) -> SseEvent {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self.next(left).await.expect("no matching event in time");
+            if want(&event) {
+                return event;
+            }
+        }
+    }
+}
+
+async fn score(app: &TestApp, p: &Player, delta: i64) {
+    let action: Value = app
+        .http
+        .post(app.at("/api/actions"))
+        .bearer_auth(app.service_token("arcade"))
+        .json(&json!({"user_id": p.id, "max_score": delta}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = app
+        .http
+        .post(app.at("/api/scores"))
+        .bearer_auth(&p.token)
+        .json(&json!({"action_token": action["action_token"], "delta": delta}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+fn value_of(event: &SseEvent, player: &Player) -> Option<i64> {
+    event.data["entries"]
+        .as_array()?
+        .iter()
+        .find(|e| e["user_id"] == player.id.as_str())?["value"]
+        .as_i64()
+}
+
+const WAIT: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn a_client_sees_each_committed_score_and_resumes_with_last_event_id() {
+    let app = spawn().await;
+    let p = app.player("Streamer").await;
+    let mut feed = Events::open(&app, "score", None).await;
+    let first = feed.next(WAIT).await.expect("a snapshot on connect");
+    assert_eq!(first.data["board"], "score");
+
+    score(&app, &p, 40).await;
+    let seen = feed.until(WAIT, |e| value_of(e, &p) == Some(40)).await;
+    drop(feed);
+
+    // Reconnecting with the latest id: nothing to catch up on, then the next change.
+    let mut resumed = Events::open(&app, "score", Some(seen.id)).await;
+    assert!(
+        resumed.next(Duration::from_millis(700)).await.is_none(),
+        "no replay of what the client has"
+    );
+    score(&app, &p, 2).await;
+    let next = resumed.until(WAIT, |e| value_of(e, &p) == Some(42)).await;
+    assert!(next.id > seen.id);
+    drop(resumed);
+
+    // Reconnecting with an older id: the latest snapshot at once.
+    let mut behind = Events::open(&app, "score", Some(seen.id)).await;
+    let caught_up = behind.next(WAIT).await.unwrap();
+    assert_eq!(value_of(&caught_up, &p), Some(42));
+    assert_eq!(caught_up.id, next.id);
+}
+
+#[tokio::test]
+async fn deleting_an_account_pushes_an_update_without_it() {
+    let app = spawn().await;
+    let (gone, stays) = (app.player("Leaver").await, app.player("Stayer").await);
+    score(&app, &gone, 90).await;
+    score(&app, &stays, 10).await;
+    let mut feed = Events::open(&app, "score", None).await;
+    feed.until(WAIT, |e| value_of(e, &gone) == Some(90)).await;
+    let deleted = app
+        .http
+        .delete(app.at("/api/profiles/me"))
+        .bearer_auth(&gone.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let after = feed.until(WAIT, |e| value_of(e, &gone).is_none()).await;
+    assert_eq!(value_of(&after, &stays), Some(10));
+}
+
+#[tokio::test]
+async fn unknown_boards_are_404() {
+    let app = spawn().await;
+    let r = app
+        .http
+        .get(app.at("/sse/leaderboards/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
