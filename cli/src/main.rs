@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Leaderboard index maintenance.
+    Leaderboards {
+        #[command(subcommand)]
+        command: LeaderboardsCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -74,6 +79,18 @@ enum KeysCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum LeaderboardsCommand {
+    /// Rebuild the Redis index of one board (or every board) from PostgreSQL.
+    Rebuild {
+        /// The board; every active board when omitted.
+        board: Option<String>,
+    },
+    /// Compare the top N of every board in Redis with PostgreSQL and repair any drift (what the
+    /// schedule runs on AWS).
+    DriftCheck,
+}
+
+#[derive(Debug, Subcommand)]
 enum ConfigCommand {
     /// Validate the configuration from the environment (and .env) and print it.
     Check,
@@ -88,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Dev => dev(config).await,
         Command::Migrate => migrate(&config).await,
         Command::Keys { command } => keys(&config, command).await,
+        Command::Leaderboards { command } => leaderboards(config, command).await,
         Command::Config {
             command: ConfigCommand::Check,
         } => {
@@ -233,6 +251,42 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+async fn leaderboards(config: Config, command: LeaderboardsCommand) -> anyhow::Result<()> {
+    let state = AppState::connect(config).await?;
+    let boards: Vec<String> = match &command {
+        LeaderboardsCommand::Rebuild { board: Some(board) } => {
+            anyhow::ensure!(
+                whoosh_store::leaderboards::board(&state.db, board)
+                    .await?
+                    .is_some(),
+                "no active board {board}"
+            );
+            vec![board.clone()]
+        }
+        _ => whoosh_store::leaderboards::boards(&state.db)
+            .await?
+            .into_iter()
+            .map(|b| b.id)
+            .collect(),
+    };
+    for board in boards {
+        let outcome = match command {
+            LeaderboardsCommand::Rebuild { .. } => {
+                whoosh_http::leaderboards::rebuild(&state, &board)
+                    .await
+                    .map(|n| format!("{board}: rebuilt with {n} entries"))
+            }
+            LeaderboardsCommand::DriftCheck => {
+                whoosh_http::leaderboards::drift_check(&state, &board)
+                    .await
+                    .map(|n| format!("{board}: {n} position(s) differed"))
+            }
+        };
+        println!("{}", outcome.map_err(|e| anyhow::anyhow!("{board}: {e}"))?);
     }
     Ok(())
 }

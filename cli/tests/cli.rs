@@ -205,3 +205,36 @@ async fn keys_generate_rotate_retire_and_mint_service_tokens() {
     assert!(run(&["keys", "show"]).contains("\tretired\t"));
     std::fs::remove_file(&file).ok();
 }
+
+#[tokio::test]
+async fn leaderboards_rebuild_and_drift_check_from_the_command_line() {
+    let db = TestDb::create().await;
+    let migrate = whoosh(&db, &[]).arg("migrate").output().unwrap();
+    assert!(migrate.status.success());
+    let prefix = unique_prefix();
+    let run = |args: &[&str]| {
+        let out = whoosh(&db, &[("REDIS_KEY_PREFIX", &prefix)])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            stderr_and_stdout(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&["leaderboards", "rebuild", "score"]).contains("score: rebuilt with 0 entries"));
+    let checked = run(&["leaderboards", "drift-check"]);
+    for board in ["rating", "score", "xp"] {
+        assert!(
+            checked.contains(&format!("{board}: 0 position(s) differed")),
+            "{checked}"
+        );
+    }
+    let unknown = whoosh(&db, &[("REDIS_KEY_PREFIX", &prefix)])
+        .args(["leaderboards", "rebuild", "nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}

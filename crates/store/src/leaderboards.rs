@@ -202,3 +202,36 @@ pub async fn clear_repair(db: &PgPool, board: &str) -> Result<(), sqlx::Error> {
         .await
         .map(|_| ())
 }
+
+/// Sets a user's value on a board (ratings and XP from game results, which can fall as well as
+/// rise). `first_reached_at` moves to now only when the value rises; a fall keeps it, and a later
+/// rise back stamps the new time.
+pub async fn set(
+    tx: &mut Transaction<'_, Postgres>,
+    board: &str,
+    user: Uuid,
+    value: i64,
+) -> Result<Standing, ScoreError> {
+    if !(0..=MAX_VALUE).contains(&value) {
+        return Err(ScoreError::Overflow);
+    }
+    let (value, at): (i64, OffsetDateTime) = sqlx::query_as(
+        "INSERT INTO leaderboard_entries (board, user_id, value, first_reached_at) VALUES ($1, $2, $3, clock_timestamp())
+         ON CONFLICT (board, user_id) DO UPDATE SET
+           first_reached_at = CASE WHEN EXCLUDED.value > leaderboard_entries.value
+                                   THEN EXCLUDED.first_reached_at ELSE leaderboard_entries.first_reached_at END,
+           value = EXCLUDED.value
+         RETURNING value, first_reached_at",
+    )
+    .bind(board)
+    .bind(user)
+    .bind(value)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Standing {
+        rank: 0,
+        user_id: user,
+        value,
+        first_reached_at: at,
+    })
+}
