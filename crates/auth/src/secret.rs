@@ -82,11 +82,7 @@ impl SecretSource {
                     source,
                 }),
             Self::AwsSecretsManager(id) => {
-                let sdk = aws.ok_or_else(|| SecretError::SecretsManager {
-                    id: id.clone(),
-                    message: "no AWS configuration was loaded".to_owned(),
-                })?;
-                let client = aws_sdk_secretsmanager::Client::new(sdk);
+                let client = secrets_manager(aws, id)?;
                 let out = client
                     .get_secret_value()
                     .secret_id(id)
@@ -137,11 +133,7 @@ impl SecretSource {
                 tokio::fs::rename(&tmp, path).await.map_err(io)
             }
             Self::AwsSecretsManager(id) => {
-                let sdk = aws.ok_or_else(|| SecretError::SecretsManager {
-                    id: id.clone(),
-                    message: "no AWS configuration was loaded".to_owned(),
-                })?;
-                let client = aws_sdk_secretsmanager::Client::new(sdk);
+                let client = secrets_manager(aws, id)?;
                 let fail = |message: String| SecretError::SecretsManager {
                     id: id.clone(),
                     message,
@@ -179,6 +171,18 @@ impl SecretSource {
             }
         }
     }
+}
+
+/// A Secrets Manager client, or the error naming the secret when no AWS configuration was loaded.
+fn secrets_manager(
+    aws: Option<&aws_config::SdkConfig>,
+    id: &str,
+) -> Result<aws_sdk_secretsmanager::Client, SecretError> {
+    aws.map(aws_sdk_secretsmanager::Client::new)
+        .ok_or_else(|| SecretError::SecretsManager {
+            id: id.to_owned(),
+            message: "no AWS configuration was loaded".to_owned(),
+        })
 }
 
 #[cfg(test)]
