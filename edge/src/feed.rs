@@ -120,10 +120,7 @@ impl Feeds {
 
 /// Follows the changes channel, reconnecting after failures.
 async fn subscribe(feeds: Arc<Feeds>, state: AppState) {
-    let Some(url) = state.config.redis.url.clone() else {
-        tracing::warn!("no REDIS_URL: live leaderboards refresh only on the coalescing timer");
-        return;
-    };
+    let url = state.redis_url.to_string();
     let channel = state.keys.board_changes_channel();
     loop {
         let connected = async {
@@ -142,7 +139,7 @@ async fn subscribe(feeds: Arc<Feeds>, state: AppState) {
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .values()
                 {
-                    feed.dirty.store(true, Ordering::Relaxed);
+                    feed.touch();
                 }
                 let mut messages = pubsub.on_message();
                 while let Some(message) = messages.next().await {
@@ -232,7 +229,13 @@ pub async fn leaderboard_feed(
     let updates = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
-                Ok(snapshot) => return Some((snapshot, rx)),
+                Ok(mut snapshot) => {
+                    // Skip to the newest snapshot already waiting: it supersedes the others.
+                    while let Ok(newer) = rx.try_recv() {
+                        snapshot = newer;
+                    }
+                    return Some((snapshot, rx));
+                }
                 // Fell behind: skip to what is retained; the newest snapshot supersedes.
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,

@@ -246,7 +246,6 @@ pub async fn drift_check(state: &AppState, board: &str) -> Result<usize, ApiErro
     let queued = pg::repair_queued(&state.db, board).await?;
     if drift > 0 || queued {
         rebuild(state, board).await?;
-        announce(state, board).await;
     }
     tracing::info!(
         board,

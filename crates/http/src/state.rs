@@ -11,6 +11,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: sqlx::PgPool,
     pub redis: Redis,
+    /// The URL Redis was reached at (configured or discovered), for connections of their own
+    /// such as pub/sub subscribers.
+    pub redis_url: Arc<str>,
     pub keys: KeySchema,
     pub limiter: RateLimiter,
     /// Signs and verifies every token.
@@ -37,7 +40,7 @@ impl AppState {
         };
         let keyring = load_keyring(&config, aws.as_ref()).await?;
         let db = connect_database(&config).await?;
-        let redis = connect_redis(&config, aws.as_ref()).await?;
+        let (redis, redis_url) = connect_redis(&config, aws.as_ref()).await?;
         let hasher = PasswordHasher::new(config.auth.hash_concurrency)
             .context("setting up password hashing")?;
         let keys = KeySchema::new(config.redis.key_prefix.clone());
@@ -51,6 +54,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             redis,
+            redis_url: redis_url.into(),
             keys,
             limiter,
             keyring: Arc::new(keyring),
@@ -121,7 +125,7 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
 pub async fn connect_redis(
     config: &Config,
     aws: Option<&aws_config::SdkConfig>,
-) -> anyhow::Result<Redis> {
+) -> anyhow::Result<(Redis, String)> {
     let (url, mode) = match (
         &config.redis.url,
         &config.redis.elasticache_replication_group_id,
@@ -147,7 +151,7 @@ pub async fn connect_redis(
         .ping()
         .await
         .with_context(|| format!("Redis at {shown} does not answer PING"))?;
-    Ok(redis)
+    Ok((redis, url))
 }
 
 /// A URL with its password replaced, for messages and logs.
