@@ -126,6 +126,10 @@ pub async fn rank_of(state: &AppState, board: &str, user: Uuid) -> Result<Option
     .pop())
 }
 
+/// How far before a rebuild's read changed entries are re-applied (longer than any transaction
+/// may run: `DATABASE_STATEMENT_TIMEOUT` defaults to 10 s).
+pub const REBUILD_OVERLAP: time::Duration = time::Duration::seconds(30);
+
 /// Rebuilds a board's index from PostgreSQL (one rebuild at a time per board).
 pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
     let lock = format!("{}:rebuilding", state.keys.board_ready(board));
@@ -143,9 +147,15 @@ pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
         return Ok(0);
     }
     let result = async {
+        let started = pg::now(&state.db).await?;
         let all = pg::all(&state.db, board).await?;
         let entries: Vec<Entry> = all.iter().map(entry).collect();
         state.leaderboards.rebuild(board, &entries).await?;
+        // Scores committed while the snapshot was read and swapped in went to the old index; apply
+        // them again. The margin covers transactions that began before the read and committed after.
+        for changed in pg::changed_since(&state.db, board, started - REBUILD_OVERLAP).await? {
+            state.leaderboards.upsert(board, &entry(&changed)).await?;
+        }
         pg::clear_repair(&state.db, board).await?;
         Ok::<_, ApiError>(entries.len())
     }

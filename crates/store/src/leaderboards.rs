@@ -150,7 +150,8 @@ pub async fn add(
             .ok_or(ScoreError::Overflow)?;
         let (value, at): (i64, OffsetDateTime) = sqlx::query_as(
             "UPDATE leaderboard_entries
-             SET value = $3, first_reached_at = CASE WHEN $3 > value THEN clock_timestamp() ELSE first_reached_at END
+             SET value = $3, first_reached_at = CASE WHEN $3 > value THEN clock_timestamp() ELSE first_reached_at END,
+                 updated_at = clock_timestamp()
              WHERE board = $1 AND user_id = $2 RETURNING value, first_reached_at",
         )
         .bind(&board)
@@ -220,7 +221,8 @@ pub async fn set(
          ON CONFLICT (board, user_id) DO UPDATE SET
            first_reached_at = CASE WHEN EXCLUDED.value > leaderboard_entries.value
                                    THEN EXCLUDED.first_reached_at ELSE leaderboard_entries.first_reached_at END,
-           value = EXCLUDED.value
+           value = EXCLUDED.value,
+           updated_at = clock_timestamp()
          RETURNING value, first_reached_at",
     )
     .bind(board)
@@ -234,4 +236,27 @@ pub async fn set(
         value,
         first_reached_at: at,
     })
+}
+
+/// The database's clock, for marking when a read began.
+pub async fn now(db: &PgPool) -> Result<OffsetDateTime, sqlx::Error> {
+    sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(db)
+        .await
+}
+
+/// Entries of a board that changed at or after `since` (ranks not computed).
+pub async fn changed_since(
+    db: &PgPool,
+    board: &str,
+    since: OffsetDateTime,
+) -> Result<Vec<Standing>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT 0::bigint AS rank, user_id, value, first_reached_at FROM leaderboard_entries
+         WHERE board = $1 AND updated_at >= $2",
+    )
+    .bind(board)
+    .bind(since)
+    .fetch_all(db)
+    .await
 }
