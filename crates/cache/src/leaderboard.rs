@@ -184,7 +184,17 @@ impl LeaderboardIndex {
             .and_then(|(r, s)| decode(&member, s).map(|entry| Ranked { rank: r + 1, entry })))
     }
 
-    /// Replaces the board's index with `entries` atomically (built aside, then renamed over).
+    /// Marks the board's index as built, so readers use it.
+    pub async fn mark_ready(&self, board: &str) -> redis::RedisResult<()> {
+        redis::cmd("SET")
+            .arg(self.keys.board_ready(board))
+            .arg(1)
+            .query_async(&mut self.conn())
+            .await
+    }
+
+    /// Replaces the board's index with `entries` atomically (built aside, then renamed over). The
+    /// caller marks it ready (`mark_ready`) once it has re-applied what changed meanwhile.
     pub async fn rebuild(&self, board: &str, entries: &[Entry]) -> redis::RedisResult<()> {
         let (set, members) = (self.keys.board_set(board), self.keys.board_members(board));
         let (tmp_set, tmp_members) = (format!("{set}:building"), format!("{members}:building"));
@@ -211,7 +221,6 @@ impl LeaderboardIndex {
         } else {
             swap.rename(&tmp_set, &set).rename(&tmp_members, &members);
         }
-        swap.set(self.keys.board_ready(board), 1);
         swap.query_async::<()>(&mut conn).await
     }
 

@@ -156,6 +156,8 @@ pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
         for changed in pg::changed_since(&state.db, board, started - REBUILD_OVERLAP).await? {
             state.leaderboards.upsert(board, &entry(&changed)).await?;
         }
+        // Only now may readers that fell back to PostgreSQL use the index.
+        state.leaderboards.mark_ready(board).await?;
         pg::clear_repair(&state.db, board).await?;
         Ok::<_, ApiError>(entries.len())
     }
