@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_http::{ApiError, AppState, Json};
-use whoosh_test_support::TestApp;
+use whoosh_test_support::{TestApp, error_code};
 
 /// Routes that exercise the stack; they exist only in this test.
 fn probe_routes() -> Router<AppState> {
@@ -45,14 +45,6 @@ fn probe_routes() -> Router<AppState> {
                 "late"
             }),
         )
-}
-
-async fn error_code(response: reqwest::Response) -> String {
-    let body: Value = response.json().await.unwrap();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -44,3 +44,12 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The `error.code` of an API error response (empty when the body has none).
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

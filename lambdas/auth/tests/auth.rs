@@ -7,7 +7,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use whoosh_auth::{Grant, Keyring, TokenKind, TokenSpec};
-use whoosh_test_support::TestApp;
+use whoosh_test_support::{TestApp, error_code as code};
 
 async fn spawn() -> TestApp {
     spawn_with(&[]).await
@@ -50,14 +50,6 @@ async fn me(app: &TestApp, token: &str) -> Response {
         .send()
         .await
         .unwrap()
-}
-
-async fn code(response: Response) -> String {
-    let body: Value = response.json().await.unwrap();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 async fn register(app: &TestApp, username: &str, password: &str) -> Value {

@@ -5,7 +5,7 @@
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use whoosh_test_support::{Player, TestApp};
+use whoosh_test_support::{Player, TestApp, error_code as code};
 
 async fn spawn() -> TestApp {
     TestApp::spawn_with(
@@ -65,14 +65,6 @@ async fn ledger_sum(app: &TestApp, p: &Player) -> i64 {
     whoosh_store::economy::ledger_sum(&app.state.db, p.id.parse().unwrap(), "coins")
         .await
         .unwrap()
-}
-
-async fn code(r: Response) -> String {
-    let body: Value = r.json().await.unwrap();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

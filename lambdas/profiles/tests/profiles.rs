@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_auth::Grant;
 use whoosh_lambda_profiles::action_token::{self, ActionClaim};
-use whoosh_test_support::{Player, TestApp, ThrowawayRedis, test_action_key_file};
+use whoosh_test_support::{
+    Player, TestApp, ThrowawayRedis, error_code as code, test_action_key_file,
+};
 
 async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
     let mut all = vec![("RATE_LIMIT_PER_CLIENT", "100000/1m")];
@@ -75,13 +77,6 @@ async fn top(app: &TestApp, board: &str) -> Vec<(String, i64)> {
             )
         })
         .collect()
-}
-
-async fn code(r: Response) -> String {
-    r.json::<Value>().await.unwrap()["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]
