@@ -140,6 +140,16 @@ impl Keyring {
         token: &str,
         expected: TokenKind,
     ) -> Result<Claims, TokenError> {
+        let claims = self.verify_any_kind(spec, token)?;
+        if claims.typ != expected {
+            return Err(TokenError::Invalid("kind"));
+        }
+        Ok(claims)
+    }
+
+    /// Every check of [`Keyring::verify`] but the kind, for callers that branch on the kind
+    /// (identifying a caller once per request); they must check `typ` themselves.
+    pub fn verify_any_kind(&self, spec: &TokenSpec, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid("malformed"))?;
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Invalid("algorithm"));
@@ -162,9 +172,6 @@ impl Keyring {
             ErrorKind::InvalidSignature => TokenError::Invalid("signature"),
             _ => TokenError::Invalid("claims"),
         })?;
-        if data.claims.typ != expected {
-            return Err(TokenError::Invalid("kind"));
-        }
         Ok(data.claims)
     }
 }

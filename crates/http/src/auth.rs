@@ -14,9 +14,10 @@ use uuid::Uuid;
 use whoosh_auth::{Claims, TokenError, TokenKind};
 use whoosh_core::{ErrorCode, UserId};
 
-/// A verified access token, cached in the request by [`identify`] so it is checked once.
+/// A verified access or service token, cached in the request by [`identify`] so that its
+/// signature is checked once per request.
 #[derive(Debug, Clone)]
-struct VerifiedAccess(Claims);
+struct Verified(Claims);
 
 /// The player calling: a valid, unrevoked access token.
 #[derive(Debug, Clone)]
@@ -46,32 +47,45 @@ pub fn token_error(e: &TokenError) -> ApiError {
     }
 }
 
-fn verify_access(state: &AppState, token: &str) -> Result<Claims, ApiError> {
-    state
-        .keyring
-        .verify(&state.tokens, token, TokenKind::Access)
-        .map_err(|e| token_error(&e))
-}
-
 /// Verifies a bearer access (or service) token when one is sent, so the rate limiter can key on
 /// the user (or service).
 /// Never refuses: handlers that need a user say so by taking `AuthUser`.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let token = bearer(req.headers()).map(str::to_owned);
-    if let Some(token) = token {
-        if let Ok(claims) = verify_access(&state, &token) {
-            if let Ok(user) = claims.sub.parse::<UserId>() {
-                req.extensions_mut().insert(Principal::User(user));
-            }
-            req.extensions_mut().insert(VerifiedAccess(claims));
-        } else if let Ok(claims) = state
-            .keyring
-            .verify(&state.tokens, &token, TokenKind::Service)
-        {
-            req.extensions_mut().insert(Principal::Service(claims.sub));
+    let claims =
+        bearer(req.headers()).and_then(|t| state.keyring.verify_any_kind(&state.tokens, t).ok());
+    if let Some(claims) = claims {
+        let principal = match claims.typ {
+            TokenKind::Access => claims.sub.parse::<UserId>().ok().map(Principal::User),
+            TokenKind::Service => Some(Principal::Service(claims.sub.clone())),
+            TokenKind::Join => None,
+        };
+        if let Some(principal) = principal {
+            req.extensions_mut().insert(principal);
+            req.extensions_mut().insert(Verified(claims));
         }
     }
     next.run(req).await
+}
+
+/// The claims of the request's bearer token if it is of `kind`: taken from what [`identify`]
+/// verified, else verified here.
+fn claims_of(
+    parts: &Parts,
+    state: &AppState,
+    kind: TokenKind,
+    what: &'static str,
+) -> Result<Claims, ApiError> {
+    if let Some(Verified(claims)) = parts.extensions.get::<Verified>() {
+        if claims.typ == kind {
+            return Ok(claims.clone());
+        }
+    }
+    let token =
+        bearer(&parts.headers).ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, what))?;
+    state
+        .keyring
+        .verify(&state.tokens, token, kind)
+        .map_err(|e| token_error(&e))
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -81,18 +95,12 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let claims = match parts.extensions.get::<VerifiedAccess>() {
-            Some(VerifiedAccess(claims)) => claims.clone(),
-            None => {
-                let token = bearer(&parts.headers).ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidToken,
-                        "send Authorization: Bearer <access token>",
-                    )
-                })?;
-                verify_access(state, token)?
-            }
-        };
+        let claims = claims_of(
+            parts,
+            state,
+            TokenKind::Access,
+            "send Authorization: Bearer <access token>",
+        )?;
         let invalid = || ApiError::new(ErrorCode::InvalidToken, "the token is not valid here");
         let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
         let session_id = claims.sid.ok_or_else(invalid)?;
@@ -189,16 +197,12 @@ impl FromRequestParts<AppState> for ServiceCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidToken,
-                "send Authorization: Bearer <service token>",
-            )
-        })?;
-        let claims = state
-            .keyring
-            .verify(&state.tokens, token, TokenKind::Service)
-            .map_err(|e| token_error(&e))?;
+        let claims = claims_of(
+            parts,
+            state,
+            TokenKind::Service,
+            "send Authorization: Bearer <service token>",
+        )?;
         Ok(Self { name: claims.sub })
     }
 }
