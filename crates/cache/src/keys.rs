@@ -62,6 +62,36 @@ impl KeySchema {
     pub fn revocations_channel(&self) -> String {
         format!("{}auth:revocations", self.prefix)
     }
+
+    /// One edge node's registry entry: `<prefix>edge:node:{<id>}`.
+    pub fn edge_node(&self, id: &str) -> String {
+        format!("{}edge:node:{{{id}}}", self.prefix)
+    }
+
+    /// The live edge nodes of a region, scored by heartbeat expiry: `<prefix>edge:nodes:{<region>}`.
+    pub fn edge_region(&self, region: &str) -> String {
+        format!("{}edge:nodes:{{{region}}}", self.prefix)
+    }
+
+    /// A lobby's directory record: `<prefix>lobby:{<id>}`.
+    pub fn lobby(&self, id: &str) -> String {
+        format!("{}lobby:{{{id}}}", self.prefix)
+    }
+
+    /// A lobby's members (same slot as its record).
+    pub fn lobby_members(&self, id: &str) -> String {
+        format!("{}lobby:{{{id}}}:members", self.prefix)
+    }
+
+    /// A lobby's latest state snapshot (same slot as its record).
+    pub fn lobby_snapshot(&self, id: &str) -> String {
+        format!("{}lobby:{{{id}}}:snapshot", self.prefix)
+    }
+
+    /// A private lobby's join code → lobby id: `<prefix>lobbycode:{<code>}`.
+    pub fn lobby_code(&self, code: &str) -> String {
+        format!("{}lobbycode:{{{code}}}", self.prefix)
+    }
 }
 
 #[cfg(test)]

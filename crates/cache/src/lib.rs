@@ -7,9 +7,11 @@ pub mod client;
 pub mod discovery;
 pub mod keys;
 pub mod leaderboard;
+pub mod lobbies;
 pub mod rate_limit;
 
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
 pub use leaderboard::LeaderboardIndex;
+pub use lobbies::{EdgeNode, LobbyDirectory, LobbyKind, LobbyRecord, Membership, NodeRegistry};
 pub use rate_limit::{Decision, Rate, RateLimiter};

@@ -4,7 +4,7 @@ use crate::Config;
 use anyhow::Context;
 use std::sync::Arc;
 use whoosh_auth::{Keyring, PasswordHasher, TokenSpec};
-use whoosh_cache::{KeySchema, LeaderboardIndex, RateLimiter, Redis};
+use whoosh_cache::{KeySchema, LeaderboardIndex, LobbyDirectory, NodeRegistry, RateLimiter, Redis};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -22,6 +22,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// The Redis index of every leaderboard.
     pub leaderboards: LeaderboardIndex,
+    /// Live edge nodes (the matchmaker reads it; edge nodes heartbeat into it).
+    pub nodes: NodeRegistry,
+    /// Live lobbies: who owns each, its settings and members.
+    pub lobbies: LobbyDirectory,
     /// The action-token HMAC key, loaded on first use (only the profiles service needs it).
     action_key: Arc<tokio::sync::OnceCell<Arc<[u8]>>>,
 }
@@ -50,6 +54,8 @@ impl AppState {
             audience: config.auth.audience.clone(),
         };
         let leaderboards = LeaderboardIndex::new(redis.clone(), keys.clone());
+        let nodes = NodeRegistry::new(redis.clone(), keys.clone());
+        let lobbies = LobbyDirectory::new(redis.clone(), keys.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -61,6 +67,8 @@ impl AppState {
             tokens,
             hasher,
             leaderboards,
+            nodes,
+            lobbies,
             action_key: Arc::default(),
         })
     }
