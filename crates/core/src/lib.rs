@@ -1,12 +1,15 @@
-//! The pure domain of Whoosh: identifiers, validated newtypes, the stable error codes of the API.
+//! The pure domain of Whoosh: identifiers, validated newtypes, the stable error codes of the API,
+//! and the party game's rules ([`game`]) and lobbies ([`room`]).
 //!
 //! Nothing here performs I/O, reads a clock or spawns a task; time is passed in by callers. That
 //! keeps every rule testable without a socket and shared by the Lambdas and the edge alike.
 
 pub mod account;
 pub mod error;
+pub mod game;
 pub mod ids;
 pub mod progression;
+pub mod room;
 
 pub use account::{DeviceId, DisplayName, Password, Username};
 pub use error::ErrorCode;
