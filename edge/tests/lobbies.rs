@@ -611,7 +611,7 @@ async fn a_result_that_meets_a_dead_database_waits_in_the_outbox_and_is_written_
     let mut pg = ThrowawayPostgres::start().await;
     let db = TestDb::create_on(&pg.admin_url()).await;
     let app = TestApp::build_on(
-        |state| whoosh_edge::start(state),
+        whoosh_edge::start,
         db,
         &overrides(&[
             ("EDGE_ROUND_SECS_OVERRIDE", "20"),
