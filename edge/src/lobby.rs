@@ -184,8 +184,7 @@ impl Lobby {
                     None => break,
                 },
                 scheduled = tick.tick() => {
-                    let lag = scheduled.elapsed();
-                    metrics::histogram!("whoosh_edge_tick_lag_seconds").record(lag.as_secs_f64());
+                    crate::metrics::tick_lag(scheduled.elapsed());
                     self.on_tick();
                 }
             }
@@ -302,13 +301,16 @@ impl Lobby {
             }
             _ => Vec::new(),
         };
+        // The replay and the WELCOME must fit the fresh socket's queue; a longer gap gets the
+        // snapshot alone (resumed: false), never a partial replay.
+        let missed = if missed.len() < conn.tx.capacity() {
+            missed
+        } else {
+            Vec::new()
+        };
         let resumed = last_seq.is_some_and(|last| last == stream.seq || !missed.is_empty());
         for message in &missed {
-            // A fresh queue holds OUTBOUND_QUEUE messages; the replay buffer may hold more, so a
-            // long replay that does not fit ends in a plain WELCOME on the next attempt.
-            if conn.tx.try_send(message.clone()).is_err() {
-                break;
-            }
+            let _ = conn.tx.try_send(message.clone());
         }
         stream.conn = Some(conn);
         let welcome = json!({
