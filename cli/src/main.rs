@@ -348,6 +348,7 @@ fn platform_routes(state: &AppState) -> Router<AppState> {
 
 async fn dev(config: Config) -> anyhow::Result<()> {
     let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
     let public_url = config.public_url.clone();
     let web_dir = config.web_dir.clone();
     anyhow::ensure!(
@@ -378,7 +379,13 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     println!(
         "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
     );
-    whoosh_http::serve_http(listener, app, whoosh_http::shutdown_signal()).await
+    whoosh_http::serve_http(
+        listener,
+        app,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await
 }
 
 /// The local stack's leaderboard drift check, every `DRIFT_CHECK_INTERVAL` (on AWS a schedule

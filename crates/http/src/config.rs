@@ -78,6 +78,8 @@ pub struct HttpConfig {
     pub bind: SocketAddr,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Time a connection has to deliver a request's headers (WebSocket upgrades included).
+    pub header_timeout: Duration,
     pub client_ip: ClientIpSource,
     /// Requests per client (user when authenticated, else address) across the whole API.
     pub rate_limit: Rate,
@@ -134,8 +136,6 @@ pub struct EdgeConfig {
     pub outbound_queue: usize,
     /// A socket silent this long (no frame, no pong) is closed.
     pub idle_timeout: Duration,
-    /// Time for the upgrade request to arrive and be answered.
-    pub handshake_timeout: Duration,
     /// How long a dropped player keeps the seat.
     pub reconnect_grace: Duration,
     /// One game second (1 s in play; tests and demos run faster).
@@ -365,6 +365,7 @@ impl Config {
             bind: env.get("WHOOSH_BIND", SocketAddr::from(([127, 0, 0, 1], 8080))),
             body_limit_bytes: env.get("HTTP_BODY_LIMIT_BYTES", 65_536),
             request_timeout: env.get("HTTP_REQUEST_TIMEOUT", secs(15)).0,
+            header_timeout: env.get("HTTP_HEADER_TIMEOUT", secs(10)).0,
             client_ip: env.get("CLIENT_IP_SOURCE", ClientIpSource::Peer),
             rate_limit: env.get("RATE_LIMIT_PER_CLIENT", rate(600, 60)).0,
             allowed_origins: env
@@ -424,7 +425,6 @@ impl Config {
             message_rate: env.get("EDGE_MESSAGE_RATE", rate(20, 1)).0,
             outbound_queue: env.get("EDGE_OUTBOUND_QUEUE", 64),
             idle_timeout: env.get("EDGE_IDLE_TIMEOUT", secs(60)).0,
-            handshake_timeout: env.get("EDGE_HANDSHAKE_TIMEOUT", secs(10)).0,
             reconnect_grace: env.get("EDGE_RECONNECT_GRACE", secs(30)).0,
             tick: env.get("EDGE_TICK", secs(1)).0,
             round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
