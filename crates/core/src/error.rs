@@ -106,6 +106,32 @@ error_codes! {
     ServiceUnavailable = ("service_unavailable", 503),
     /// The request took longer than the configured timeout.
     RequestTimeout = ("request_timeout", 504),
+    /// No such matchmaking ticket, or not one of the caller's.
+    TicketNotFound = ("ticket_not_found", 404),
+    /// The player (or a member of the party) already has a live ticket.
+    TicketAlreadyLive = ("ticket_already_live", 409),
+    /// The ticket was already matched: join its lobby instead of cancelling.
+    TicketMatched = ("ticket_matched", 409),
+    /// No such live lobby, or not one the caller is a member of.
+    LobbyNotFound = ("lobby_not_found", 404),
+    /// The lobby holds its maximum number of players.
+    LobbyFull = ("lobby_full", 409),
+    /// The lobby's game has started; it takes no new players.
+    LobbyStarted = ("lobby_started", 409),
+    /// No such party, or not one the caller is a member of.
+    PartyNotFound = ("party_not_found", 404),
+    /// The party holds its maximum number of players.
+    PartyFull = ("party_full", 409),
+    /// A join code that is not six characters of the code alphabet.
+    InvalidJoinCode = ("invalid_join_code", 400),
+    /// A game mode that does not exist.
+    InvalidMode = ("invalid_mode", 400),
+    /// A region that this deployment does not serve.
+    InvalidRegion = ("invalid_region", 400),
+    /// Private lobby settings outside their documented ranges.
+    InvalidLobbySettings = ("invalid_lobby_settings", 400),
+    /// Only the party's leader may do this.
+    NotPartyLeader = ("not_party_leader", 403),
 }
 
 impl Serialize for ErrorCode {

@@ -6,11 +6,13 @@
 pub mod account;
 pub mod error;
 pub mod ids;
+pub mod matchmaking;
 pub mod progression;
 
 pub use account::{DeviceId, DisplayName, Password, Username};
 pub use error::ErrorCode;
 pub use ids::UserId;
+pub use matchmaking::LobbyCode;
 
 /// A value that failed validation at the edge of the system: which code to answer with and a
 /// message a developer can act on.
