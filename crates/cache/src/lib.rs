@@ -16,6 +16,7 @@ pub use keys::KeySchema;
 pub use leaderboard::LeaderboardIndex;
 pub use lobbies::{EdgeNode, LobbyDirectory, LobbyKind, LobbyRecord, Membership, NodeRegistry};
 pub use matchmaking::{
-    Cancelled, Enqueued, Party, PartyDirectory, PartyJoin, PoolEntry, Ticket, TicketQueue, TicketStatus,
+    Cancelled, Enqueued, Party, PartyDirectory, PartyJoin, PoolEntry, Ticket, TicketQueue,
+    TicketStatus,
 };
 pub use rate_limit::{Decision, Rate, RateLimiter};

@@ -82,7 +82,9 @@ pub struct PoolEntry {
 pub enum Enqueued {
     Queued,
     /// This player already has a live ticket.
-    AlreadyLive { player: String },
+    AlreadyLive {
+        player: String,
+    },
 }
 
 /// The outcome of cancelling a ticket.
@@ -273,7 +275,8 @@ impl TicketQueue {
     /// Every waiting ticket of a queue.
     pub async fn waiting(&self, mode: &str, region: &str) -> RedisResult<Vec<PoolEntry>> {
         let mut conn = self.redis.clone();
-        let pool: HashMap<String, String> = conn.hgetall(self.keys.queue_pool(mode, region)).await?;
+        let pool: HashMap<String, String> =
+            conn.hgetall(self.keys.queue_pool(mode, region)).await?;
         Ok(pool
             .into_iter()
             .filter_map(|(id, entry)| {
@@ -331,7 +334,13 @@ impl TicketQueue {
 
     /// Marks the tickets among `ids` that are still waiting but past their expiry at `now_ms` as
     /// expired, frees their players, and returns them.
-    pub async fn expire(&self, mode: &str, region: &str, ids: &[String], now_ms: i64) -> RedisResult<Vec<String>> {
+    pub async fn expire(
+        &self,
+        mode: &str,
+        region: &str,
+        ids: &[String],
+        now_ms: i64,
+    ) -> RedisResult<Vec<String>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

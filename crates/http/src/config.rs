@@ -172,7 +172,12 @@ fn load_matchmaking(env: &mut Env) -> MatchmakingConfig {
         target_size: env.get("MATCHMAKING_TARGET_SIZE", 6),
         min_start_wait: env.get("MATCHMAKING_MIN_START_WAIT", secs(10)).0,
         round: env.get("MATCHMAKING_ROUND", secs(180)).0,
-        interval: env.get("MATCHMAKING_INTERVAL", HumanDuration(Duration::from_millis(500))).0,
+        interval: env
+            .get(
+                "MATCHMAKING_INTERVAL",
+                HumanDuration(Duration::from_millis(500)),
+            )
+            .0,
         lobby_join_rate: env.get("LOBBY_JOIN_RATE", rate(10, 60)).0,
         lobby_join_rate_per_ip: env.get("LOBBY_JOIN_RATE_PER_IP", rate(30, 60)).0,
         default_region: env.get("DEFAULT_REGION", "local".to_owned()),

@@ -36,7 +36,11 @@ pub(crate) struct NewLobby {
 }
 
 /// A whole number in `range` (fractions, strings and huge numbers are refused).
-fn setting(value: Option<&Value>, default: u32, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+fn setting(
+    value: Option<&Value>,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Option<u32> {
     match value {
         None | Some(Value::Null) => Some(default),
         Some(v) => v

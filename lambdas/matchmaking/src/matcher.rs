@@ -127,7 +127,9 @@ async fn queue_pass(
             .set_waiting_for(mode, region, Some("edge_node"), mark_ttl)
             .await;
     }
-    tickets.set_waiting_for(mode, region, None, mark_ttl).await?;
+    tickets
+        .set_waiting_for(mode, region, None, mark_ttl)
+        .await?;
 
     let waiting: Vec<Waiting> = live.iter().map(waiting_of).collect();
     for group in form_groups(&waiting, now_ms, &config.rules()) {

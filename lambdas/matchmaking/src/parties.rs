@@ -46,10 +46,7 @@ pub(crate) async fn create(
     })
     .await?;
     party.code = code.to_string();
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, &party, &me).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(view(&state, &party, &me).await?)))
 }
 
 pub(crate) async fn join(
