@@ -701,7 +701,8 @@ fn matcher(sizes: &[usize], passes: usize) -> anyhow::Result<Value> {
         let mut groups = Vec::new();
         for _ in 0..passes {
             let started = Instant::now();
-            groups = std::hint::black_box(form_groups(std::hint::black_box(&queue), now_ms, &rules));
+            groups =
+                std::hint::black_box(form_groups(std::hint::black_box(&queue), now_ms, &rules));
             times_ms.push(started.elapsed().as_secs_f64() * 1e3);
         }
         times_ms.sort_by(f64::total_cmp);

@@ -286,7 +286,10 @@ async fn matchmaker_runs_the_matcher_loop_and_answers_health_probes() {
             edge_url: None,
             matched_at_ms: None,
         };
-        queue.enqueue(&ticket, Duration::from_secs(60)).await.unwrap();
+        queue
+            .enqueue(&ticket, Duration::from_secs(60))
+            .await
+            .unwrap();
         ids.push(ticket.id);
     }
     let port = free_port().to_string();
@@ -319,6 +322,8 @@ async fn matchmaker_runs_the_matcher_loop_and_answers_health_probes() {
     for id in &ids[1..] {
         assert_eq!(queue.get(id).await.unwrap().unwrap().lobby_id, lobby);
     }
-    let health = reqwest::get(format!("http://{bind}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("http://{bind}/healthz"))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }

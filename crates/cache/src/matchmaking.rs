@@ -546,16 +546,7 @@ impl PartyDirectory {
             .smembers(self.keys.party_members(id))
             .query_async(&mut conn)
             .await?;
-        Ok((|| {
-            Some(Party {
-                id: id.to_owned(),
-                leader: fields.get("leader")?.clone(),
-                code: fields.get("code")?.clone(),
-                ticket: fields.get("ticket").cloned(),
-                created_at_ms: fields.get("created_at_ms")?.parse().ok()?,
-                members,
-            })
-        })())
+        Ok(party_from(id, &fields, members))
     }
 
     /// The party a code opens, if live.
@@ -621,6 +612,17 @@ impl PartyDirectory {
         }
         Ok(())
     }
+}
+
+fn party_from(id: &str, f: &HashMap<String, String>, members: Vec<String>) -> Option<Party> {
+    Some(Party {
+        id: id.to_owned(),
+        leader: f.get("leader")?.clone(),
+        code: f.get("code")?.clone(),
+        ticket: f.get("ticket").cloned(),
+        created_at_ms: f.get("created_at_ms")?.parse().ok()?,
+        members,
+    })
 }
 
 static JOIN_PARTY: LazyLock<Script> = LazyLock::new(|| {

@@ -121,6 +121,26 @@ where
     )))
 }
 
+/// The body of a join by code (a lobby's or a party's).
+#[derive(Debug, serde::Deserialize)]
+struct JoinByCode {
+    code: String,
+}
+
+impl JoinByCode {
+    /// Counts the attempt against the per-user and per-address budgets (guesses included), then
+    /// parses the code.
+    async fn attempt(
+        &self,
+        state: &AppState,
+        user: &whoosh_http::AuthUser,
+        ip: whoosh_http::ClientIp,
+    ) -> Result<LobbyCode, ApiError> {
+        throttle_code_guess(state, user, ip).await?;
+        Ok(LobbyCode::parse(&self.code)?)
+    }
+}
+
 /// Counts one join-by-code attempt against the per-user and per-address budgets.
 async fn throttle_code_guess(
     state: &AppState,

@@ -2,7 +2,7 @@
 //! players join by code until it is full or its game starts (the host starts it over the socket).
 //! Members read the lobby, with a fresh join token, to (re)connect.
 
-use crate::{draw_code, join_token, now_ms, region, socket_url, throttle_code_guess};
+use crate::{JoinByCode, draw_code, join_token, now_ms, region, socket_url};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -117,19 +117,13 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, &lobby, &me)?)))
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct JoinByCode {
-    code: String,
-}
-
 pub(crate) async fn join(
     State(state): State<AppState>,
     user: AuthUser,
     ip: ClientIp,
     Json(body): Json<JoinByCode>,
 ) -> Result<Json<Value>, ApiError> {
-    throttle_code_guess(&state, &user, ip).await?;
-    let code = LobbyCode::parse(&body.code)?;
+    let code = body.attempt(&state, &user, ip).await?;
     let me = user.user_id.to_string();
     let id = state
         .lobbies

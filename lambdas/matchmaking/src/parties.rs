@@ -1,12 +1,11 @@
 //! `/api/lobbies/parties`: friends gather under a join code, then the leader queues them all with
 //! one ticket. A party holds up to five players (the leader included).
 
-use crate::{draw_code, now_ms, parties, throttle_code_guess, tickets};
+use crate::{JoinByCode, draw_code, now_ms, parties, tickets};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use whoosh_cache::{Party, PartyJoin, TicketStatus};
@@ -15,11 +14,6 @@ use whoosh_http::{ApiError, AppState, AuthUser, ClientIp, Json};
 
 fn not_found() -> ApiError {
     ApiError::new(ErrorCode::PartyNotFound, "no such party")
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct JoinByCode {
-    code: String,
 }
 
 pub(crate) async fn create(
@@ -55,8 +49,7 @@ pub(crate) async fn join(
     ip: ClientIp,
     Json(body): Json<JoinByCode>,
 ) -> Result<Json<Value>, ApiError> {
-    throttle_code_guess(&state, &user, ip).await?;
-    let code = LobbyCode::parse(&body.code)?;
+    let code = body.attempt(&state, &user, ip).await?;
     let me = user.user_id.to_string();
     let directory = parties(&state);
     let id = directory

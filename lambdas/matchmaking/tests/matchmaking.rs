@@ -705,6 +705,11 @@ async fn private_lobby_by_code_wrong_code_404_full_409_and_members_only() {
     assert_eq!(error_code(hidden).await, "lobby_not_found");
 }
 
+/// One join-by-code attempt; its status.
+async fn guess(app: &TestApp, p: &Player, path: &str, code: &str) -> StatusCode {
+    post(app, p, path, json!({ "code": code })).await.status()
+}
+
 #[tokio::test]
 async fn guessing_join_codes_is_rate_limited_per_user_and_per_address() {
     let app = spawn_with(&[
@@ -712,57 +717,35 @@ async fn guessing_join_codes_is_rate_limited_per_user_and_per_address() {
         ("LOBBY_JOIN_RATE_PER_IP", "5/1m"),
     ])
     .await;
+    let (lobby, party) = ("/api/lobbies/join", "/api/lobbies/parties/join");
     let guesser = app.player("Guesser").await;
     for _ in 0..3 {
-        let r = post(
-            &app,
-            &guesser,
-            "/api/lobbies/join",
-            json!({"code": "ZZZZZZ"}),
-        )
-        .await;
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            guess(&app, &guesser, lobby, "ZZZZZZ").await,
+            StatusCode::NOT_FOUND
+        );
     }
-    let limited = post(
-        &app,
-        &guesser,
-        "/api/lobbies/join",
-        json!({"code": "YYYYYY"}),
-    )
-    .await;
+    let limited = post(&app, &guesser, lobby, json!({"code": "YYYYYY"})).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers().contains_key("retry-after"));
     assert_eq!(error_code(limited).await, "rate_limited");
     // Party codes share the budget.
-    let party = post(
-        &app,
-        &guesser,
-        "/api/lobbies/parties/join",
-        json!({"code": "YYYYYY"}),
-    )
-    .await;
-    assert_eq!(party.status(), StatusCode::TOO_MANY_REQUESTS);
-
+    assert_eq!(
+        guess(&app, &guesser, party, "YYYYYY").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // A second account from the same address gets the rest of the address's budget only.
     let accomplice = app.player("Accomplice").await;
     for _ in 0..2 {
-        let r = post(
-            &app,
-            &accomplice,
-            "/api/lobbies/join",
-            json!({"code": "ZZZZZZ"}),
-        )
-        .await;
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            guess(&app, &accomplice, lobby, "ZZZZZZ").await,
+            StatusCode::NOT_FOUND
+        );
     }
-    let limited = post(
-        &app,
-        &accomplice,
-        "/api/lobbies/join",
-        json!({"code": "ZZZZZZ"}),
-    )
-    .await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        guess(&app, &accomplice, lobby, "ZZZZZZ").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
