@@ -107,6 +107,14 @@ enum Phase {
     Over,
 }
 
+/// `TICK`: the player's view and when the server sent it (Unix ms; clients can gauge latency).
+#[derive(Serialize)]
+struct Tick {
+    #[serde(flatten)]
+    view: whoosh_core::game::PlayerView,
+    server_ms: i128,
+}
+
 struct Lobby {
     edge: Arc<EdgeShared>,
     game_config: GameConfig,
@@ -475,10 +483,11 @@ impl Lobby {
     fn play_tick(&mut self) {
         let Some(game) = &mut self.game else { return };
         let events = game.tick();
+        let server_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
         for user in self.users() {
             let view = self.game.as_ref().and_then(|g| g.view_for(user));
             if let Some(view) = view {
-                self.send(user, "TICK", &view);
+                self.send(user, "TICK", &Tick { view, server_ms });
             }
         }
         for event in events {
