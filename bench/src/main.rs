@@ -9,6 +9,9 @@
 //!
 //! - `matcher`: one pure matching pass (grouping only, no Redis) over N waiting tickets, for
 //!   several N, to show the pass stays O(n log n).
+//! - `edge`: N players in private lobbies over WebSockets against a running stack: the server's
+//!   memory per connected player (idle and playing), messages delivered per server CPU-second,
+//!   and tick delivery latency (see `edge.rs`).
 //!
 //! Each prints a human summary and, with `--json FILE`, writes the figures as JSON.
 
@@ -23,6 +26,8 @@ use std::{
     time::{Duration, Instant},
 };
 use whoosh_auth::{Grant, Keyring, TokenKind, TokenSpec};
+
+mod edge;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,6 +123,36 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         passes: usize,
     },
+    /// Players in private lobbies over WebSockets: server RSS per player, messages per server
+    /// CPU-second, tick delivery latency.
+    Edge {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Players to simulate (a multiple of --lobby-size).
+        #[arg(long, default_value_t = 100)]
+        players: usize,
+        /// Players per private lobby (3–10).
+        #[arg(long, default_value_t = 10)]
+        lobby_size: usize,
+        /// The server's process id, for VmRSS (/proc/<pid>/status) and CPU time (/proc/<pid>/stat).
+        #[arg(long)]
+        server_pid: u32,
+        /// Wait after the last socket connected before reading the idle RSS.
+        #[arg(long, default_value_t = 5)]
+        settle_seconds: u64,
+        /// Play before the measured window opens (every lobby ticking).
+        #[arg(long, default_value_t = 3)]
+        warmup_seconds: u64,
+        /// The measured window of play.
+        #[arg(long, default_value_t = 20)]
+        play_seconds: u64,
+        /// HTTP calls and handshakes in flight at once during setup.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Round length asked for each lobby (60–600; the window must fit in it).
+        #[arg(long, default_value_t = 180)]
+        round_secs: u32,
+    },
 }
 
 #[tokio::main]
@@ -154,6 +189,34 @@ async fn main() -> anyhow::Result<()> {
             commits,
         } => sse(&url, &keys, subscribers, commits).await?,
         Command::Matcher { tickets, passes } => matcher(&tickets, passes)?,
+        Command::Edge {
+            url,
+            players,
+            lobby_size,
+            server_pid,
+            settle_seconds,
+            warmup_seconds,
+            play_seconds,
+            concurrency,
+            round_secs,
+        } => {
+            ensure!(
+                u64::from(round_secs) > warmup_seconds + play_seconds + 10,
+                "--round-secs must outlast the warm-up and the window"
+            );
+            edge::run(edge::Options {
+                url,
+                players,
+                lobby_size,
+                server_pid,
+                settle: Duration::from_secs(settle_seconds),
+                warmup: Duration::from_secs(warmup_seconds),
+                play: Duration::from_secs(play_seconds),
+                concurrency,
+                round_secs,
+            })
+            .await?
+        }
     };
     println!("{}", serde_json::to_string_pretty(&figures)?);
     if let Some(path) = cli.json {

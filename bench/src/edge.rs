@@ -1,0 +1,665 @@
+//! `whoosh-bench edge`: N players in private lobbies over real WebSockets against a running stack.
+//!
+//! Setup (not timed): N guests (`POST /api/auth/guest`); per lobby of `--lobby-size`, the first
+//! opens a private lobby (`POST /api/lobbies`) and the others join by its code
+//! (`POST /api/lobbies/join`). Then, with the server's `/proc/<pid>` read at each step:
+//!
+//! 1. RSS before any socket;
+//! 2. every player connects (`Authorization: Bearer <join token>`) and waits for `WELCOME`;
+//!    after `--settle-seconds` the RSS with N idle players in waiting lobbies;
+//! 3. every player but the host sends `READY`; each host sends `START` once every connected
+//!    player of its lobby is ready; after every `GAME_STARTED` and `--warmup-seconds`, a window of
+//!    `--play-seconds`: messages received by all clients, the server's CPU time (utime + stime of
+//!    `/proc/<pid>/stat`), the delivery latency of every `TICK` (receipt − `server_ms`, same
+//!    clock), and the RSS while playing;
+//! 4. every client closes its socket. Games are not played to the end.
+//!
+//! Everything is bounded: each phase has a deadline, and the run ends by itself.
+
+use anyhow::{Context, bail, ensure};
+use futures_util::{SinkExt, StreamExt, stream};
+use hdrhistogram::Histogram;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tokio::{net::TcpStream, sync::watch};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{
+        self, Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig,
+    },
+};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Linux reports process CPU times in USER_HZ ticks, 100 per second on every architecture
+/// userspace sees (`getconf CLK_TCK`).
+const USER_HZ: f64 = 100.0;
+/// A join token lives 2 minutes by default; older ones are refreshed before connecting.
+const TOKEN_FRESH: Duration = Duration::from_secs(90);
+/// How long one HTTP call, one handshake up to `WELCOME`, or one close may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Messages the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby.rs):
+/// the client sums the sizes of its last this-many messages to estimate what that buffer holds.
+const REPLAY_CAPACITY: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub url: String,
+    pub players: usize,
+    pub lobby_size: usize,
+    pub server_pid: u32,
+    pub settle: Duration,
+    pub warmup: Duration,
+    pub play: Duration,
+    pub concurrency: usize,
+    pub round_secs: u32,
+}
+
+/// One player's seat, as setup left it.
+#[derive(Debug, Clone)]
+struct Seat {
+    lobby: String,
+    ws_url: String,
+    access: String,
+    join: String,
+    join_at: Instant,
+    host: bool,
+}
+
+/// What the phases tell every socket task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Ready,
+    Stop,
+}
+
+/// Counters shared by every socket task.
+#[derive(Debug)]
+struct Shared {
+    /// Whether messages are counted now (the playing window).
+    counting: AtomicBool,
+    window_messages: AtomicU64,
+    window_ticks: AtomicU64,
+    window_bytes: AtomicU64,
+    started: AtomicU64,
+    errors: AtomicU64,
+    dropped: AtomicU64,
+    /// Sum over players of the sizes of their last `REPLAY_CAPACITY` messages.
+    retained_bytes: AtomicU64,
+    /// Tick delivery latency in µs, recorded during the window only.
+    latency: Mutex<Histogram<u64>>,
+    error_codes: Mutex<BTreeMap<String, u64>>,
+}
+
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    t: &'a str,
+    server_ms: Option<i64>,
+}
+
+pub async fn run(o: Options) -> anyhow::Result<Value> {
+    crate::ensure_loopback(&o.url)?;
+    ensure!(
+        (3..=10).contains(&o.lobby_size),
+        "--lobby-size must be 3 to 10"
+    );
+    ensure!(
+        o.players >= o.lobby_size && o.players % o.lobby_size == 0,
+        "--players must be a positive multiple of --lobby-size"
+    );
+    ensure!(o.concurrency > 0, "--concurrency must be positive");
+    let pid = o.server_pid;
+    rss_kb(pid).with_context(|| format!("cannot read /proc/{pid}/status (--server-pid)"))?;
+    let http = reqwest::Client::builder()
+        .timeout(STEP_TIMEOUT)
+        .pool_max_idle_per_host(o.concurrency)
+        .build()?;
+    let run_started = Instant::now();
+
+    // Setup: guests, lobbies, seats.
+    let t = Instant::now();
+    let accesses: Vec<String> = stream::iter(0..o.players)
+        .map(|_| guest(&http, &o.url))
+        .buffer_unordered(o.concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()?;
+    let guests_secs = t.elapsed().as_secs_f64();
+    eprintln!("{} guests in {guests_secs:.1} s", accesses.len());
+    let t = Instant::now();
+    let groups: Vec<Vec<String>> = accesses.chunks(o.lobby_size).map(<[_]>::to_vec).collect();
+    let lobbies = groups.len();
+    // Each lobby makes its calls one after another; lobbies run `concurrency` at a time.
+    let seats: Vec<Seat> = stream::iter(groups)
+        .map(|group| open_lobby(&http, &o.url, group, o.round_secs, o.lobby_size))
+        .buffer_unordered(o.concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let lobbies_secs = t.elapsed().as_secs_f64();
+    eprintln!("{lobbies} lobbies opened and filled in {lobbies_secs:.1} s");
+    for seat in &seats {
+        crate::ensure_loopback(&seat.ws_url)?;
+    }
+
+    // Phase 1: the server before any socket.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_before = rss_kb(pid)?;
+
+    // Phase 2: connect everyone, wait for WELCOME.
+    let shared = Arc::new(Shared {
+        counting: AtomicBool::new(false),
+        window_messages: AtomicU64::new(0),
+        window_ticks: AtomicU64::new(0),
+        window_bytes: AtomicU64::new(0),
+        started: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        dropped: AtomicU64::new(0),
+        retained_bytes: AtomicU64::new(0),
+        latency: Mutex::new(Histogram::new(3).map_err(|e| anyhow::anyhow!("{e}"))?),
+        error_codes: Mutex::new(BTreeMap::new()),
+    });
+    let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
+    let t = Instant::now();
+    let outcomes: Vec<Result<(Ws, bool, usize), String>> = stream::iter(seats)
+        .map(|seat| connect(&http, &o.url, seat))
+        .buffer_unordered(o.concurrency)
+        .collect()
+        .await;
+    let connect_secs = t.elapsed().as_secs_f64();
+    let mut refused: BTreeMap<String, u64> = BTreeMap::new();
+    let mut tasks = Vec::with_capacity(o.players);
+    for outcome in outcomes {
+        match outcome {
+            Ok((ws, host, welcome)) => tasks.push(tokio::spawn(player(
+                ws,
+                host,
+                welcome,
+                phase_rx.clone(),
+                shared.clone(),
+            ))),
+            Err(why) => *refused.entry(why).or_default() += 1,
+        }
+    }
+    let connected = tasks.len() as u64;
+    eprintln!(
+        "{connected} of {} connected in {connect_secs:.1} s; refused: {refused:?}",
+        o.players
+    );
+    ensure!(connected > 0, "no player could connect: {refused:?}");
+    tokio::time::sleep(o.settle).await;
+    let rss_idle = rss_kb(pid)?;
+    let retained_idle = shared.retained_bytes.load(Ordering::Relaxed);
+
+    // Phase 3: ready, start, play.
+    let t = Instant::now();
+    phase_tx.send(Phase::Ready)?;
+    let start_deadline = Instant::now() + Duration::from_secs(60);
+    while shared.started.load(Ordering::Relaxed) < connected && Instant::now() < start_deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = shared.started.load(Ordering::Relaxed);
+    let start_secs = t.elapsed().as_secs_f64();
+    eprintln!("{started} of {connected} players in a started game after {start_secs:.1} s");
+    tokio::time::sleep(o.warmup).await;
+
+    let cpu_before = cpu_secs(pid)?;
+    let self_before = cpu_secs(std::process::id())?;
+    let window_started = Instant::now();
+    shared.counting.store(true, Ordering::Relaxed);
+    let mut rss_playing_max = 0u64;
+    let mut rss_series = Vec::new();
+    let window_end = tokio::time::Instant::now() + o.play;
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.tick().await;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(window_end) => break,
+            _ = every.tick() => {
+                let rss = rss_kb(pid)?;
+                rss_playing_max = rss_playing_max.max(rss);
+                rss_series.push(rss);
+            }
+        }
+    }
+    shared.counting.store(false, Ordering::Relaxed);
+    let window_secs = window_started.elapsed().as_secs_f64();
+    let cpu_after = cpu_secs(pid)?;
+    let self_after = cpu_secs(std::process::id())?;
+    let rss_playing = rss_kb(pid)?;
+    let retained_playing = shared.retained_bytes.load(Ordering::Relaxed);
+    rss_playing_max = rss_playing_max.max(rss_playing);
+
+    // Phase 4: everyone leaves.
+    phase_tx.send(Phase::Stop)?;
+    let closing = futures_util::future::join_all(tasks);
+    if tokio::time::timeout(STEP_TIMEOUT, closing).await.is_err() {
+        eprintln!("some sockets did not close within {STEP_TIMEOUT:?}");
+    }
+
+    let server_cpu = cpu_after - cpu_before;
+    let messages = shared.window_messages.load(Ordering::Relaxed);
+    let ticks = shared.window_ticks.load(Ordering::Relaxed);
+    let latency = shared
+        .latency
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    let per_player =
+        |after: u64| crate::round((after as f64 - rss_before as f64) / o.players as f64);
+    let error_codes = shared
+        .error_codes
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    Ok(json!({
+        "players": o.players,
+        "lobby_size": o.lobby_size,
+        "lobbies": lobbies,
+        "setup_secs": {
+            "guests": crate::round(guests_secs),
+            "lobbies": crate::round(lobbies_secs),
+            "connect": crate::round(connect_secs),
+            "start": crate::round(start_secs),
+        },
+        "connected": connected,
+        "refused": refused,
+        "in_started_games": started,
+        "rss_kb": {
+            "before": rss_before,
+            "idle": rss_idle,
+            "playing": rss_playing,
+            "playing_max": rss_playing_max,
+        },
+        "rss_per_player_kb": {
+            "idle": per_player(rss_idle),
+            "playing": per_player(rss_playing),
+            "playing_max": per_player(rss_playing_max),
+            "playing_each_second": rss_series.iter().map(|&r| per_player(r)).collect::<Vec<_>>(),
+        },
+        "replay_bytes_per_player_kb": {
+            "idle": crate::round(retained_idle as f64 / 1024.0 / connected as f64),
+            "playing": crate::round(retained_playing as f64 / 1024.0 / connected as f64),
+        },
+        "window": {
+            "seconds": crate::round(window_secs),
+            "messages": messages,
+            "ticks": ticks,
+            "bytes": shared.window_bytes.load(Ordering::Relaxed),
+            "ticks_per_player_per_sec": crate::round(ticks as f64 / connected as f64 / window_secs),
+            "server_cpu_secs": crate::round(server_cpu),
+            "server_cores_busy": crate::round(server_cpu / window_secs),
+            "client_cpu_secs": crate::round(self_after - self_before),
+            "messages_per_server_cpu_sec": crate::round(messages as f64 / server_cpu.max(0.01)),
+        },
+        "tick_latency_ms": {
+            "samples": latency.len(),
+            "p50": crate::round(latency.value_at_quantile(0.5) as f64 / 1000.0),
+            "p90": crate::round(latency.value_at_quantile(0.9) as f64 / 1000.0),
+            "p99": crate::round(latency.value_at_quantile(0.99) as f64 / 1000.0),
+            "p999": crate::round(latency.value_at_quantile(0.999) as f64 / 1000.0),
+            "max": crate::round(latency.max() as f64 / 1000.0),
+        },
+        "socket_errors": shared.errors.load(Ordering::Relaxed),
+        "error_codes": error_codes,
+        "dropped_by_server": shared.dropped.load(Ordering::Relaxed),
+        "total_secs": crate::round(run_started.elapsed().as_secs_f64()),
+    }))
+}
+
+/// A call that retries (at most 5 times) while the server answers 429 or 503.
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> anyhow::Result<Value> {
+    for _ in 0..5 {
+        let mut request = http.request(method.clone(), url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
+        let status = response.status().as_u16();
+        if matches!(status, 429 | 503) {
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                .unwrap_or(1)
+                .min(5);
+            eprintln!("{method} {url} answered {status}; retrying in {wait} s");
+            tokio::time::sleep(Duration::from_secs(wait)).await;
+            continue;
+        }
+        let text = response.text().await?;
+        ensure!(
+            (200..300).contains(&status),
+            "{method} {url} answered {status}: {text}"
+        );
+        return Ok(serde_json::from_str(&text)?);
+    }
+    bail!("{method} {url}: still refused after 5 attempts")
+}
+
+fn field(v: &Value, name: &str) -> anyhow::Result<String> {
+    Ok(v[name]
+        .as_str()
+        .with_context(|| format!("no `{name}` in {v}"))?
+        .to_owned())
+}
+
+/// A new guest; returns its access token.
+async fn guest(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+    let body = json!({"device_id": uuid::Uuid::new_v4().to_string()});
+    let session = call(
+        http,
+        reqwest::Method::POST,
+        &format!("{url}/api/auth/guest"),
+        None,
+        Some(&body),
+    )
+    .await?;
+    field(&session, "access_token")
+}
+
+/// The first of `group` opens a private lobby, the rest join it by its code.
+async fn open_lobby(
+    http: &reqwest::Client,
+    url: &str,
+    group: Vec<String>,
+    round_secs: u32,
+    size: usize,
+) -> anyhow::Result<Vec<Seat>> {
+    let settings = json!({"round_secs": round_secs, "max_players": size});
+    let mut group = group.into_iter();
+    let host = group.next().context("empty lobby")?;
+    let lobby = call(
+        http,
+        reqwest::Method::POST,
+        &format!("{url}/api/lobbies"),
+        Some(&host),
+        Some(&settings),
+    )
+    .await?;
+    let id = field(&lobby, "lobby_id")?;
+    let code = json!({"code": field(&lobby, "code")?});
+    let mut seats = vec![Seat {
+        lobby: id.clone(),
+        ws_url: field(&lobby, "ws_url")?,
+        join: field(&lobby, "join_token")?,
+        join_at: Instant::now(),
+        access: host,
+        host: true,
+    }];
+    for access in group {
+        let joined = call(
+            http,
+            reqwest::Method::POST,
+            &format!("{url}/api/lobbies/join"),
+            Some(&access),
+            Some(&code),
+        )
+        .await?;
+        ensure!(field(&joined, "lobby_id")? == id, "joined another lobby");
+        seats.push(Seat {
+            lobby: id.clone(),
+            ws_url: field(&joined, "ws_url")?,
+            join: field(&joined, "join_token")?,
+            join_at: Instant::now(),
+            access,
+            host: false,
+        });
+    }
+    Ok(seats)
+}
+
+/// Opens the seat's socket and reads up to its `WELCOME`. A refusal is described by its HTTP
+/// status and code (or the transport error), to be counted.
+async fn connect(
+    http: &reqwest::Client,
+    url: &str,
+    mut seat: Seat,
+) -> Result<(Ws, bool, usize), String> {
+    if seat.join_at.elapsed() > TOKEN_FRESH {
+        let lobby = call(
+            http,
+            reqwest::Method::GET,
+            &format!("{url}/api/lobbies/{}", seat.lobby),
+            Some(&seat.access),
+            None,
+        )
+        .await
+        .map_err(|e| format!("token refresh: {e}"))?;
+        seat.join = field(&lobby, "join_token").map_err(|e| e.to_string())?;
+    }
+    let mut request = seat
+        .ws_url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| format!("bad ws_url: {e}"))?;
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {}", seat.join)).map_err(|e| e.to_string())?,
+    );
+    // Small client buffers: the client's memory is not what is measured, but 5,000 sockets at
+    // tungstenite's default 128 KiB read buffer would crowd the machine for nothing.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(16 * 1024)
+        .write_buffer_size(0);
+    let handshake = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    let mut ws = match tokio::time::timeout(STEP_TIMEOUT, handshake).await {
+        Err(_) => return Err("handshake timeout".into()),
+        Ok(Err(tungstenite::Error::Http(response))) => {
+            let code = response
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return Err(format!("{} {code}", response.status().as_u16()));
+        }
+        Ok(Err(other)) => return Err(format!("transport: {other}")),
+        Ok(Ok((ws, _))) => ws,
+    };
+    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return Err("no WELCOME in time".into()),
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let head: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                match head["t"].as_str() {
+                    Some("WELCOME") => return Ok((ws, seat.host, text.len())),
+                    Some("ERROR") => return Err(format!("ERROR {}", head["code"])),
+                    _ => {}
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(e))) => return Err(format!("transport: {e}")),
+            Ok(None) => return Err("closed before WELCOME".into()),
+        }
+    }
+}
+
+fn unix_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Whether a host may start: every connected seat but the host's is ready, and at least three
+/// are connected (every client connected before the ready phase, so the set is final).
+fn startable(lobby: &Value) -> bool {
+    let Some(players) = lobby["lobby"]["players"].as_array() else {
+        return false;
+    };
+    let connected: Vec<&Value> = players.iter().filter(|p| p["connected"] == true).collect();
+    connected.len() >= 3
+        && connected
+            .iter()
+            .all(|p| p["host"] == true || p["ready"] == true)
+}
+
+/// One player's socket from `WELCOME` to the end of the run.
+async fn player(
+    mut ws: Ws,
+    host: bool,
+    welcome: usize,
+    mut phase: watch::Receiver<Phase>,
+    shared: Arc<Shared>,
+) {
+    // Sizes of the last REPLAY_CAPACITY messages, WELCOME included.
+    let mut recent = std::collections::VecDeque::with_capacity(REPLAY_CAPACITY);
+    recent.push_back(welcome as u64);
+    shared
+        .retained_bytes
+        .fetch_add(welcome as u64, Ordering::Relaxed);
+    let mut ready_phase = false;
+    let mut start_sent = false;
+    // The latest LOBBY the host saw, to decide on START once the ready phase begins.
+    let mut last_lobby: Option<Value> = None;
+    let fail = |code: &str| {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut codes) = shared.error_codes.lock() {
+            *codes.entry(code.to_owned()).or_default() += 1;
+        }
+    };
+    loop {
+        tokio::select! {
+            changed = phase.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let now = *phase.borrow_and_update();
+                match now {
+                    Phase::Idle => {}
+                    Phase::Ready => {
+                        ready_phase = true;
+                        if !host {
+                            let ready = Message::Text(r#"{"t":"READY"}"#.into());
+                            if ws.send(ready).await.is_err() {
+                                fail("send READY");
+                            }
+                        } else if last_lobby.as_ref().is_some_and(startable) {
+                            start_sent = ws.send(Message::Text(r#"{"t":"START"}"#.into())).await.is_ok();
+                        }
+                    }
+                    Phase::Stop => break,
+                }
+            }
+            frame = ws.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    Some(Ok(_)) => continue,
+                };
+                let received = unix_us();
+                let size = text.len() as u64;
+                if recent.len() == REPLAY_CAPACITY {
+                    let evicted = recent.pop_front().unwrap_or(0);
+                    shared.retained_bytes.fetch_sub(evicted, Ordering::Relaxed);
+                }
+                recent.push_back(size);
+                shared.retained_bytes.fetch_add(size, Ordering::Relaxed);
+                let counting = shared.counting.load(Ordering::Relaxed);
+                let Ok(head) = serde_json::from_str::<Head<'_>>(&text) else {
+                    fail("unparsable message");
+                    continue;
+                };
+                if counting {
+                    shared.window_messages.fetch_add(1, Ordering::Relaxed);
+                    shared.window_bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+                }
+                match head.t {
+                    "TICK" if counting => {
+                        shared.window_ticks.fetch_add(1, Ordering::Relaxed);
+                        if let Some(sent_ms) = head.server_ms {
+                            let us = (received - sent_ms * 1000).max(0) as u64;
+                            if let Ok(mut h) = shared.latency.lock() {
+                                h.record(us).ok();
+                            }
+                        }
+                    }
+                    "GAME_STARTED" => {
+                        shared.started.fetch_add(1, Ordering::Relaxed);
+                    }
+                    "LOBBY" if host => {
+                        let Ok(lobby) = serde_json::from_str::<Value>(&text) else { continue };
+                        if ready_phase && !start_sent && startable(&lobby) {
+                            start_sent = ws.send(Message::Text(r#"{"t":"START"}"#.into())).await.is_ok();
+                        }
+                        last_lobby = Some(lobby);
+                    }
+                    "ERROR" => {
+                        let v: Value = serde_json::from_str(&text).unwrap_or_default();
+                        let code = v["code"].as_str().unwrap_or("?").to_owned();
+                        // A START that raced a READY is sent again on the next LOBBY.
+                        if host && matches!(code.as_str(), "players_not_ready" | "not_enough_players") {
+                            start_sent = false;
+                        } else {
+                            fail(&code);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+}
+
+/// VmRSS of `pid`, in KiB.
+fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS line")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("malformed VmRSS")?
+        .parse()?)
+}
+
+/// utime + stime of `pid` (all its threads), in seconds.
+fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start at field 3, the state.
+    let rest = stat.rsplit_once(')').context("malformed stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields.get(i).context("short stat")?.parse::<u64>()? as f64)
+    };
+    // utime is field 14, stime field 15: indexes 11 and 12 from the state.
+    Ok((ticks(11)? + ticks(12)?) / USER_HZ)
+}
