@@ -3,9 +3,13 @@
 //! every game second drives the clock. Broadcasting never waits: each socket has a bounded
 //! outbound queue, and a socket whose queue is full is dropped (its player may resume).
 //!
-//! Each player has a stream of numbered messages (`seq` 1, 2, 3, …). The last
-//! [`REPLAY_CAPACITY`] messages are kept, so a player who drops and returns within the grace
-//! window with `last_seq` is sent exactly the messages after it, then a fresh `WELCOME`.
+//! Each player has a stream of numbered events (`seq` 1, 2, 3, … without gaps: `GAME_STARTED`,
+//! `NEWS`, `CHAT`, `GAME_OVER`, `ERROR`, `PONG`). State messages (`WELCOME`, `LOBBY`, `TICK`)
+//! carry the number of the latest event and are not numbered themselves: each supersedes the
+//! previous one. The last [`REPLAY_CAPACITY`] events are kept, so a player who drops and returns
+//! within the grace window with `last_seq` is sent exactly the events after it, then a fresh
+//! `WELCOME` holding the whole current state. Keeping only events (not the state messages that a
+//! `WELCOME` replaces) keeps the buffer to a few hundred bytes per player.
 
 use crate::{
     node::{Close, EdgeShared},
@@ -30,8 +34,9 @@ use whoosh_core::{
     room::{GameConfig, Room, RoomSettings, Seat},
 };
 
-/// Messages kept per player for resumption (a 30 s grace window holds about 30 ticks).
-pub const REPLAY_CAPACITY: usize = 64;
+/// Events kept per player for resumption (chat, news and the game's start and end: a 30 s grace
+/// window holds a handful).
+pub const REPLAY_CAPACITY: usize = 32;
 /// Commands queued for one lobby at most; a socket waits (only itself) when the lobby is busy.
 pub const INBOX_CAPACITY: usize = 256;
 /// How long a finished lobby stays to answer late reconnects before its task ends.
@@ -534,7 +539,7 @@ impl Lobby {
             "resumed": resumed,
             "replayed": missed.len(),
         });
-        self.send(user, "WELCOME", &welcome);
+        self.send_state(user, "WELCOME", &welcome);
         self.broadcast_lobby();
         Ok(())
     }
@@ -693,7 +698,7 @@ impl Lobby {
         for user in self.users() {
             let view = self.game.as_ref().and_then(|g| g.view_for(user));
             if let Some(view) = view {
-                self.send(user, "TICK", &Tick { view, server_ms });
+                self.send_state(user, "TICK", &Tick { view, server_ms });
             }
         }
         for event in events {
@@ -780,7 +785,9 @@ impl Lobby {
 
     fn broadcast_lobby(&mut self) {
         let body = json!({ "lobby": self.lobby_view() });
-        self.broadcast("LOBBY", &body);
+        for user in self.users() {
+            self.send_state(user, "LOBBY", &body);
+        }
     }
 
     fn broadcast(&mut self, kind: &str, body: &impl Serialize) {
@@ -793,8 +800,8 @@ impl Lobby {
         self.send(user, "ERROR", &ErrorBody { code, message });
     }
 
-    /// Appends a message to `user`'s stream and hands it to their socket without waiting; a
-    /// socket whose queue is full is dropped (too slow) and its player may resume.
+    /// Appends an event to `user`'s stream (numbered, kept for resumption) and hands it to their
+    /// socket without waiting.
     fn send(&mut self, user: UserId, kind: &str, body: &impl Serialize) {
         let Some(stream) = self.streams.get_mut(&user) else {
             return;
@@ -805,7 +812,28 @@ impl Lobby {
             stream.replay.pop_front();
         }
         stream.replay.push_back((stream.seq, text.clone()));
-        let Some(conn) = &stream.conn else { return };
+        self.deliver(user, text);
+    }
+
+    /// Hands a state message (carrying the latest event's number; superseded by the next state
+    /// message, so neither numbered nor kept) to `user`'s socket without waiting.
+    fn send_state(&mut self, user: UserId, kind: &str, body: &impl Serialize) {
+        let Some(stream) = self.streams.get(&user) else {
+            return;
+        };
+        if stream.conn.is_none() {
+            return;
+        }
+        let text: Arc<str> = encode(kind, stream.seq, body).into();
+        self.deliver(user, text);
+    }
+
+    /// Queues `text` for `user`'s socket; a socket whose queue is full is dropped (too slow) and
+    /// its player may resume.
+    fn deliver(&mut self, user: UserId, text: Arc<str>) {
+        let Some(conn) = self.streams.get(&user).and_then(|s| s.conn.as_ref()) else {
+            return;
+        };
         match conn.tx.try_send(text) {
             Ok(()) => metrics::counter!("whoosh_edge_messages_out_total").increment(1),
             Err(mpsc::error::TrySendError::Full(_)) => {

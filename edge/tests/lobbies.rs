@@ -370,7 +370,7 @@ async fn upgrades_without_a_valid_token_or_from_a_foreign_origin_are_refused_bef
         "whoosh.v1"
     );
     let welcome = until(&mut ws, "WELCOME").await;
-    assert_eq!(welcome["seq"], 1);
+    assert_eq!(welcome["seq"], 0, "no events yet");
     assert_eq!(welcome["you"]["user_id"], ada.id.as_str());
 }
 
@@ -466,35 +466,48 @@ async fn a_player_who_returns_with_last_seq_gets_every_missed_message_in_order()
     let last = until(&mut ada, "TICK").await["seq"].as_u64().unwrap();
     ada.close(None).await.unwrap();
     drop(ada);
-    // Let the game move on while Ada is away.
+    // Let the game move on while Ada is away: two chat events and some ticks.
     let bo = &mut sockets[0];
     send(bo, json!({"t": "CHAT", "text": "where did Ada go?"})).await;
+    send(bo, json!({"t": "CHAT", "text": "she will be back"})).await;
     for _ in 0..5 {
         until(bo, "TICK").await;
     }
     let mut ada = connect_from(&app, &id, &players[0], Some(last)).await;
+    // Every event after `last`, numbered without gaps, then the WELCOME with the whole state.
     let mut expected = last + 1;
-    let mut saw_chat = false;
-    loop {
+    let mut chats = 0;
+    let welcome = loop {
         let m = next(&mut ada).await.unwrap();
+        if m["t"] == "WELCOME" {
+            break m;
+        }
         assert_eq!(
             m["seq"].as_u64().unwrap(),
             expected,
             "no gaps, in order: {m}"
         );
         expected += 1;
-        saw_chat |= m["t"] == "CHAT";
-        if m["t"] == "WELCOME" {
-            assert_eq!(m["resumed"], true);
-            assert!(m["replayed"].as_u64().unwrap() >= 5);
-            assert_eq!(m["game"]["you"], players[0].id.as_str());
-            break;
-        }
-    }
-    assert!(saw_chat, "the chat sent while away was replayed");
-    // And the stream simply continues.
-    let following = next(&mut ada).await.unwrap();
-    assert_eq!(following["seq"].as_u64().unwrap(), expected);
+        chats += usize::from(m["t"] == "CHAT");
+    };
+    assert_eq!(chats, 2, "both chats sent while away were replayed");
+    assert_eq!(welcome["resumed"], true);
+    assert_eq!(welcome["replayed"].as_u64().unwrap(), expected - last - 1);
+    assert_eq!(
+        welcome["seq"].as_u64().unwrap(),
+        expected - 1,
+        "state carries the latest event"
+    );
+    assert_eq!(welcome["game"]["you"], players[0].id.as_str());
+    assert!(welcome["game"]["remaining_secs"].as_u64().unwrap() < 60);
+    // And the stream simply continues: state follows, the next event is numbered after.
+    let tick = until(&mut ada, "TICK").await;
+    assert_eq!(tick["seq"].as_u64().unwrap(), expected - 1);
+    send(&mut ada, json!({"t": "PING", "nonce": 7})).await;
+    assert_eq!(
+        until(&mut ada, "PONG").await["seq"].as_u64().unwrap(),
+        expected
+    );
 }
 
 #[tokio::test]
