@@ -68,7 +68,7 @@ struct Admitted {
 /// forwards the socket (clients need not know which node owns their lobby: behind the ALB every
 /// node has the same address).
 enum Route {
-    Local(Admitted),
+    Local(Box<Admitted>),
     Forward(Forward),
 }
 
@@ -123,7 +123,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             match route {
-                Route::Local(admitted) => run(socket, edge, admitted, query.last_seq).await,
+                Route::Local(admitted) => run(socket, edge, *admitted, query.last_seq).await,
                 Route::Forward(forward) => {
                     crate::forward::pump(
                         socket,
@@ -320,7 +320,7 @@ async fn admit(
                 "the join token's account no longer exists",
             )
         })?;
-    Ok(Route::Local(Admitted {
+    Ok(Route::Local(Box::new(Admitted {
         record,
         epoch,
         resume,
@@ -332,7 +332,7 @@ async fn admit(
         },
         slot,
         permit,
-    }))
+    })))
 }
 
 /// The join token from `Authorization: Bearer`, a `bearer.<token>` subprotocol, or `?token=`.
