@@ -11,7 +11,8 @@
 //!    player of its lobby is ready; after every `GAME_STARTED` and `--warmup-seconds`, a window of
 //!    `--play-seconds`: messages received by all clients, the server's CPU time (utime + stime of
 //!    `/proc/<pid>/stat`), the delivery latency of every `TICK` (receipt − `server_ms`, same
-//!    clock), and the RSS while playing;
+//!    clock), the RSS while playing, and the lobby snapshots the server wrote to Redis in the
+//!    window (`whoosh_edge_snapshot_*` counters of its `/metrics`);
 //! 4. every client closes its socket. Games are not played to the end.
 //!
 //! Everything is bounded: each phase has a deadline, and the run ends by itself.
@@ -37,18 +38,29 @@ use tokio_tungstenite::{
     },
 };
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Linux reports process CPU times in USER_HZ ticks, 100 per second on every architecture
 /// userspace sees (`getconf CLK_TCK`).
 const USER_HZ: f64 = 100.0;
 /// A join token lives 2 minutes by default; older ones are refreshed before connecting.
-const TOKEN_FRESH: Duration = Duration::from_secs(90);
+pub(crate) const TOKEN_FRESH: Duration = Duration::from_secs(90);
 /// How long one HTTP call, one handshake up to `WELCOME`, or one close may take.
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
-/// Messages the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby.rs):
-/// the client sums the sizes of its last this-many messages to estimate what that buffer holds.
-const REPLAY_CAPACITY: usize = 64;
+pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Events the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby.rs):
+/// the client sums the sizes of its last this-many events to estimate what that buffer holds.
+/// Only events are kept (and numbered); state messages (`WELCOME`, `LOBBY`, `TICK`) carry the
+/// latest event's `seq` and are superseded, not kept.
+const REPLAY_CAPACITY: usize = 32;
+
+/// Whether a server message is an event: numbered, kept for resumption. The others are state
+/// messages, which repeat the latest event's number.
+pub(crate) fn is_event(t: &str) -> bool {
+    matches!(
+        t,
+        "GAME_STARTED" | "NEWS" | "CHAT" | "GAME_OVER" | "ERROR" | "PONG"
+    )
+}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -65,13 +77,13 @@ pub struct Options {
 
 /// One player's seat, as setup left it.
 #[derive(Debug, Clone)]
-struct Seat {
-    lobby: String,
-    ws_url: String,
-    access: String,
-    join: String,
-    join_at: Instant,
-    host: bool,
+pub(crate) struct Seat {
+    pub(crate) lobby: String,
+    pub(crate) ws_url: String,
+    pub(crate) access: String,
+    pub(crate) join: String,
+    pub(crate) join_at: Instant,
+    pub(crate) host: bool,
 }
 
 /// What the phases tell every socket task.
@@ -93,8 +105,11 @@ struct Shared {
     started: AtomicU64,
     errors: AtomicU64,
     dropped: AtomicU64,
-    /// Sum over players of the sizes of their last `REPLAY_CAPACITY` messages.
+    /// Sum over players of the sizes of their last `REPLAY_CAPACITY` events.
     retained_bytes: AtomicU64,
+    /// Messages whose `seq` broke the numbering: an event that is not the previous event + 1, or
+    /// a state message that does not repeat the latest event's number.
+    seq_violations: AtomicU64,
     /// Tick delivery latency in µs, recorded during the window only.
     latency: Mutex<Histogram<u64>>,
     error_codes: Mutex<BTreeMap<String, u64>>,
@@ -104,6 +119,7 @@ struct Shared {
 struct Head<'a> {
     #[serde(borrow)]
     t: &'a str,
+    seq: Option<u64>,
     server_ms: Option<i64>,
 }
 
@@ -171,12 +187,13 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         errors: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
         retained_bytes: AtomicU64::new(0),
+        seq_violations: AtomicU64::new(0),
         latency: Mutex::new(Histogram::new(3).map_err(|e| anyhow::anyhow!("{e}"))?),
         error_codes: Mutex::new(BTreeMap::new()),
     });
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let t = Instant::now();
-    let outcomes: Vec<Result<(Ws, bool, usize), String>> = stream::iter(seats)
+    let outcomes: Vec<Result<(Ws, bool, u64), String>> = stream::iter(seats)
         .map(|seat| connect(&http, &o.url, seat))
         .buffer_unordered(o.concurrency)
         .collect()
@@ -218,6 +235,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     eprintln!("{started} of {connected} players in a started game after {start_secs:.1} s");
     tokio::time::sleep(o.warmup).await;
 
+    let metrics_before = scrape(&http, &o.url).await;
     let cpu_before = cpu_secs(pid)?;
     let self_before = cpu_secs(std::process::id())?;
     let window_started = Instant::now();
@@ -242,6 +260,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let cpu_after = cpu_secs(pid)?;
     let self_after = cpu_secs(std::process::id())?;
     let rss_playing = rss_kb(pid)?;
+    let metrics_after = scrape(&http, &o.url).await;
     let retained_playing = shared.retained_bytes.load(Ordering::Relaxed);
     rss_playing_max = rss_playing_max.max(rss_playing);
 
@@ -267,6 +286,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .lock()
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .clone();
+    let counter = |m: &BTreeMap<String, f64>, name: &str| m.get(name).copied().unwrap_or(0.0);
+    let delta = |name: &str| counter(&metrics_after, name) - counter(&metrics_before, name);
+    let writes = delta("whoosh_edge_snapshot_writes_total");
+    let snapshot_bytes = delta("whoosh_edge_snapshot_bytes_total");
     Ok(json!({
         "players": o.players,
         "lobby_size": o.lobby_size,
@@ -315,15 +338,29 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "p999": crate::round(latency.value_at_quantile(0.999) as f64 / 1000.0),
             "max": crate::round(latency.max() as f64 / 1000.0),
         },
+        "snapshots_in_window": {
+            "writes": writes,
+            "writes_per_sec": crate::round(writes / window_secs),
+            "writes_per_lobby_per_sec": crate::round(writes / window_secs / lobbies as f64),
+            "bytes_per_write": crate::round(snapshot_bytes / writes.max(1.0)),
+            "bytes_per_sec": crate::round(snapshot_bytes / window_secs),
+            "failures": delta("whoosh_edge_snapshot_failures_total"),
+        },
+        "snapshots_since_start": {
+            "writes": counter(&metrics_after, "whoosh_edge_snapshot_writes_total"),
+            "bytes": counter(&metrics_after, "whoosh_edge_snapshot_bytes_total"),
+            "failures": counter(&metrics_after, "whoosh_edge_snapshot_failures_total"),
+        },
         "socket_errors": shared.errors.load(Ordering::Relaxed),
         "error_codes": error_codes,
         "dropped_by_server": shared.dropped.load(Ordering::Relaxed),
+        "seq_violations": shared.seq_violations.load(Ordering::Relaxed),
         "total_secs": crate::round(run_started.elapsed().as_secs_f64()),
     }))
 }
 
 /// A call that retries (at most 5 times) while the server answers 429 or 503.
-async fn call(
+pub(crate) async fn call(
     http: &reqwest::Client,
     method: reqwest::Method,
     url: &str,
@@ -364,7 +401,7 @@ async fn call(
     bail!("{method} {url}: still refused after 5 attempts")
 }
 
-fn field(v: &Value, name: &str) -> anyhow::Result<String> {
+pub(crate) fn field(v: &Value, name: &str) -> anyhow::Result<String> {
     Ok(v[name]
         .as_str()
         .with_context(|| format!("no `{name}` in {v}"))?
@@ -372,7 +409,7 @@ fn field(v: &Value, name: &str) -> anyhow::Result<String> {
 }
 
 /// A new guest; returns its access token.
-async fn guest(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+pub(crate) async fn guest(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
     let body = json!({"device_id": uuid::Uuid::new_v4().to_string()});
     let session = call(
         http,
@@ -386,7 +423,7 @@ async fn guest(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
 }
 
 /// The first of `group` opens a private lobby, the rest join it by its code.
-async fn open_lobby(
+pub(crate) async fn open_lobby(
     http: &reqwest::Client,
     url: &str,
     group: Vec<String>,
@@ -442,7 +479,7 @@ async fn connect(
     http: &reqwest::Client,
     url: &str,
     mut seat: Seat,
-) -> Result<(Ws, bool, usize), String> {
+) -> Result<(Ws, bool, u64), String> {
     if seat.join_at.elapsed() > TOKEN_FRESH {
         let lobby = call(
             http,
@@ -491,7 +528,7 @@ async fn connect(
             Ok(Some(Ok(Message::Text(text)))) => {
                 let head: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
                 match head["t"].as_str() {
-                    Some("WELCOME") => return Ok((ws, seat.host, text.len())),
+                    Some("WELCOME") => return Ok((ws, seat.host, head["seq"].as_u64().unwrap_or(0))),
                     Some("ERROR") => return Err(format!("ERROR {}", head["code"])),
                     _ => {}
                 }
@@ -503,7 +540,7 @@ async fn connect(
     }
 }
 
-fn unix_us() -> i64 {
+pub(crate) fn unix_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
@@ -511,7 +548,7 @@ fn unix_us() -> i64 {
 
 /// Whether a host may start: every connected seat but the host's is ready, and at least three
 /// are connected (every client connected before the ready phase, so the set is final).
-fn startable(lobby: &Value) -> bool {
+pub(crate) fn startable(lobby: &Value) -> bool {
     let Some(players) = lobby["lobby"]["players"].as_array() else {
         return false;
     };
@@ -526,16 +563,14 @@ fn startable(lobby: &Value) -> bool {
 async fn player(
     mut ws: Ws,
     host: bool,
-    welcome: usize,
+    welcome_seq: u64,
     mut phase: watch::Receiver<Phase>,
     shared: Arc<Shared>,
 ) {
-    // Sizes of the last REPLAY_CAPACITY messages, WELCOME included.
+    // Sizes of the last REPLAY_CAPACITY events (state messages are not kept by the server).
     let mut recent = std::collections::VecDeque::with_capacity(REPLAY_CAPACITY);
-    recent.push_back(welcome as u64);
-    shared
-        .retained_bytes
-        .fetch_add(welcome as u64, Ordering::Relaxed);
+    // The latest event number: events must follow it by one, state messages repeat it.
+    let mut last_event = welcome_seq;
     let mut ready_phase = false;
     let mut start_sent = false;
     // The latest LOBBY the host saw, to decide on START once the ready phase begins.
@@ -580,17 +615,26 @@ async fn player(
                 };
                 let received = unix_us();
                 let size = text.len() as u64;
-                if recent.len() == REPLAY_CAPACITY {
-                    let evicted = recent.pop_front().unwrap_or(0);
-                    shared.retained_bytes.fetch_sub(evicted, Ordering::Relaxed);
-                }
-                recent.push_back(size);
-                shared.retained_bytes.fetch_add(size, Ordering::Relaxed);
                 let counting = shared.counting.load(Ordering::Relaxed);
                 let Ok(head) = serde_json::from_str::<Head<'_>>(&text) else {
                     fail("unparsable message");
                     continue;
                 };
+                let seq = head.seq.unwrap_or(0);
+                if is_event(head.t) {
+                    if recent.len() == REPLAY_CAPACITY {
+                        let evicted = recent.pop_front().unwrap_or(0);
+                        shared.retained_bytes.fetch_sub(evicted, Ordering::Relaxed);
+                    }
+                    recent.push_back(size);
+                    shared.retained_bytes.fetch_add(size, Ordering::Relaxed);
+                    if seq != last_event + 1 {
+                        shared.seq_violations.fetch_add(1, Ordering::Relaxed);
+                    }
+                    last_event = seq;
+                } else if seq != last_event {
+                    shared.seq_violations.fetch_add(1, Ordering::Relaxed);
+                }
                 if counting {
                     shared.window_messages.fetch_add(1, Ordering::Relaxed);
                     shared.window_bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
@@ -635,6 +679,24 @@ async fn player(
         while let Some(Ok(_)) = ws.next().await {}
     })
     .await;
+}
+
+/// The unlabelled counters and gauges of `{base}/metrics` (Prometheus text), by name; empty when
+/// the endpoint cannot be read.
+pub(crate) async fn scrape(http: &reqwest::Client, base: &str) -> BTreeMap<String, f64> {
+    let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
+        return BTreeMap::new();
+    };
+    let Ok(text) = response.text().await else {
+        return BTreeMap::new();
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.split_once(' ')?;
+            Some((name.to_owned(), value.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 /// VmRSS of `pid`, in KiB.

@@ -56,6 +56,33 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Player accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// The game-result outbox (results that waited for PostgreSQL).
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Delete an account for good (e.g. a data-erasure request): sessions ended, live sockets
+    /// closed, rows removed, audit rows anonymised, leaderboard entries removed.
+    Delete {
+        /// The account's user id.
+        user_id: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Write every waiting game result to PostgreSQL now (each exactly once) and report what is
+    /// left: the Redis stream, and the files in EDGE_OUTBOX_DIR of this machine.
+    Drain,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +139,40 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => migrate(&config).await,
         Command::Keys { command } => keys(&config, command).await,
         Command::Leaderboards { command } => leaderboards(config, command).await,
+        Command::Users {
+            command: UsersCommand::Delete { user_id },
+        } => {
+            let state = AppState::connect(config).await?;
+            let deleted = whoosh_lambda_profiles::erase_account(&state, user_id.into())
+                .await
+                .map_err(|e| anyhow::anyhow!("deleting {user_id}: {e}"))?;
+            anyhow::ensure!(deleted, "no account {user_id}");
+            println!("deleted account {user_id}");
+            Ok(())
+        }
+        Command::Outbox {
+            command: OutboxCommand::Drain,
+        } => {
+            let dir = config.edge.outbox_dir.clone();
+            let state = AppState::connect(config).await?;
+            let results = whoosh_edge::results::Results::new(state, dir);
+            let mut left = results.drain().await;
+            // Each pass takes a batch; go on while passes make progress.
+            loop {
+                let now = results.drain().await;
+                if now == 0 || now >= left {
+                    left = now;
+                    break;
+                }
+                left = now;
+            }
+            println!("outbox drained; {left} result(s) still waiting");
+            anyhow::ensure!(
+                left == 0,
+                "{left} result(s) could not be written yet (is PostgreSQL up?)"
+            );
+            Ok(())
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => {

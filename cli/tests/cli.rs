@@ -328,3 +328,127 @@ async fn matchmaker_runs_the_matcher_loop_and_answers_health_probes() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+/// A guest account made directly in the database.
+async fn guest(db: &TestDb, name: &str) -> uuid::Uuid {
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
+    let name = whoosh_core::DisplayName::parse(name).unwrap();
+    let (account, _) = whoosh_store::accounts::guest_for_device(&pool, &device, &name)
+        .await
+        .unwrap();
+    account.id
+}
+
+#[tokio::test]
+async fn users_delete_erases_an_account_and_says_when_there_is_none() {
+    let db = TestDb::create().await;
+    let id = guest(&db, "Leaving").await;
+    let out = whoosh(&db, &[])
+        .args(["users", "delete", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_and_stdout(&out));
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    let again = whoosh(&db, &[])
+        .args(["users", "delete", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(
+        stderr_and_stdout(&again).contains("no account"),
+        "{}",
+        stderr_and_stdout(&again)
+    );
+}
+
+#[tokio::test]
+async fn outbox_drain_writes_waiting_results_once_from_redis_and_from_files() {
+    use whoosh_store::matches::{MatchRecord, PlayerRecord};
+    let db = TestDb::create().await;
+    let prefix = unique_prefix();
+    let dir = std::env::temp_dir().join(format!("whoosh-outbox-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let player = guest(&db, "Waiting").await;
+    let record = |id: uuid::Uuid| MatchRecord {
+        id,
+        mode: "party".into(),
+        winner: "agents".into(),
+        reason: "exposed".into(),
+        started_at: time::OffsetDateTime::now_utc(),
+        finished_at: time::OffsetDateTime::now_utc(),
+        players: vec![PlayerRecord {
+            user_id: player,
+            role: "agent".into(),
+            won: true,
+            heat: 3,
+            final_suspect: None,
+            rating_delta: 16,
+            xp: 100,
+            coins: 30,
+        }],
+    };
+    let (in_redis, in_file) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let keys = whoosh_cache::KeySchema::new(prefix.clone());
+    let client = redis::Client::open(whoosh_test_support::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let json = serde_json::to_string(&record(in_redis)).unwrap();
+    // The same result parked twice (two nodes retried it): still written once.
+    for _ in 0..2 {
+        redis::cmd("XADD")
+            .arg(keys.results_outbox())
+            .arg("*")
+            .arg("record")
+            .arg(&json)
+            .query_async::<String>(&mut conn)
+            .await
+            .unwrap();
+    }
+    std::fs::write(
+        dir.join(format!("{in_file}.json")),
+        serde_json::to_string(&record(in_file)).unwrap(),
+    )
+    .unwrap();
+    let dir_setting = dir.display().to_string();
+    let out = whoosh(
+        &db,
+        &[
+            ("REDIS_KEY_PREFIX", &prefix),
+            ("EDGE_OUTBOX_DIR", &dir_setting),
+        ],
+    )
+    .args(["outbox", "drain"])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr_and_stdout(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 result(s) still waiting"));
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let (matches, games, coins): (i64, i32, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM matches), u.games_played,
+                (SELECT COALESCE(sum(amount), 0)::bigint FROM ledger WHERE user_id = u.id)
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(player)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((matches, games, coins), (2, 2, 60));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "the file left the outbox"
+    );
+    let waiting: u64 = redis::cmd("XLEN")
+        .arg(keys.results_outbox())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -134,6 +134,11 @@ pub struct LobbySnapshot {
     streams: Vec<(UserId, String, u64)>,
 }
 
+/// How far event numbering jumps when a lobby resumes from a snapshot (more than the events one
+/// tick can produce), so that numbers the previous owner used after its last snapshot are never
+/// reused; returning players get a `WELCOME` with `resumed: false` and the whole state.
+pub const RESUME_SEQ_GAP: u64 = 1_000;
+
 /// How long a snapshot outlives its last write (a lobby nobody returns to is forgotten).
 pub const SNAPSHOT_TTL: Duration = Duration::from_secs(600);
 
@@ -333,7 +338,9 @@ impl Lobby {
                 user,
                 Stream {
                     name,
-                    seq,
+                    // The previous owner may have sent events after its last snapshot: numbering
+                    // jumps past any number it could have used, so none is ever reused.
+                    seq: seq + RESUME_SEQ_GAP,
                     replay: VecDeque::new(),
                     conn: None,
                     dropped_at: Some(now),

@@ -213,20 +213,31 @@ async fn delete_me(
             "send your password, or log in again and delete within five minutes",
         ));
     }
+    if !erase_account(&state, user.user_id).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an account for good (the player's own request, or an operator's `whoosh users
+/// delete`): sessions revoked, rows cascaded, audit rows anonymised, board entries removed from
+/// the index, and live sockets closed through the revocation channel. False if no such account.
+pub async fn erase_account(state: &AppState, user: UserId) -> Result<bool, ApiError> {
+    let id = *user.as_uuid();
     let sessions = whoosh_store::sessions::revoke_all(&state.db, id, None).await?;
-    let boards = profiles::delete_account(&state.db, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    boards::remove(&state, &boards, id).await;
+    let Some(boards) = profiles::delete_account(&state.db, id).await? else {
+        return Ok(false);
+    };
+    boards::remove(state, &boards, id).await;
     let revocation = Revocation {
-        user_id: user.user_id,
+        user_id: user,
         sessions: &sessions,
         all_sessions: true,
         reason: "account_deleted",
     };
-    announce_revocation(&state, &revocation).await;
+    announce_revocation(state, &revocation).await;
     tracing::info!(user_id = %id, "account deleted");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(true)
 }
 
 async fn known_board(state: &AppState, board: &str) -> Result<pg::Board, ApiError> {
