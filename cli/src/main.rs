@@ -338,12 +338,12 @@ async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
 }
 
 /// Every service's routes at the paths the ALB routes to it (DESIGN.md §3).
-fn platform_routes() -> Router<AppState> {
+fn platform_routes(state: &AppState) -> Router<AppState> {
     whoosh_lambda_auth::routes()
         .merge(whoosh_lambda_matchmaking::routes())
         .merge(whoosh_lambda_profiles::routes())
         .merge(whoosh_lambda_economy::routes())
-        .merge(whoosh_edge::routes())
+        .merge(whoosh_edge::start(state))
 }
 
 async fn dev(config: Config) -> anyhow::Result<()> {
@@ -367,7 +367,8 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         .context("applying migrations")?;
     tokio::spawn(drift_checks(state.clone()));
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
-    let routes = platform_routes().fallback(move |req: Request| web_or_api_404(site.clone(), req));
+    let routes =
+        platform_routes(&state).fallback(move |req: Request| web_or_api_404(site.clone(), req));
     let app = whoosh_http::serve::stack(routes, state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
         format!("cannot listen on WHOOSH_BIND={bind}; is another stack running?")

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("edge", whoosh_edge::routes).await
+    whoosh_http::run_service_with("edge", whoosh_edge::start).await
 }

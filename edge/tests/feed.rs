@@ -10,8 +10,11 @@ use std::{pin::Pin, time::Duration};
 use whoosh_test_support::{Player, TestApp};
 
 async fn spawn() -> TestApp {
-    let routes = whoosh_lambda_profiles::routes().merge(whoosh_edge::routes());
-    TestApp::spawn_with(routes, &[("RATE_LIMIT_PER_CLIENT", "100000/1m")]).await
+    TestApp::build_with(
+        |state| whoosh_lambda_profiles::routes().merge(whoosh_edge::start(state)),
+        &[("RATE_LIMIT_PER_CLIENT", "100000/1m")],
+    )
+    .await
 }
 
 type Chunks = Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;

@@ -63,6 +63,11 @@ impl KeySchema {
         format!("{}auth:revocations", self.prefix)
     }
 
+    /// Game results waiting for PostgreSQL (a stream): `<prefix>outbox:{results}`.
+    pub fn results_outbox(&self) -> String {
+        format!("{}outbox:{{results}}", self.prefix)
+    }
+
     /// One edge node's registry entry: `<prefix>edge:node:{<id>}`.
     pub fn edge_node(&self, id: &str) -> String {
         format!("{}edge:node:{{{id}}}", self.prefix)

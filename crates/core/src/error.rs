@@ -106,6 +106,22 @@ error_codes! {
     ServiceUnavailable = ("service_unavailable", 503),
     /// The request took longer than the configured timeout.
     RequestTimeout = ("request_timeout", 504),
+    /// A request to a WebSocket endpoint that is not an upgrade.
+    UpgradeRequired = ("upgrade_required", 426),
+    /// A browser page whose origin is not in `ALLOWED_ORIGINS` tried to open a game socket.
+    OriginNotAllowed = ("origin_not_allowed", 403),
+    /// A join token for another lobby.
+    TokenWrongLobby = ("token_wrong_lobby", 403),
+    /// The player is not a member of the lobby.
+    NotLobbyMember = ("not_lobby_member", 403),
+    /// No live lobby has this id.
+    LobbyNotFound = ("lobby_not_found", 404),
+    /// The lobby lives on another edge node (the message names it).
+    WrongEdgeNode = ("wrong_edge_node", 421),
+    /// Too many open game sockets from one address.
+    TooManyConnections = ("too_many_connections", 429),
+    /// The edge node holds all the sockets it may; try again shortly.
+    EdgeFull = ("edge_full", 503),
 }
 
 impl Serialize for ErrorCode {

@@ -112,6 +112,44 @@ pub struct LeaderboardConfig {
     pub drift_check_interval: Duration,
 }
 
+/// The edge game node: who it is, where players reach it, and the limits of its sockets and games.
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    /// This node's id in the registry (on EKS the pod name).
+    pub node_id: String,
+    /// Where players reach this node (`ws://` or `wss://` origin, no path).
+    pub public_url: String,
+    pub region: String,
+    /// Players this node takes at most (the matchmaker places lobbies within it).
+    pub capacity: u32,
+    /// Open WebSockets at most; beyond it upgrades are refused with 503.
+    pub max_connections: usize,
+    /// Open WebSockets per client address at most; beyond it upgrades are refused with 429.
+    pub max_connections_per_ip: u32,
+    /// Largest message a client may send; larger closes the socket with 1009.
+    pub max_message_bytes: usize,
+    /// Messages a client may send per period; more closes the socket with 1008.
+    pub message_rate: Rate,
+    /// Messages queued for one socket at most; a socket further behind is dropped.
+    pub outbound_queue: usize,
+    /// A socket silent this long (no frame, no pong) is closed.
+    pub idle_timeout: Duration,
+    /// Time for the upgrade request to arrive and be answered.
+    pub handshake_timeout: Duration,
+    /// How long a dropped player keeps the seat.
+    pub reconnect_grace: Duration,
+    /// One game second (1 s in play; tests and demos run faster).
+    pub tick: Duration,
+    /// Forces every game's round length (seconds); for tests and demos only.
+    pub round_secs_override: Option<u32>,
+    /// A matched lobby starts when every member is in, or after this wait with at least three.
+    pub quick_start_wait: Duration,
+    /// Registry heartbeat TTL (heartbeats go out every third of it).
+    pub heartbeat_ttl: Duration,
+    /// Where results wait when neither PostgreSQL nor Redis takes them.
+    pub outbox_dir: PathBuf,
+}
+
 /// Everything a Whoosh process needs to know, typed.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -120,6 +158,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub leaderboards: LeaderboardConfig,
+    pub edge: EdgeConfig,
     pub log_format: LogFormat,
     pub log_filter: String,
     /// The URL players open (printed by `whoosh dev`; used in links and edge URLs).
@@ -364,18 +403,54 @@ impl Config {
             drift_check_interval: env.get("DRIFT_CHECK_INTERVAL", secs(300)).0,
         };
         positive(env, "LEADERBOARD_TOP_N", leaderboards.top_n);
+        let public_url = env
+            .get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        let edge = EdgeConfig {
+            node_id: env.get(
+                "EDGE_NODE_ID",
+                format!("edge-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            ),
+            public_url: env
+                .get("EDGE_PUBLIC_URL", public_url.replacen("http", "ws", 1))
+                .trim_end_matches('/')
+                .to_owned(),
+            region: env.get("EDGE_REGION", "local".to_owned()),
+            capacity: env.get("EDGE_CAPACITY", 5_000),
+            max_connections: env.get("EDGE_MAX_CONNECTIONS", 10_000),
+            max_connections_per_ip: env.get("EDGE_MAX_CONNECTIONS_PER_IP", 32),
+            max_message_bytes: env.get("EDGE_MAX_MESSAGE_BYTES", 4_096),
+            message_rate: env.get("EDGE_MESSAGE_RATE", rate(20, 1)).0,
+            outbound_queue: env.get("EDGE_OUTBOUND_QUEUE", 64),
+            idle_timeout: env.get("EDGE_IDLE_TIMEOUT", secs(60)).0,
+            handshake_timeout: env.get("EDGE_HANDSHAKE_TIMEOUT", secs(10)).0,
+            reconnect_grace: env.get("EDGE_RECONNECT_GRACE", secs(30)).0,
+            tick: env.get("EDGE_TICK", secs(1)).0,
+            round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
+            quick_start_wait: env.get("EDGE_QUICK_START_WAIT", secs(20)).0,
+            heartbeat_ttl: env.get("EDGE_HEARTBEAT_TTL", secs(15)).0,
+            outbox_dir: env.get("EDGE_OUTBOX_DIR", PathBuf::from(".whoosh/outbox")),
+        };
+        positive(env, "EDGE_CAPACITY", edge.capacity);
+        positive(env, "EDGE_MAX_CONNECTIONS", edge.max_connections);
+        positive(
+            env,
+            "EDGE_MAX_CONNECTIONS_PER_IP",
+            edge.max_connections_per_ip,
+        );
+        positive(env, "EDGE_MAX_MESSAGE_BYTES", edge.max_message_bytes);
+        positive(env, "EDGE_OUTBOUND_QUEUE", edge.outbound_queue);
         let config = Config {
             database,
             redis,
             http,
             auth,
             leaderboards,
+            edge,
             log_format: env.get("LOG_FORMAT", LogFormat::Json),
             log_filter: env.get("LOG_LEVEL", LogFilter("info".to_owned())).0,
-            public_url: env
-                .get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned())
-                .trim_end_matches('/')
-                .to_owned(),
+            public_url,
             web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
         };
         if env.problems.is_empty() {

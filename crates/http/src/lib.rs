@@ -17,5 +17,8 @@ pub use auth::AuthUser;
 pub use config::{Config, ConfigError};
 pub use error::ApiError;
 pub use extract::{ClientIp, IdempotencyKey, Json, Page};
-pub use serve::{app, run_service, serve_http, shutdown_signal};
+pub use serve::{
+    app, is_shutting_down, run_service, run_service_with, serve_http, shutdown_signal,
+    shutting_down,
+};
 pub use state::AppState;

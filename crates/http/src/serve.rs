@@ -51,11 +51,20 @@ pub async fn run_service(
     name: &'static str,
     routes: fn() -> Router<AppState>,
 ) -> anyhow::Result<()> {
+    run_service_with(name, |_| routes()).await
+}
+
+/// [`run_service`] for services whose routes need the built state (the edge starts its node
+/// tasks with it).
+pub async fn run_service_with(
+    name: &'static str,
+    routes: impl FnOnce(&AppState) -> Router<AppState>,
+) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     crate::telemetry::init(config.log_format, &config.log_filter);
     let bind = config.http.bind;
     let state = AppState::connect(config).await?;
-    let app = app(routes(), state);
+    let app = app(routes(&state), state);
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         tracing::info!(service = name, "starting under the Lambda runtime");
         lambda_http::run(app)
@@ -91,6 +100,11 @@ static SHUTDOWN: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> =
 /// Tells every long-lived response (SSE streams, sockets) of this process to finish.
 pub fn begin_shutdown() {
     SHUTDOWN.send_replace(true);
+}
+
+/// True once the process is shutting down.
+pub fn is_shutting_down() -> bool {
+    *SHUTDOWN.borrow()
 }
 
 /// Resolves once the process is shutting down; long-lived streams end on it so a graceful

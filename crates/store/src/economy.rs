@@ -428,6 +428,22 @@ pub struct Grant {
     pub reference: Option<String>,
 }
 
+/// Credits `amount` to a user inside the caller's transaction (match results, whose idempotency
+/// is the match id); returns the new balance.
+pub async fn credit(
+    tx: &mut Transaction<'_, Postgres>,
+    user: Uuid,
+    currency: &str,
+    amount: i64,
+    reason: &str,
+    reference: Option<&str>,
+    key: &str,
+) -> Result<i64, EconomyError> {
+    let balance = lock_wallet(tx, user, currency).await?;
+    balance.checked_add(amount).ok_or(EconomyError::Overflow)?;
+    Ok(post_entry(tx, user, currency, amount, reason, reference, key).await?)
+}
+
 /// Credits `amount` to a user (match rewards, compensation), idempotent by key: a grant retried
 /// with its key is credited once.
 #[allow(clippy::too_many_arguments)]

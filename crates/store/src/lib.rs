@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actions;
 pub mod economy;
 pub mod leaderboards;
+pub mod matches;
 pub mod profiles;
 pub mod sessions;
 

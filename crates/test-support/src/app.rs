@@ -94,6 +94,23 @@ impl TestApp {
         db: TestDb,
         overrides: &[(&str, &str)],
     ) -> Self {
+        Self::build_on(|_| routes, db, overrides).await
+    }
+
+    /// Serves the routes `build` makes from the state (the edge starts its node with it).
+    pub async fn build_with(
+        build: impl FnOnce(&AppState) -> Router<AppState>,
+        overrides: &[(&str, &str)],
+    ) -> Self {
+        Self::build_on(build, TestDb::create().await, overrides).await
+    }
+
+    /// [`Self::build_with`] on the given database.
+    pub async fn build_on(
+        build: impl FnOnce(&AppState) -> Router<AppState>,
+        db: TestDb,
+        overrides: &[(&str, &str)],
+    ) -> Self {
         let prefix = crate::unique_prefix();
         let vars = test_env(&db, &prefix, overrides);
         let config = Config::load(&mut Env::new(vars)).unwrap_or_else(|e| panic!("{e}"));
@@ -101,7 +118,7 @@ impl TestApp {
         let state = AppState::connect(config)
             .await
             .unwrap_or_else(|e| panic!("{e:#}"));
-        let app = whoosh_http::app(routes, state.clone());
+        let app = whoosh_http::app(build(&state), state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();

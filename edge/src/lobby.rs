@@ -1,0 +1,609 @@
+//! One lobby, one task. The actor owns the room, the game and every player's message stream;
+//! sockets talk to it through a bounded channel and it applies their messages in order. A tick
+//! every game second drives the clock. Broadcasting never waits: each socket has a bounded
+//! outbound queue, and a socket whose queue is full is dropped (its player may resume).
+//!
+//! Each player has a stream of numbered messages (`seq` 1, 2, 3, …). The last
+//! [`REPLAY_CAPACITY`] messages are kept, so a player who drops and returns within the grace
+//! window with `last_seq` is sent exactly the messages after it, then a fresh `WELCOME`.
+
+use crate::{
+    node::{Close, EdgeShared},
+    protocol::{ClientMessage, ErrorBody, encode},
+    results,
+};
+use serde::Serialize;
+use serde_json::json;
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+    time::Instant,
+};
+use tokio::sync::{mpsc, oneshot};
+use whoosh_cache::{LobbyKind, LobbyRecord};
+use whoosh_core::{
+    UserId,
+    game::{ChatLimiter, ChatText, Game, GameEvent, Rejection},
+    room::{GameConfig, Room, RoomSettings, Seat},
+};
+
+/// Messages kept per player for resumption (a 30 s grace window holds about 30 ticks).
+pub const REPLAY_CAPACITY: usize = 64;
+/// Commands queued for one lobby at most; a socket waits (only itself) when the lobby is busy.
+pub const INBOX_CAPACITY: usize = 256;
+/// How long a finished lobby stays to answer late reconnects before its task ends.
+pub const LINGER_AFTER_GAME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A player entering, as the socket handler learned it from the token and the database.
+#[derive(Debug, Clone)]
+pub struct Entrant {
+    pub user: UserId,
+    pub name: String,
+    pub rating: i32,
+    pub games_played: u32,
+}
+
+/// The lobby's side of one socket.
+#[derive(Debug)]
+pub struct Conn {
+    pub id: u64,
+    pub tx: mpsc::Sender<Arc<str>>,
+    pub close: oneshot::Sender<Close>,
+}
+
+/// What sockets and the node ask of a lobby.
+#[derive(Debug)]
+pub enum Command {
+    Join {
+        entrant: Entrant,
+        conn: Conn,
+        last_seq: Option<u64>,
+        reply: oneshot::Sender<Result<(), Rejection>>,
+    },
+    Message {
+        user: UserId,
+        conn: u64,
+        message: ClientMessage,
+    },
+    Left {
+        user: UserId,
+        conn: u64,
+    },
+    /// A frame the socket could not parse: answered with `ERROR` in the player's stream.
+    Reject {
+        user: UserId,
+        conn: u64,
+        code: &'static str,
+        message: &'static str,
+    },
+    /// The user's sessions were revoked: close their socket with 1008.
+    Revoke {
+        user: UserId,
+    },
+}
+
+/// A running lobby's mailbox.
+#[derive(Debug, Clone)]
+pub struct LobbyHandle {
+    pub tx: mpsc::Sender<Command>,
+}
+
+/// One player's numbered message stream and current socket.
+#[derive(Debug)]
+struct Stream {
+    name: String,
+    seq: u64,
+    replay: VecDeque<(u64, Arc<str>)>,
+    conn: Option<Conn>,
+    dropped_at: Option<Instant>,
+    chat: ChatLimiter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Phase {
+    Waiting,
+    Playing,
+    Over,
+}
+
+struct Lobby {
+    edge: Arc<EdgeShared>,
+    game_config: GameConfig,
+    record: LobbyRecord,
+    room: Room,
+    game: Option<Game>,
+    phase: Phase,
+    streams: HashMap<UserId, Stream>,
+    created: Instant,
+    started_at: Option<time::OffsetDateTime>,
+    finished: Option<Instant>,
+    /// Set when the lobby's task should end.
+    closing: bool,
+}
+
+/// Starts the actor of `record` and returns its mailbox.
+pub fn spawn(edge: Arc<EdgeShared>, record: LobbyRecord) -> LobbyHandle {
+    let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
+    let settings = RoomSettings::new(
+        record
+            .round_secs
+            .clamp(RoomSettings::MIN_ROUND_SECS, RoomSettings::MAX_ROUND_SECS),
+        record.max_players.clamp(3, 10),
+    )
+    .or_else(|_| RoomSettings::quick_match(10))
+    .expect("clamped settings are valid");
+    let host: Option<UserId> = record.host.as_deref().and_then(|h| h.parse().ok());
+    let room = match host {
+        // The host's seat exists from the start (so only they can start the game); it fills in
+        // with their name when they connect.
+        Some(host) => Room::private(
+            Seat {
+                user: host,
+                display_name: "host".to_owned(),
+                rating: 0,
+                games_played: 0,
+                ready: false,
+                connected: false,
+            },
+            settings,
+        ),
+        None => Room::quick_match(settings),
+    };
+    let game_config = GameConfig {
+        round_secs_override: edge.config.round_secs_override,
+    };
+    let lobby = Lobby {
+        room,
+        game_config,
+        edge,
+        record,
+        game: None,
+        phase: Phase::Waiting,
+        streams: HashMap::new(),
+        created: Instant::now(),
+        started_at: None,
+        finished: None,
+        closing: false,
+    };
+    tokio::spawn(lobby.run(rx));
+    LobbyHandle { tx }
+}
+
+impl Lobby {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        let id = self.record.id.clone();
+        metrics::gauge!("whoosh_edge_lobbies").increment(1.0);
+        let mut tick = tokio::time::interval(self.edge.config.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        while !self.closing {
+            tokio::select! {
+                command = rx.recv() => match command {
+                    Some(command) => self.handle(command),
+                    None => break,
+                },
+                scheduled = tick.tick() => {
+                    let lag = scheduled.elapsed();
+                    metrics::histogram!("whoosh_edge_tick_lag_seconds").record(lag.as_secs_f64());
+                    self.on_tick();
+                }
+            }
+        }
+        for stream in self.streams.values_mut() {
+            if let Some(conn) = stream.conn.take() {
+                let _ = conn.close.send(Close::normal("lobby closed"));
+            }
+        }
+        self.edge.forget_lobby(&id);
+        metrics::gauge!("whoosh_edge_lobbies").decrement(1.0);
+        tracing::info!(lobby_id = %id, phase = ?self.phase, "lobby ended");
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Join {
+                entrant,
+                conn,
+                last_seq,
+                reply,
+            } => {
+                let outcome = self.join(entrant, conn, last_seq);
+                let _ = reply.send(outcome);
+            }
+            Command::Message {
+                user,
+                conn,
+                message,
+            } => {
+                if self.is_current(user, conn) {
+                    self.on_message(user, message);
+                }
+            }
+            Command::Reject {
+                user,
+                conn,
+                code,
+                message,
+            } => {
+                if self.is_current(user, conn) {
+                    self.send_error(user, code, message);
+                }
+            }
+            Command::Left { user, conn } => {
+                if self.is_current(user, conn) {
+                    self.disconnect(user, None);
+                }
+            }
+            Command::Revoke { user } => {
+                if self.streams.get(&user).is_some_and(|s| s.conn.is_some()) {
+                    self.disconnect(user, Some(Close::policy("session revoked")));
+                }
+            }
+        }
+    }
+
+    fn is_current(&self, user: UserId, conn: u64) -> bool {
+        self.streams
+            .get(&user)
+            .and_then(|s| s.conn.as_ref())
+            .is_some_and(|c| c.id == conn)
+    }
+
+    fn join(
+        &mut self,
+        entrant: Entrant,
+        conn: Conn,
+        last_seq: Option<u64>,
+    ) -> Result<(), Rejection> {
+        let user = entrant.user;
+        if self.phase != Phase::Waiting && !self.streams.contains_key(&user) {
+            return Err(Rejection::GameAlreadyStarted);
+        }
+        if self.phase == Phase::Waiting {
+            self.room.join(Seat {
+                user,
+                display_name: entrant.name.clone(),
+                rating: entrant.rating,
+                games_played: entrant.games_played,
+                ready: false,
+                connected: true,
+            })?;
+        }
+        if let Some(game) = &mut self.game {
+            game.set_connected(user, true);
+        }
+        let stream = self.streams.entry(user).or_insert_with(|| Stream {
+            name: entrant.name,
+            seq: 0,
+            replay: VecDeque::new(),
+            conn: None,
+            dropped_at: None,
+            chat: ChatLimiter::new(),
+        });
+        if let Some(old) = stream.conn.take() {
+            let _ = old.close.send(Close::replaced());
+        }
+        stream.dropped_at = None;
+        // Resume: the messages after `last_seq`, if the buffer still holds all of them.
+        let missed: Vec<Arc<str>> = match last_seq {
+            Some(last) if last <= stream.seq => {
+                let first_kept = stream.replay.front().map_or(stream.seq + 1, |(s, _)| *s);
+                if last + 1 >= first_kept {
+                    stream
+                        .replay
+                        .iter()
+                        .filter(|(s, _)| *s > last)
+                        .map(|(_, m)| m.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+        let resumed = last_seq.is_some_and(|last| last == stream.seq || !missed.is_empty());
+        for message in &missed {
+            // A fresh queue holds OUTBOUND_QUEUE messages; the replay buffer may hold more, so a
+            // long replay that does not fit ends in a plain WELCOME on the next attempt.
+            if conn.tx.try_send(message.clone()).is_err() {
+                break;
+            }
+        }
+        stream.conn = Some(conn);
+        let welcome = json!({
+            "lobby": self.lobby_view(),
+            "you": { "user_id": user },
+            "game": self.game.as_ref().and_then(|g| g.view_for(user)),
+            "resumed": resumed,
+            "replayed": missed.len(),
+        });
+        self.send(user, "WELCOME", &welcome);
+        self.broadcast_lobby();
+        Ok(())
+    }
+
+    fn on_message(&mut self, user: UserId, message: ClientMessage) {
+        let outcome = match message {
+            ClientMessage::Suspect { target } => match &mut self.game {
+                Some(game) => game.suspect(user, target),
+                None => Err(Rejection::GameNotStarted),
+            },
+            ClientMessage::Chat { text } => self.chat(user, &text),
+            ClientMessage::Ready { ready } => {
+                if self.phase != Phase::Waiting {
+                    Err(Rejection::GameAlreadyStarted)
+                } else {
+                    self.room
+                        .set_ready(user, ready)
+                        .map(|()| self.broadcast_lobby())
+                }
+            }
+            ClientMessage::Start => self.start_private(user),
+            ClientMessage::Ping { nonce } => {
+                self.send(user, "PONG", &json!({ "nonce": nonce }));
+                Ok(())
+            }
+        };
+        if let Err(rejection) = outcome {
+            self.send_error(user, rejection.code(), &rejection.to_string());
+        }
+    }
+
+    fn chat(&mut self, user: UserId, text: &str) -> Result<(), Rejection> {
+        let text = ChatText::parse(text)?;
+        let now_ms = self.created.elapsed().as_millis() as u64;
+        let stream = self.streams.get_mut(&user).ok_or(Rejection::NotInGame)?;
+        stream.chat.admit(now_ms)?;
+        let body = json!({ "from": user, "name": stream.name, "text": text.as_str() });
+        self.broadcast("CHAT", &body);
+        Ok(())
+    }
+
+    fn start_private(&mut self, user: UserId) -> Result<(), Rejection> {
+        if self.phase != Phase::Waiting {
+            return Err(Rejection::GameAlreadyStarted);
+        }
+        let game = self.room.start(user, rand::random(), &self.game_config)?;
+        self.begin(game);
+        Ok(())
+    }
+
+    fn begin(&mut self, game: Game) {
+        self.game = Some(game);
+        self.phase = Phase::Playing;
+        self.started_at = Some(time::OffsetDateTime::now_utc());
+        let edge = self.edge.clone();
+        let id = self.record.id.clone();
+        tokio::spawn(async move { edge.set_lobby_state(&id, "playing").await });
+        if let (LobbyKind::Private, Some(code)) = (self.record.kind, self.record.code.clone()) {
+            let edge = self.edge.clone();
+            tokio::spawn(async move { edge.release_code(&code).await });
+        }
+        tracing::info!(lobby_id = %self.record.id, players = self.streams.len(), "game started");
+        self.broadcast_lobby();
+        for user in self.users() {
+            let view = self.game.as_ref().and_then(|g| g.view_for(user));
+            if let Some(view) = view {
+                self.send(user, "GAME_STARTED", &json!({ "game": view }));
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let now = Instant::now();
+        let grace = self.edge.config.reconnect_grace;
+        let expired: Vec<UserId> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| {
+                s.dropped_at
+                    .is_some_and(|at| now.duration_since(at) >= grace)
+            })
+            .map(|(u, _)| *u)
+            .collect();
+        match self.phase {
+            Phase::Waiting => {
+                let changed = !expired.is_empty();
+                for user in expired {
+                    self.streams.remove(&user);
+                    let _ = self.room.leave(user);
+                }
+                if changed {
+                    self.broadcast_lobby();
+                }
+                self.maybe_quick_start();
+                let idle = self.streams.values().all(|s| s.conn.is_none());
+                if idle
+                    && self.created.elapsed() >= grace.max(self.edge.config.quick_start_wait * 3)
+                {
+                    self.abandon();
+                }
+            }
+            Phase::Playing => {
+                // A seat counts as gone for the game (forfeits) only once its grace window ran out.
+                for user in expired {
+                    if let Some(stream) = self.streams.get_mut(&user) {
+                        stream.dropped_at = None;
+                    }
+                    if let Some(game) = &mut self.game {
+                        game.set_connected(user, false);
+                    }
+                }
+                self.play_tick();
+            }
+            Phase::Over => {
+                let gone = self.streams.values().all(|s| s.conn.is_none());
+                if gone
+                    || self
+                        .finished
+                        .is_some_and(|f| f.elapsed() >= LINGER_AFTER_GAME)
+                {
+                    self.closing = true;
+                }
+            }
+        }
+    }
+
+    fn maybe_quick_start(&mut self) {
+        if self.record.kind != LobbyKind::Match {
+            return;
+        }
+        let connected = self.streams.values().filter(|s| s.conn.is_some()).count();
+        let everyone = !self.record.members.is_empty() && connected >= self.record.members.len();
+        let waited = self.created.elapsed() >= self.edge.config.quick_start_wait;
+        if connected >= 3 && (everyone || waited) {
+            match self.room.start_now(rand::random(), &self.game_config) {
+                Ok(game) => self.begin(game),
+                Err(rejection) => {
+                    tracing::warn!(lobby_id = %self.record.id, code = rejection.code(), "quick match could not start");
+                }
+            }
+        }
+    }
+
+    fn abandon(&mut self) {
+        tracing::info!(lobby_id = %self.record.id, "lobby abandoned before its game started");
+        let edge = self.edge.clone();
+        let id = self.record.id.clone();
+        tokio::spawn(async move { edge.set_lobby_state(&id, "abandoned").await });
+        self.closing = true;
+    }
+
+    fn play_tick(&mut self) {
+        let Some(game) = &mut self.game else { return };
+        let events = game.tick();
+        for user in self.users() {
+            let view = self.game.as_ref().and_then(|g| g.view_for(user));
+            if let Some(view) = view {
+                self.send(user, "TICK", &view);
+            }
+        }
+        for event in events {
+            match event {
+                GameEvent::News(headline) => {
+                    let text = headline.text(|id| self.name_of(id));
+                    self.broadcast("NEWS", &json!({ "headline": headline, "text": text }));
+                }
+                GameEvent::Over(outcome) => {
+                    self.phase = Phase::Over;
+                    self.finished = Some(Instant::now());
+                    for user in self.users() {
+                        let you = outcome.players.iter().find(|p| p.user == user);
+                        self.send(
+                            user,
+                            "GAME_OVER",
+                            &json!({ "outcome": outcome, "you": you }),
+                        );
+                    }
+                    self.broadcast_lobby();
+                    let record = results::match_record(
+                        &self.record,
+                        self.started_at
+                            .unwrap_or_else(time::OffsetDateTime::now_utc),
+                        &outcome,
+                    );
+                    tracing::info!(lobby_id = %self.record.id, winner = %record.winner, reason = %record.reason, "game over");
+                    self.edge.results.submit(record);
+                    let edge = self.edge.clone();
+                    let id = self.record.id.clone();
+                    tokio::spawn(async move { edge.set_lobby_state(&id, "over").await });
+                }
+            }
+        }
+    }
+
+    fn name_of(&self, id: UserId) -> String {
+        self.streams
+            .get(&id)
+            .map_or_else(|| "someone".to_owned(), |s| s.name.clone())
+    }
+
+    fn users(&self) -> Vec<UserId> {
+        self.streams.keys().copied().collect()
+    }
+
+    fn lobby_view(&self) -> serde_json::Value {
+        let players: Vec<_> = self
+            .room
+            .seats()
+            .iter()
+            .map(|seat| {
+                json!({
+                    "user_id": seat.user,
+                    "name": seat.display_name,
+                    "rating": seat.rating,
+                    "ready": seat.ready,
+                    "connected": self.streams.get(&seat.user).is_some_and(|s| s.conn.is_some()),
+                    "host": self.room.host() == Some(seat.user),
+                })
+            })
+            .collect();
+        json!({
+            "id": self.record.id,
+            "kind": self.record.kind.as_str(),
+            "state": self.phase,
+            "host": self.room.host(),
+            "code": self.record.code,
+            "settings": { "round_secs": self.record.round_secs, "max_players": self.record.max_players },
+            "players": players,
+        })
+    }
+
+    fn broadcast_lobby(&mut self) {
+        let body = json!({ "lobby": self.lobby_view() });
+        self.broadcast("LOBBY", &body);
+    }
+
+    fn broadcast(&mut self, kind: &str, body: &impl Serialize) {
+        for user in self.users() {
+            self.send(user, kind, body);
+        }
+    }
+
+    fn send_error(&mut self, user: UserId, code: &str, message: &str) {
+        self.send(user, "ERROR", &ErrorBody { code, message });
+    }
+
+    /// Appends a message to `user`'s stream and hands it to their socket without waiting; a
+    /// socket whose queue is full is dropped (too slow) and its player may resume.
+    fn send(&mut self, user: UserId, kind: &str, body: &impl Serialize) {
+        let Some(stream) = self.streams.get_mut(&user) else {
+            return;
+        };
+        stream.seq += 1;
+        let text: Arc<str> = encode(kind, stream.seq, body).into();
+        if stream.replay.len() == REPLAY_CAPACITY {
+            stream.replay.pop_front();
+        }
+        stream.replay.push_back((stream.seq, text.clone()));
+        let Some(conn) = &stream.conn else { return };
+        match conn.tx.try_send(text) {
+            Ok(()) => metrics::counter!("whoosh_edge_messages_out_total").increment(1),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("whoosh_edge_drops_total", "reason" => "slow_consumer")
+                    .increment(1);
+                tracing::info!(lobby_id = %self.record.id, user_id = %user, "socket too slow; dropped");
+                self.disconnect(user, Some(Close::too_slow()));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.disconnect(user, None),
+        }
+    }
+
+    /// Marks `user`'s seat as dropped (it is kept for the grace window), closing the socket with
+    /// `close` when the lobby is the one ending it.
+    fn disconnect(&mut self, user: UserId, close: Option<Close>) {
+        let Some(stream) = self.streams.get_mut(&user) else {
+            return;
+        };
+        let Some(conn) = stream.conn.take() else {
+            return;
+        };
+        if let Some(close) = close {
+            let _ = conn.close.send(close);
+        }
+        stream.dropped_at = Some(Instant::now());
+        let _ = self.room.set_connected(user, false);
+        self.broadcast_lobby();
+    }
+}

@@ -1,0 +1,274 @@
+//! The node: what every socket and lobby of this process shares — the running lobbies, the
+//! connection caps, the results writer — and its background tasks: the registry heartbeat, the
+//! revocation listener and the outbox worker. Every task ends on shutdown.
+
+use crate::{
+    lobby::{self, Command, LobbyHandle},
+    results::Results,
+};
+use futures_util::StreamExt;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+use tokio::sync::Semaphore;
+use whoosh_cache::{EdgeNode, LobbyRecord};
+use whoosh_core::UserId;
+use whoosh_http::{AppState, config::EdgeConfig};
+
+/// How the server ends a socket: a close code and a reason clients can show or act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    pub code: u16,
+    pub reason: &'static str,
+}
+
+impl Close {
+    pub const fn normal(reason: &'static str) -> Self {
+        Self { code: 1000, reason }
+    }
+    /// The node is shutting down; reconnect (with `last_seq`) to resume.
+    pub const fn going_away() -> Self {
+        Self {
+            code: 1001,
+            reason: "server going away; reconnect to resume",
+        }
+    }
+    pub const fn policy(reason: &'static str) -> Self {
+        Self { code: 1008, reason }
+    }
+    pub const fn too_big() -> Self {
+        Self {
+            code: 1009,
+            reason: "message too big",
+        }
+    }
+    /// The socket's outbound queue overflowed.
+    pub const fn too_slow() -> Self {
+        Self {
+            code: 1013,
+            reason: "too slow; reconnect with last_seq to resume",
+        }
+    }
+    /// Another socket took this seat.
+    pub const fn replaced() -> Self {
+        Self {
+            code: 4000,
+            reason: "replaced by a newer connection",
+        }
+    }
+}
+
+/// State shared by the node's sockets and lobbies.
+#[derive(Debug)]
+pub struct EdgeShared {
+    pub state: AppState,
+    pub config: EdgeConfig,
+    pub results: Results,
+    lobbies: Mutex<HashMap<String, LobbyHandle>>,
+    pub connections: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, u32>>,
+    next_conn: AtomicU64,
+    players: AtomicU64,
+    accepting: AtomicBool,
+}
+
+/// The edge node of this process (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Edge(pub Arc<EdgeShared>);
+
+impl Edge {
+    /// Builds the node and starts its background tasks (heartbeat, revocations, outbox).
+    pub fn start(state: &AppState) -> Self {
+        let config = state.config.edge.clone();
+        let shared = Arc::new(EdgeShared {
+            results: Results::new(state.clone(), config.outbox_dir.clone()),
+            connections: Arc::new(Semaphore::new(config.max_connections)),
+            state: state.clone(),
+            config,
+            lobbies: Mutex::default(),
+            per_ip: Mutex::default(),
+            next_conn: AtomicU64::new(1),
+            players: AtomicU64::new(0),
+            accepting: AtomicBool::new(true),
+        });
+        tokio::spawn(heartbeat(shared.clone()));
+        tokio::spawn(revocations(shared.clone()));
+        tokio::spawn(shared.results.clone().run_worker());
+        Self(shared)
+    }
+}
+
+impl EdgeShared {
+    /// The running lobby `record.id`, started if it is not running on this node yet.
+    pub fn lobby(self: &Arc<Self>, record: LobbyRecord) -> LobbyHandle {
+        let mut lobbies = self.lobbies.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(handle) = lobbies.get(&record.id).filter(|h| !h.tx.is_closed()) {
+            return handle.clone();
+        }
+        let id = record.id.clone();
+        let handle = lobby::spawn(self.clone(), record);
+        lobbies.insert(id, handle.clone());
+        handle
+    }
+
+    /// Removes a lobby whose task ended.
+    pub fn forget_lobby(&self, id: &str) {
+        let mut lobbies = self.lobbies.lock().unwrap_or_else(|e| e.into_inner());
+        if lobbies.get(id).is_some_and(|h| h.tx.is_closed()) {
+            lobbies.remove(id);
+        }
+    }
+
+    pub fn lobby_count(&self) -> usize {
+        self.lobbies.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn all_lobbies(&self) -> Vec<LobbyHandle> {
+        self.lobbies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Counts a socket of `ip`, or `None` when the address is at its cap.
+    pub fn admit_ip(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let open = per_ip.entry(ip).or_insert(0);
+        if *open >= self.config.max_connections_per_ip {
+            return None;
+        }
+        *open += 1;
+        self.players.fetch_add(1, Ordering::Relaxed);
+        Some(IpSlot {
+            edge: self.clone(),
+            ip,
+        })
+    }
+
+    pub fn is_accepting(&self) -> bool {
+        self.accepting.load(Ordering::Relaxed)
+    }
+
+    pub async fn set_lobby_state(&self, id: &str, state: &str) {
+        if let Err(error) = self.state.lobbies.set_state(id, state).await {
+            tracing::warn!(lobby_id = id, %error, "could not record the lobby state in the directory");
+        }
+    }
+
+    pub async fn release_code(&self, code: &str) {
+        if let Err(error) = self.state.lobbies.release_code(code).await {
+            tracing::warn!(%error, "could not release a join code");
+        }
+    }
+
+    fn node(&self) -> EdgeNode {
+        EdgeNode {
+            id: self.config.node_id.clone(),
+            url: self.config.public_url.clone(),
+            region: self.config.region.clone(),
+            capacity: self.config.capacity,
+            load: self.players.load(Ordering::Relaxed) as u32,
+            accepting: self.is_accepting() && !whoosh_http::is_shutting_down(),
+        }
+    }
+}
+
+/// One open socket counted against its address; released on drop.
+#[derive(Debug)]
+pub struct IpSlot {
+    edge: Arc<EdgeShared>,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut per_ip = self.edge.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = per_ip.get_mut(&self.ip) {
+            *open -= 1;
+            if *open == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+        self.edge.players.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Keeps this node in the registry every third of the TTL; leaves it on shutdown.
+async fn heartbeat(edge: Arc<EdgeShared>) {
+    let ttl = edge.config.heartbeat_ttl;
+    let mut every = tokio::time::interval(ttl / 3);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                if let Err(error) = edge.state.nodes.heartbeat(&edge.node(), ttl).await {
+                    tracing::warn!(%error, node = %edge.config.node_id, "registry heartbeat failed");
+                }
+                metrics::gauge!("whoosh_edge_connections").set((edge.config.max_connections - edge.connections.available_permits()) as f64);
+            }
+            () = whoosh_http::shutting_down() => break,
+        }
+    }
+    if let Err(error) = edge
+        .state
+        .nodes
+        .remove(&edge.config.node_id, &edge.config.region)
+        .await
+    {
+        tracing::warn!(%error, "could not leave the registry");
+    }
+}
+
+/// Closes the sockets of users whose sessions were revoked (logout everywhere, password change,
+/// account deletion), as the auth and profiles services announce on Redis.
+async fn revocations(edge: Arc<EdgeShared>) {
+    #[derive(serde::Deserialize)]
+    struct Revocation {
+        user_id: UserId,
+    }
+    let channel = edge.state.keys.revocations_channel();
+    loop {
+        let subscribed = async {
+            let client = redis::Client::open(&*edge.state.redis_url)?;
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        }
+        .await;
+        match subscribed {
+            Ok(pubsub) => {
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    tokio::select! {
+                        message = messages.next() => {
+                            let Some(message) = message else { break };
+                            let payload: String = message.get_payload().unwrap_or_default();
+                            if let Ok(r) = serde_json::from_str::<Revocation>(&payload) {
+                                for lobby in edge.all_lobbies() {
+                                    let _ = lobby.tx.try_send(Command::Revoke { user: r.user_id });
+                                }
+                            }
+                        }
+                        () = whoosh_http::shutting_down() => return,
+                    }
+                }
+                tracing::warn!("revocation subscription ended; resubscribing");
+            }
+            Err(error) => tracing::warn!(%error, "cannot subscribe to revocations; retrying"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            () = whoosh_http::shutting_down() => return,
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! `GET /ws/lobbies/{id}`: the upgrade, and one task per socket.
+//!
+//! Nothing unauthenticated reaches a lobby: the `Origin` allow-list, the join token (kind `join`,
+//! this lobby, a member of it), the node's connection caps and the lobby's directory record are
+//! all checked before the upgrade, and every refusal is an HTTP error with a stable code.
+//!
+//! After the upgrade the socket's task reads frames (size-capped, rate-capped, parsed into
+//! [`ClientMessage`]s for the lobby) and writes what the lobby queues for it, pings every third
+//! of the idle timeout, and reaps a socket that stays silent for the whole of it.
+
+use crate::{
+    lobby::{Command, Conn, Entrant, LobbyHandle},
+    node::{Close, Edge, EdgeShared, IpSlot},
+    protocol::{ClientMessage, ErrorBody, encode},
+};
+use axum::{
+    Extension,
+    extract::{
+        Path, Query, State,
+        ws::{
+            CloseFrame, Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+        },
+    },
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
+use whoosh_auth::{TokenError, TokenKind};
+use whoosh_cache::LobbyRecord;
+use whoosh_core::{ErrorCode, UserId};
+use whoosh_http::{ApiError, AppState, ClientIp};
+
+/// The subprotocol a browser offers, next to `bearer.<join token>`.
+pub const SUBPROTOCOL: &str = "whoosh.v1";
+/// Prefix of the subprotocol entry that carries the join token (browsers cannot set headers).
+pub const TOKEN_PROTOCOL_PREFIX: &str = "bearer.";
+/// A write that takes longer than this ends the socket.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Deserialize)]
+pub struct JoinQuery {
+    /// The join token, for clients that can neither set headers nor subprotocols.
+    token: Option<String>,
+    /// The last `seq` this client received, to resume after a drop.
+    last_seq: Option<u64>,
+}
+
+/// Everything checked before the upgrade.
+struct Admitted {
+    record: LobbyRecord,
+    entrant: Entrant,
+    slot: IpSlot,
+    permit: OwnedSemaphorePermit,
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Extension(edge): Extension<Edge>,
+    Path(lobby_id): Path<String>,
+    Query(query): Query<JoinQuery>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let edge = edge.0;
+    let admitted = match admit(
+        &state,
+        &edge,
+        &lobby_id,
+        query.token.as_deref(),
+        ip,
+        &headers,
+    )
+    .await
+    {
+        Ok(admitted) => admitted,
+        Err(error) => return error.into_response(),
+    };
+    let Ok(ws) = ws else {
+        return ApiError::new(
+            ErrorCode::UpgradeRequired,
+            "this endpoint speaks WebSocket only: send an upgrade request",
+        )
+        .into_response();
+    };
+    let limit = edge.config.max_message_bytes;
+    ws.protocols([SUBPROTOCOL])
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| run(socket, edge, admitted, query.last_seq))
+}
+
+async fn admit(
+    state: &AppState,
+    edge: &Arc<EdgeShared>,
+    lobby_id: &str,
+    query_token: Option<&str>,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Result<Admitted, ApiError> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+        if !state
+            .config
+            .http
+            .allowed_origins
+            .iter()
+            .any(|o| o == origin)
+        {
+            return Err(ApiError::new(
+                ErrorCode::OriginNotAllowed,
+                "this page's origin may not open game sockets (see ALLOWED_ORIGINS)",
+            ));
+        }
+    }
+    let token = join_token(headers, query_token).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "a join token is required (Authorization: Bearer, the `bearer.<token>` subprotocol, or ?token=)",
+        )
+    })?;
+    let claims = state
+        .keyring
+        .verify(&state.tokens, token, TokenKind::Join)
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::new(
+                ErrorCode::TokenExpired,
+                "the join token expired; ask for a new one",
+            ),
+            TokenError::Invalid(_) => {
+                ApiError::new(ErrorCode::InvalidToken, "the join token is not valid")
+            }
+        })?;
+    if claims.lobby.as_deref() != Some(lobby_id) {
+        return Err(ApiError::new(
+            ErrorCode::TokenWrongLobby,
+            "this join token opens another lobby",
+        ));
+    }
+    let user: UserId = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::new(ErrorCode::InvalidToken, "the join token is not valid"))?;
+    let record = state
+        .lobbies
+        .get(lobby_id)
+        .await
+        .map_err(|e| ApiError::unavailable("the lobby directory", e))?
+        .ok_or_else(|| ApiError::new(ErrorCode::LobbyNotFound, "no such lobby, or it has ended"))?;
+    if record.node != edge.config.node_id {
+        return Err(ApiError::new(
+            ErrorCode::WrongEdgeNode,
+            format!("this lobby lives on {}", record.url),
+        ));
+    }
+    if !record.members.iter().any(|m| m == &claims.sub) {
+        return Err(ApiError::new(
+            ErrorCode::NotLobbyMember,
+            "you are not a member of this lobby",
+        ));
+    }
+    let permit = edge.connections.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            ErrorCode::EdgeFull,
+            "this game node is full; try again shortly",
+        )
+    })?;
+    let slot = edge.admit_ip(ip).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::TooManyConnections,
+            "too many open game sockets from your address",
+        )
+    })?;
+    let profile = whoosh_store::profiles::find(&state.db, *user.as_uuid())
+        .await
+        .map_err(|e| ApiError::unavailable("the database", e))?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidToken,
+                "the join token's account no longer exists",
+            )
+        })?;
+    Ok(Admitted {
+        record,
+        entrant: Entrant {
+            user,
+            name: profile.display_name,
+            rating: profile.elo,
+            games_played: u32::try_from(profile.games_played).unwrap_or(0),
+        },
+        slot,
+        permit,
+    })
+}
+
+/// The join token from `Authorization: Bearer`, a `bearer.<token>` subprotocol, or `?token=`.
+fn join_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let protocol = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(TOKEN_PROTOCOL_PREFIX));
+    bearer.or(protocol).or(query).map(str::trim)
+}
+
+/// A client's message allowance: `limit` per `period`, refilled continuously.
+struct Allowance {
+    tokens: f64,
+    limit: f64,
+    per_sec: f64,
+    at: Instant,
+}
+
+impl Allowance {
+    fn new(rate: whoosh_cache::Rate) -> Self {
+        let limit = f64::from(rate.limit);
+        Self {
+            tokens: limit,
+            limit,
+            per_sec: limit / rate.period.as_secs_f64().max(0.001),
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_sec)
+            .min(self.limit);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_seq: Option<u64>) {
+    let Admitted {
+        record,
+        entrant,
+        slot,
+        permit,
+    } = admitted;
+    let _held = (slot, permit);
+    metrics::gauge!("whoosh_edge_connections").increment(1.0);
+    let user = entrant.user;
+    let conn_id = edge.next_conn_id();
+    let lobby = edge.lobby(record);
+    let (tx, rx) = mpsc::channel(edge.config.outbound_queue);
+    let (close_tx, close_rx) = oneshot::channel();
+    let (reply_tx, reply_rx) = oneshot::channel();
+    let conn = Conn {
+        id: conn_id,
+        tx,
+        close: close_tx,
+    };
+    let joined = lobby
+        .tx
+        .send(Command::Join {
+            entrant,
+            conn,
+            last_seq,
+            reply: reply_tx,
+        })
+        .await
+        .is_ok();
+    let mut socket = socket;
+    match (joined, reply_rx.await) {
+        (true, Ok(Ok(()))) => {
+            serve(socket, &edge, &lobby, user, conn_id, rx, close_rx).await;
+            let _ = lobby
+                .tx
+                .send(Command::Left {
+                    user,
+                    conn: conn_id,
+                })
+                .await;
+        }
+        (true, Ok(Err(rejection))) => {
+            let error = encode(
+                "ERROR",
+                0,
+                &ErrorBody {
+                    code: rejection.code(),
+                    message: &rejection.to_string(),
+                },
+            );
+            let _ = socket.send(Message::Text(error.into())).await;
+            close(&mut socket, Close::policy(rejection.code())).await;
+        }
+        _ => close(&mut socket, Close::going_away()).await,
+    }
+    metrics::gauge!("whoosh_edge_connections").decrement(1.0);
+}
+
+async fn close<S>(sink: &mut S, how: Close)
+where
+    S: SinkExt<Message> + Unpin,
+{
+    let frame = CloseFrame {
+        code: how.code,
+        reason: how.reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        sink.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+/// The socket's life after joining: frames in, queued messages out, pings, until one side ends.
+async fn serve(
+    socket: WebSocket,
+    edge: &EdgeShared,
+    lobby: &LobbyHandle,
+    user: UserId,
+    conn: u64,
+    mut outbound: mpsc::Receiver<Arc<str>>,
+    mut kicked: oneshot::Receiver<Close>,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let idle = edge.config.idle_timeout;
+    let mut allowance = Allowance::new(edge.config.message_rate);
+    let mut last_seen = Instant::now();
+    let mut ping = tokio::time::interval(idle / 3);
+    ping.tick().await;
+    let ending = loop {
+        tokio::select! {
+            biased;
+            how = &mut kicked => break how.ok(),
+            () = whoosh_http::shutting_down() => break Some(Close::going_away()),
+            message = outbound.recv() => {
+                let Some(text) = message else { break Some(Close::normal("lobby closed")) };
+                let sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text((&*text).into()))).await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    break None;
+                }
+            }
+            frame = stream.next() => {
+                last_seen = Instant::now();
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Binary(_))) => {
+                        if !allowance.take() {
+                            break Some(Close::policy("message rate exceeded"));
+                        }
+                        reject(lobby, user, conn, "malformed_message", "binary frames are not part of the protocol").await;
+                        continue;
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_))) | None => break None,
+                    Some(Err(error)) => break too_big(error).then(Close::too_big),
+                };
+                metrics::counter!("whoosh_edge_messages_in_total").increment(1);
+                if !allowance.take() {
+                    metrics::counter!("whoosh_edge_drops_total", "reason" => "message_rate").increment(1);
+                    break Some(Close::policy("message rate exceeded"));
+                }
+                let command = match ClientMessage::parse(text.as_str()) {
+                    Ok(message) => Command::Message { user, conn, message },
+                    Err(e) => Command::Reject { user, conn, code: e.code(), message: e.message() },
+                };
+                if lobby.tx.send(command).await.is_err() {
+                    break Some(Close::normal("lobby closed"));
+                }
+            }
+            _ = ping.tick() => {
+                if last_seen.elapsed() >= idle {
+                    metrics::counter!("whoosh_edge_drops_total", "reason" => "idle").increment(1);
+                    break Some(Close::normal("idle timeout"));
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    if let Some(how) = ending {
+        close(&mut sink, how).await;
+    }
+}
+
+async fn reject(
+    lobby: &LobbyHandle,
+    user: UserId,
+    conn: u64,
+    code: &'static str,
+    message: &'static str,
+) {
+    let _ = lobby
+        .tx
+        .send(Command::Reject {
+            user,
+            conn,
+            code,
+            message,
+        })
+        .await;
+}
+
+/// Whether a read failed because the client's frame or message exceeded the cap.
+fn too_big(error: axum::Error) -> bool {
+    let inner = error.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => true,
+        _ => inner.to_string().contains("Space limit exceeded"),
+    }
+}
