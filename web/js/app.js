@@ -33,7 +33,7 @@ export function navigate(path) {
 function route() {
   const path = location.hash.replace(/^#/, "") || "/";
   if (path === "/" || path === "") {
-    navigate(api.user ? (room.state ? `/room/${room.state.lobbyId}` : "/play") : "/welcome");
+    navigate(api.user ? (room.live ? `/room/${room.state.lobbyId}` : "/play") : "/welcome");
     return;
   }
   const match = ROUTES.map(([re, view, auth]) => [re.exec(path), view, auth]).find(([m]) => m);
@@ -107,6 +107,9 @@ function renderLink(kind, detail) {
     bar.hidden = false;
     bar.classList.add("link-warn");
     bar.textContent = `Connection lost — reconnecting${link.attempt ? ` (attempt ${link.attempt})` : ""}…`;
+  } else if (link.state === "closed" && link.final && s.result && link.code === 1000) {
+    // The lobby closing after its game is the normal end, not an error.
+    bar.hidden = true;
   } else if (link.state === "closed" && link.final) {
     bar.hidden = false;
     bar.classList.add("link-bad");

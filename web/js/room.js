@@ -59,6 +59,7 @@ class Room extends EventTarget {
   enter(seat, lastSeq = 0) {
     if (this.state?.lobbyId === seat.lobby_id && this.socket) return;
     this.leave();
+    this.over = false;
     this.state = {
       lobbyId: seat.lobby_id,
       code: seat.code ?? null,
@@ -143,6 +144,9 @@ class Room extends EventTarget {
       case "GAME_OVER":
         s.result = { outcome: msg.outcome, you: msg.you ?? ownResult(msg.outcome, s.me) };
         if (s.game) s.game = { ...s.game, outcome: msg.outcome, remaining_secs: 0 };
+        // The lobby closes soon after its game: a reload should not try to take the seat again.
+        this.over = true;
+        sessionStorage.removeItem(SAVED_KEY);
         break;
       case "ERROR":
         s.lastError = { code: msg.code, message: msg.message };
@@ -150,7 +154,7 @@ class Room extends EventTarget {
       default:
         break;
     }
-    this.save();
+    if (!this.over) this.save();
     this.emit(msg.t, msg);
   }
 
@@ -193,10 +197,9 @@ class Room extends EventTarget {
     return this.socket?.send({ t: "START" }) ?? false;
   }
 
-  /** Back to the lobby screen after a game's result (the result stays until the next game). */
-  dismissResult() {
-    if (this.state) this.state.result = null;
-    this.emit("dismiss");
+  /** Whether the player is seated in a lobby that is still open. */
+  get live() {
+    return Boolean(this.state && !this.state.link.final);
   }
 
   leave() {

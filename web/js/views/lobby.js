@@ -432,9 +432,11 @@ function overScreen() {
       h(
         "div",
         { class: "over-actions" },
-        isPrivate
-          ? h("button", { class: "btn btn-primary", "data-testid": "back-to-lobby", onclick: () => room.dismissResult() }, "Back to the lobby")
-          : h("button", { class: "btn btn-primary", onclick: () => (room.leave(), navigate("/play")) }, "Find another match"),
+        h(
+          "button",
+          { class: "btn btn-primary", "data-testid": "play-again", onclick: () => (room.leave(), navigate("/play")) },
+          isPrivate ? "Play again" : "Find another match",
+        ),
         h("a", { class: "btn", href: "#/profile", "data-testid": "to-profile" }, "Your profile"),
         h("a", { class: "btn btn-ghost", href: "#/leaderboards/rating" }, "Leaderboards"),
       ),

@@ -19,7 +19,7 @@ export function mount(root) {
     search = null;
   };
 
-  const back = room.state
+  const back = room.live
     ? h(
         "div",
         { class: "notice" },
