@@ -428,7 +428,7 @@ function overScreen() {
       h("h1", { class: "headline over-title", "data-testid": "winner" }, headline),
       h("p", { class: "lede" }, reasonText),
       stats,
-      table,
+      h("div", { class: "table-wrap" }, table),
       h(
         "div",
         { class: "over-actions" },
