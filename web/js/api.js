@@ -60,17 +60,21 @@
  * @typedef {{item_id: string, quantity: number, cost: number, currency: string, balance: number, owned: number}} Purchase
  *
  * @typedef {object} Ticket  a matchmaking ticket
- * @property {string} id
+ * @property {string} ticket_id
  * @property {"searching"|"matched"|"cancelled"|"expired"} status
  * @property {number} [waited_ms]
+ * @property {{min: number, max: number}} [window]
+ * @property {"players"|"edge_node"} [waiting_for]
  * @property {string} [lobby_id]
  * @property {string} [edge_url]
+ * @property {string} [ws_url]
  * @property {string} [join_token]
  *
  * @typedef {object} LobbySeat  what joining or (re)reading a lobby hands back
  * @property {string} lobby_id
  * @property {string} [code]
  * @property {string} edge_url
+ * @property {string} [ws_url]     edge_url + /ws/lobbies/{lobby_id}
  * @property {string} join_token
  */
 

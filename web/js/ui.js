@@ -78,7 +78,8 @@ export function titleName(titleId) {
 /** A round badge: the avatar's emoji, else the name's initials on a colour made from the id. */
 export function avatar(name, id = "", avatarId = null, size = "") {
   const emoji = avatarEmoji(avatarId);
-  const initials = (name || "?")
+  const guest = /^Guest (\d+)$/.exec(name ?? "");
+  const initials = guest ? guest[1].slice(-2) : (name || "?")
     .split(/\s+/)
     .map((w) => w[0])
     .join("")

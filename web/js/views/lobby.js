@@ -76,6 +76,8 @@ function lobbyScreen() {
   const actions = h("div", { class: "lobby-actions" });
 
   const meSeat = () => room.state?.lobby?.players.find((p) => p.user_id === room.state.me);
+  /** Seats already shown: only a new arrival animates in. */
+  const seen = new Set();
 
   const el = h(
     "section",
@@ -115,12 +117,16 @@ function lobbyScreen() {
       ...lobby.players.map((p) =>
         h(
           "li",
-          { class: `seat ${p.connected ? "" : "away"} ${p.ready || p.host ? "is-ready" : ""}`, "data-testid": "seat", "data-user": p.user_id },
+          {
+            class: `seat ${p.connected ? "" : "away"} ${p.ready || p.host ? "is-ready" : ""} ${seen.has(p.user_id) ? "" : "arrived"}`,
+            "data-testid": "seat",
+            "data-user": p.user_id,
+          },
           avatar(p.name, p.user_id),
           h(
             "span",
             { class: "seat-name" },
-            p.name,
+            h("span", { class: "seat-name-text" }, p.name),
             p.user_id === s.me ? h("span", { class: "tag" }, "you") : null,
             p.host ? h("span", { class: "tag tag-host", title: "Host" }, "👑 host") : null,
           ),
@@ -137,6 +143,7 @@ function lobbyScreen() {
       ),
     );
 
+    for (const p of lobby.players) seen.add(p.user_id);
     const connected = lobby.players.filter((p) => p.connected);
     const waitingOn = connected.filter((p) => !p.ready && p.user_id !== lobby.host);
     const nextState = lobby.state === "playing" ? "The game is starting…" : null;
@@ -478,19 +485,18 @@ function chatPanel() {
   );
   let shown = 0;
   function update() {
-    const lines = room.state?.chat ?? [];
-    const last = lines.at(-1)?.id ?? 0;
-    if (last === shown) return;
-    shown = last;
+    const lines = (room.state?.chat ?? []).filter((m) => m.id > shown);
+    if (!lines.length) {
+      if (!shown) fill(log, h("li", { class: "muted empty" }, "No messages yet."));
+      return;
+    }
+    if (!shown) fill(log);
+    shown = lines.at(-1).id;
     const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
-    fill(log,
-      ...(lines.length
-        ? lines.map((m) => h("li", { class: m.mine ? "mine" : "" }, h("b", {}, m.name), " ", m.text))
-        : [h("li", { class: "muted" }, "No messages yet.")]),
-    );
+    log.append(...lines.map((m) => h("li", { class: m.mine ? "mine" : "" }, h("b", {}, m.name), " ", m.text)));
+    while (log.children.length > 100) log.firstElementChild.remove();
     if (stick) log.scrollTop = log.scrollHeight;
   }
   update();
-  if (!(room.state?.chat ?? []).length) fill(log, h("li", { class: "muted" }, "No messages yet."));
   return { el, update };
 }

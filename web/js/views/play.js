@@ -11,7 +11,8 @@ export const name = "play";
 const POLL_MS = 1000;
 
 export function mount(root) {
-  let search = null; // {ticket, started, timer, ticker}
+  /** @type {{id: string, started: number, timer: number, ticker: number, note?: HTMLElement}|null} */
+  let search = null;
   const stopSearch = () => {
     if (!search) return;
     clearTimeout(search.timer);
@@ -52,7 +53,7 @@ export function mount(root) {
         { class: "searching", role: "status", "aria-live": "polite" },
         h("div", { class: "radar", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
         h("p", { class: "searching-text" }, "Searching for players… ", waited),
-        h("p", { class: "muted small" }, "The skill window widens the longer you wait."),
+        (search.note = h("p", { class: "muted small" }, "The skill window widens the longer you wait.")),
       ),
       cancel,
     );
@@ -63,7 +64,7 @@ export function mount(root) {
 
   async function startSearch() {
     const ticket = await api.createTicket();
-    search = { ticket, started: Date.now() - (ticket.waited_ms ?? 0), timer: 0, ticker: 0 };
+    search = { id: ticket.ticket_id ?? ticket.id, started: Date.now() - (ticket.waited_ms ?? 0), timer: 0, ticker: 0 };
     renderSearching();
     poll();
   }
@@ -74,7 +75,7 @@ export function mount(root) {
       if (!search) return;
       let ticket;
       try {
-        ticket = await api.ticket(search.ticket.id);
+        ticket = await api.ticket(search.id);
       } catch (e) {
         if (e.status === 429 || e.status === 503 || e.code === "network") return poll();
         toast(describe(e), "error");
@@ -84,6 +85,14 @@ export function mount(root) {
       }
       if (!search) return;
       if (typeof ticket.waited_ms === "number") search.started = Date.now() - ticket.waited_ms;
+      if (search.note) {
+        search.note.textContent =
+          ticket.waiting_for === "edge_node"
+            ? "Waiting for a game server with room…"
+            : ticket.window
+              ? `Looking for ratings ${ticket.window.min}–${ticket.window.max}; the window widens the longer you wait.`
+              : "The skill window widens the longer you wait.";
+      }
       if (ticket.status === "matched" && ticket.lobby_id) {
         stopSearch();
         toast("Match found!", "ok");
@@ -100,7 +109,7 @@ export function mount(root) {
   }
 
   async function cancelSearch() {
-    const id = search?.ticket.id;
+    const id = search?.id;
     stopSearch();
     renderIdle();
     if (id) await api.cancelTicket(id).catch(() => {});
@@ -161,6 +170,7 @@ export function mount(root) {
             navigate(`/room/${seat.lobby_id}`);
           } catch (e) {
             const why = {
+              400: "A lobby code is six letters and digits.",
               404: "No lobby has that code. Check it with your host.",
               409: "That lobby is full or already playing.",
               429: "Too many wrong codes; wait a moment before trying again.",
