@@ -100,6 +100,7 @@ pub struct ErrorBody<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

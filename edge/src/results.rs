@@ -76,6 +76,9 @@ fn wire(value: &impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// One outbox stream entry: its id and its field/value pairs.
+type StreamEntry = (String, Vec<(String, String)>);
+
 /// Writes results and keeps the outbox.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -164,15 +167,14 @@ impl Results {
     async fn drain_redis(&self) -> usize {
         let key = self.state.keys.results_outbox();
         let mut conn = self.state.redis.clone();
-        let entries: redis::RedisResult<Vec<(String, Vec<(String, String)>)>> =
-            redis::cmd("XRANGE")
-                .arg(&key)
-                .arg("-")
-                .arg("+")
-                .arg("COUNT")
-                .arg(BATCH)
-                .query_async(&mut conn)
-                .await;
+        let entries: redis::RedisResult<Vec<StreamEntry>> = redis::cmd("XRANGE")
+            .arg(&key)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(BATCH)
+            .query_async(&mut conn)
+            .await;
         let Ok(entries) = entries else { return 0 };
         for (id, fields) in entries {
             let Some(record) = fields

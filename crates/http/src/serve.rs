@@ -79,12 +79,23 @@ pub async fn run_service_with(
     }
 }
 
+/// Kernel send buffer of each accepted socket. Fixed instead of autotuned (which grows to
+/// megabytes on fast links): game messages and API responses are small, it bounds kernel memory
+/// per idle player, and a client that stops reading fills it quickly, so its socket is found
+/// slow and dropped in seconds rather than after megabytes of backlog.
+pub const SOCKET_SEND_BUFFER: usize = 32 * 1024;
+
 /// Serves `app` on `listener` with the peer address available to extractors, until `shutdown`.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SOCKET_SEND_BUFFER);
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
