@@ -113,7 +113,13 @@ function renderLink(kind, detail) {
   } else if (link.state === "closed" && link.final) {
     bar.hidden = false;
     bar.classList.add("link-bad");
-    bar.textContent = link.reason ?? "Disconnected from the lobby.";
+    fill(
+      bar,
+      link.reason ?? "Disconnected from the lobby.",
+      link.code === 4000
+        ? h("button", { class: "btn btn-small link-action", onclick: () => room.socket?.reclaim() }, "Play here")
+        : null,
+    );
   } else if (link.state === "open" && bar.classList.contains("link-warn")) {
     bar.hidden = true;
   } else if (link.state === "open") {

@@ -38,15 +38,18 @@
  * @typedef {{t: string, seq: number, [k: string]: any}} ServerMessage
  */
 
-/** Close codes after which reconnecting would be wrong. */
+/** Close codes after which reconnecting would be wrong (docs/PROTOCOL.md, "Close codes"). */
 const FINAL_CLOSES = new Map([
   [1000, "The lobby has closed."],
   [1008, "The server ended the connection (too many messages, or the session was revoked)."],
   [1009, "The server ended the connection: a message was too big."],
-  [4000, "You opened this lobby somewhere else; this tab has stepped aside."],
+  [4000, "You opened this lobby somewhere else, so this tab stepped aside."],
 ]);
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
-const MAX_ATTEMPTS = 12;
+/** 1000 with this reason is the server reaping a silent socket: the game may still be on. */
+const IDLE_REASON = "idle timeout";
+const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
+/** About a minute and a half of attempts: past the 30 s grace window, to rejoin a running game. */
+const MAX_ATTEMPTS = 20;
 const PING_EVERY_MS = 10_000;
 
 /**
@@ -122,7 +125,7 @@ export class GameSocket extends EventTarget {
         this.status({ state: "closed", code: event.code, reason: "You left the lobby.", final: true });
         return;
       }
-      const final = FINAL_CLOSES.get(event.code);
+      const final = event.code === 1000 && event.reason === IDLE_REASON ? null : FINAL_CLOSES.get(event.code);
       if (final) {
         this.status({ state: "closed", code: event.code, reason: event.reason || final, final: true });
         return;
@@ -140,7 +143,8 @@ export class GameSocket extends EventTarget {
     } catch {
       return;
     }
-    if (typeof msg.seq === "number") {
+    if (typeof msg.seq === "number" && msg.seq > 0) {
+      // (seq 0: an ERROR from a room that refused us, outside any stream.)
       if (msg.t === "WELCOME" && !msg.resumed) {
         // A fresh seat (or a resume the edge could not honour): its numbering is the base now.
         this.lastSeq = msg.seq;
@@ -208,6 +212,13 @@ export class GameSocket extends EventTarget {
 
   stopPings() {
     clearInterval(this.pinger);
+  }
+
+  /** Takes the seat back after another tab or device took it (close 4000). */
+  reclaim() {
+    this.attempt = 0;
+    clearTimeout(this.timer);
+    this.scheduleReconnect(4000, "play here");
   }
 
   /** Leaves for good: no reconnect. */
