@@ -190,6 +190,7 @@ class Api extends EventTarget {
    */
   async request(method, path, opts = {}) {
     const { body, auth = true, headers = {} } = opts;
+    /** @type {Record<string, string>} */
     const h = { Accept: "application/json", ...headers };
     if (body !== undefined) h["Content-Type"] = "application/json";
     if (auth) {

@@ -11,7 +11,8 @@ import * as profile from "./views/profile.js";
 import * as leaderboards from "./views/leaderboards.js";
 import * as store from "./views/store.js";
 
-/** [pattern, view, needs a session] */
+/** @typedef {{name: string, mount: (root: HTMLElement, params: string[]) => (void | (() => void))}} View */
+/** @type {[RegExp, View, boolean][]} [pattern, view, needs a session] */
 const ROUTES = [
   [/^\/welcome$/, welcome, false],
   [/^\/play$/, play, true],
@@ -36,12 +37,13 @@ function route() {
     navigate(api.user ? (room.live ? `/room/${room.state.lobbyId}` : "/play") : "/welcome");
     return;
   }
-  const match = ROUTES.map(([re, view, auth]) => [re.exec(path), view, auth]).find(([m]) => m);
-  if (!match) {
+  const found = ROUTES.find(([re]) => re.test(path));
+  if (!found) {
     navigate("/");
     return;
   }
-  const [m, view, auth] = match;
+  const [re, view, auth] = found;
+  const m = re.exec(path);
   if (auth && !api.user) {
     sessionStorage.setItem("whoosh.after_login", path);
     navigate("/welcome");
@@ -85,6 +87,8 @@ function renderWho() {
   );
 }
 
+let resumedTimer = 0;
+
 /** The banner that says how the game link is doing (reconnecting, resumed, closed). */
 function renderLink(kind, detail) {
   const bar = document.getElementById("link");
@@ -99,8 +103,8 @@ function renderLink(kind, detail) {
     bar.hidden = false;
     bar.classList.add("link-ok");
     bar.textContent = `Reconnected — caught up on ${detail.replayed} missed update${detail.replayed === 1 ? "" : "s"}.`;
-    clearTimeout(renderLink.timer);
-    renderLink.timer = setTimeout(() => (bar.hidden = true), 4000);
+    clearTimeout(resumedTimer);
+    resumedTimer = setTimeout(() => (bar.hidden = true), 4000);
     return;
   }
   if (link.state === "reconnecting") {
@@ -145,7 +149,7 @@ function boot() {
   });
   api.addEventListener("expired", () => toast("Your session has ended; please log in again.", "error"));
   room.addEventListener("change", (e) => {
-    const { kind, msg } = e.detail;
+    const { kind, msg } = /** @type {CustomEvent} */ (e).detail;
     if (kind === "link" || kind === "resumed" || kind === "leave") renderLink(kind, msg);
     if (kind === "ERROR" && msg) toast(msg.message ?? msg.code, "error");
   });
@@ -169,7 +173,7 @@ function boot() {
   footer();
   setInterval(footer, 15000);
   // Debug handle for the console and the e2e test.
-  window.whoosh = { api, room, navigate };
+  Object.assign(window, { whoosh: { api, room, navigate } });
 }
 
 boot();

@@ -25,7 +25,7 @@ const NEWS_KEEP = 10;
  * @property {{outcome: Outcome, you: PlayerResult}|null} result   the last game's result
  * @property {{id: number, text: string, headline: any}[]} news
  * @property {{id: number, from: string, name: string, text: string, mine: boolean}[]} chat
- * @property {{state: string, attempt?: number, delayMs?: number, reason?: string, final?: boolean}} link
+ * @property {{state: string, attempt?: number, delayMs?: number, code?: number, reason?: string, final?: boolean}} link
  * @property {number|null} latency
  * @property {{code: string, message: string}|null} lastError
  */
@@ -81,16 +81,17 @@ class Room extends EventTarget {
       renew: () => api.lobby(seat.lobby_id),
     });
     this.socket = socket;
-    socket.addEventListener("message", (e) => this.apply(e.detail));
+    socket.addEventListener("message", (e) => this.apply(/** @type {CustomEvent} */ (e).detail));
     socket.addEventListener("status", (e) => {
       if (!this.state || this.socket !== socket) return;
-      this.state.link = e.detail;
-      if (e.detail.final) sessionStorage.removeItem(SAVED_KEY);
+      const link = /** @type {CustomEvent} */ (e).detail;
+      this.state.link = link;
+      if (link.final) sessionStorage.removeItem(SAVED_KEY);
       this.emit("link");
     });
-    socket.addEventListener("resumed", (e) => this.emit("resumed", e.detail));
+    socket.addEventListener("resumed", (e) => this.emit("resumed", /** @type {CustomEvent} */ (e).detail));
     socket.addEventListener("latency", (e) => {
-      if (this.state) this.state.latency = e.detail.ms;
+      if (this.state) this.state.latency = /** @type {CustomEvent} */ (e).detail.ms;
       this.emit("latency");
     });
     socket.connect();

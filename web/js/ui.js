@@ -1,12 +1,13 @@
 // Small DOM helpers shared by the views: element building, toasts, avatars, formatting.
 
 /**
- * Builds an element. Attributes starting with "on" become listeners; `class`, `text`, `html`
- * are shortcuts; `false`/`null` attributes are left out; children may be nested arrays.
- * @param {string} tag
+ * Builds an element. Attributes starting with "on" become listeners; `class` and `style` (an
+ * object) are shortcuts; `false`/`null` attributes are left out; children may be nested arrays.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, any>} [attrs]
  * @param {...any} children
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -14,7 +15,6 @@ export function h(tag, attrs = {}, ...children) {
     if (v === false || v === null || v === undefined) continue;
     if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
     else if (k === "class") el.className = v;
-    else if (k === "text") el.textContent = v;
     else if (k === "style" && typeof v === "object") {
       for (const [prop, value] of Object.entries(v)) el.style.setProperty(prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), value);
     }

@@ -374,6 +374,7 @@ function overScreen() {
     const { outcome, you } = s.result;
     const names = (id) => room.name(id);
     const winner = outcome.winner;
+    /** @type {any} */
     const reason = outcome.reason ?? {};
     const reasonText = {
       exposed: () => {

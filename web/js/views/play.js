@@ -64,7 +64,7 @@ export function mount(root) {
 
   async function startSearch() {
     const ticket = await api.createTicket();
-    search = { id: ticket.ticket_id ?? ticket.id, started: Date.now() - (ticket.waited_ms ?? 0), timer: 0, ticker: 0 };
+    search = { id: ticket.ticket_id, started: Date.now() - (ticket.waited_ms ?? 0), timer: 0, ticker: 0 };
     renderSearching();
     poll();
   }

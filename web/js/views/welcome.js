@@ -63,7 +63,7 @@ function authTabs(afterLogin) {
     ["register", "Create account"],
   ];
   const show = (mode) => {
-    for (const b of tablist.children) {
+    for (const b of /** @type {HTMLCollectionOf<HTMLElement>} */ (tablist.children)) {
       const on = b.dataset.mode === mode;
       b.setAttribute("aria-selected", String(on));
       b.tabIndex = on ? 0 : -1;
@@ -83,7 +83,7 @@ function authTabs(afterLogin) {
             if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
               const other = modes.find(([m]) => m !== mode)[0];
               show(other);
-              tablist.querySelector(`[data-mode=${other}]`).focus();
+              /** @type {HTMLElement|null} */ (tablist.querySelector(`[data-mode=${other}]`))?.focus();
             }
           },
         },
