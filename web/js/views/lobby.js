@@ -185,7 +185,13 @@ function gameScreen() {
   const wire = h("ol", { class: "wire", "aria-label": "Earlier headlines" });
   const grid = h("div", { class: "cards", role: "group", "aria-label": "Players — choose whom you suspect" });
   const pick = h("div", { class: "pick", "data-testid": "my-suspicion" });
-  const help = h("p", { class: "muted small keys" }, "Keys: 1–9 suspect a player · 0 or Esc withdraws · Alt+D simulates a dropped connection");
+  const latency = h("span", { class: "latency", title: "Round trip to the game server" });
+  const help = h(
+    "p",
+    { class: "muted small keys" },
+    "Keys: 1–9 suspect a player · 0 or Esc withdraws · Alt+D simulates a dropped connection",
+    latency,
+  );
   /** @type {Map<string, {card: HTMLElement, bar: HTMLElement, heat: HTMLElement, meta: HTMLElement, badge: HTMLElement}>} */
   const cards = new Map();
   let lastNews = 0;
@@ -355,7 +361,7 @@ function gameScreen() {
           ]
         : h("span", { class: "muted" }, "Click a player to point your suspicion at them. You can change your mind any time."),
     );
-    if (kind === "ERROR" && s.lastError) toast(s.lastError.message, "error");
+    latency.textContent = s.latency === null ? "" : ` · link ${s.latency} ms`;
   }
 
   return {
