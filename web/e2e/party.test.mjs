@@ -1,7 +1,7 @@
 // End-to-end: the web client in real headless Chromium against the whole local stack.
 //
 // Starts `whoosh dev` on a free port with its own database and Redis key prefix, fast ticks and
-// a 10 s round; opens four browser contexts as four guests (one at phone width); the host creates
+// a 60-game-second round (12 s); opens four browser contexts as four guests (one at phone width); the host creates
 // a private lobby, three join by code, everyone gets ready, the host starts; they play a round by
 // clicking suspicion (one player's link is dropped on purpose and must resume); then each checks
 // the game-over screen, their profile's match history, their wallet and the live leaderboard.
@@ -30,9 +30,9 @@ const DATABASE_URL = required("WHOOSH_E2E_DATABASE_URL");
 const REDIS_URL = required("REDIS_URL");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SHOTS = path.resolve(ROOT, process.env.WHOOSH_E2E_SCREENSHOTS || ".whoosh/e2e/screenshots");
-// Game seconds; at 200 ms a tick the round lasts 9 s of wall time, and its first headline comes
-// 3 s in (at two-thirds of the round).
-const ROUND_SECS = 45;
+// Game seconds; at 200 ms a tick the round lasts 12 s of wall time, its first headline comes 4 s
+// in (when two-thirds of the round remain), and the heat doubles for its last 6 s.
+const ROUND_SECS = 60;
 const PREFIX = `whoosh:e2e:${process.pid}${Date.now().toString(36)}:`;
 
 function required(name) {
