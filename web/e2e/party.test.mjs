@@ -1,11 +1,12 @@
 // End-to-end: the web client in real headless Chromium against the whole local stack.
 //
-// Starts `whoosh dev` on a free port with its own database and Redis key prefix, fast ticks and
-// a 60-game-second round (12 s); opens four browser contexts as four guests (one at phone width); the host creates
-// a private lobby, three join by code, everyone gets ready, the host starts; they play a round by
-// clicking suspicion (one player's link is dropped on purpose and must resume); then each checks
-// the game-over screen, their profile's match history, their wallet and the live leaderboard.
-// Screenshots of the lobby, the game and the game-over screen go to WHOOSH_E2E_SCREENSHOTS.
+// Starts `whoosh dev` on a free port with its own database and Redis key prefix, 200 ms ticks and
+// a 60-game-second round (12 s); opens four browser contexts as four guests (one at phone
+// width); the host creates a private lobby, three join by code, everyone gets ready, the host
+// starts; they play a round by clicking suspicion (one player's link is dropped on purpose and
+// must resume); then each checks the game-over screen, their profile's match history, their
+// wallet and the live leaderboard. Screenshots of the lobby, the game and the game-over screen go
+// to WHOOSH_E2E_SCREENSHOTS.
 //
 // Run through scripts/test-web, which provides:
 //   WHOOSH_BIN               the whoosh binary
