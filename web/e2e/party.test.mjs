@@ -82,8 +82,11 @@ async function startStack() {
     LOG_LEVEL: process.env.LOG_LEVEL || "info",
   };
   const proc = spawn(BIN, ["dev"], { cwd: ROOT, env, stdio: ["ignore", out, out] });
+  let failedToStart = null;
+  proc.once("error", (e) => (failedToStart = e));
   const deadline = Date.now() + 90_000;
   for (;;) {
+    if (failedToStart) throw new Error(`cannot run ${BIN}: ${failedToStart.message}`);
     if (proc.exitCode !== null) throw new Error(`whoosh dev exited with ${proc.exitCode}:\n${tail(log)}`);
     try {
       const res = await fetch(`${url}/readyz`);
