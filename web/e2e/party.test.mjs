@@ -42,7 +42,7 @@ function required(name) {
   return value;
 }
 
-/** @type {{proc: import("node:child_process").ChildProcess, url: string, log: string, dir: string}} */
+/** @type {{proc: import("node:child_process").ChildProcess, url: string, log: string, dir: string, env: Record<string, string>}} */
 let stack;
 /** @type {import("playwright-core").Browser} */
 let browser;
@@ -97,7 +97,7 @@ async function startStack() {
     if (Date.now() > deadline) throw new Error(`whoosh dev was not ready within 90 s:\n${tail(log)}`);
     await sleep(250);
   }
-  return { proc, url, log, dir };
+  return { proc, url, log, dir, env };
 }
 
 function tail(file, lines = 40) {
@@ -194,6 +194,7 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
     await openPlayer("delta (phone)", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }),
   ];
   const [host, ...guests] = players;
+  const bravo = players[1];
   const observer = await host.context.newPage();
   // Steps run in order; after a failed one the rest are skipped rather than failing in cascade.
   let failed = false;
@@ -349,12 +350,31 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
         const r = results[p.label];
         assert.equal((await p.page.getByTestId("profile-elo").textContent())?.trim(), String(r.rating_before + r.rating_delta));
 
+        if (p === players[1]) await shot(p.page, "profile");
         await p.page.goto(`${stack.url}/#/store`);
         await until(p.page, () => document.querySelector('[data-testid="wallet"] [data-currency="coins"]'));
         const coins = await p.page.locator('[data-testid="wallet"] [data-currency="coins"]').textContent();
         assert.match(coins ?? "", new RegExp(`\\b${r.coins} coins`));
       }
-      await shot(players[1].page, "profile");
+    });
+
+    await step("a player buys an avatar in the store and equips it", async () => {
+      // Coins come from trusted services: grant some with a service token, as a game server would.
+      const token = spawnSync(BIN, ["keys", "service-token", "e2e"], { env: stack.env, encoding: "utf8" }).stdout.trim();
+      assert.ok(token, "a service token was minted");
+      const res = await fetch(`${stack.url}/api/wallet/grants`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": `e2e:${bravo.id}` },
+        body: JSON.stringify({ user_id: bravo.id, currency: "coins", amount: 100, reason: "compensation" }),
+      });
+      assert.equal(res.status, 201, await res.text());
+      const page = bravo.page;
+      await page.goto(`${stack.url}/#/profile`);
+      await page.goto(`${stack.url}/#/store`);
+      await page.locator('[data-item="avatar-fox"] button').click();
+      await page.locator('.inventory [data-item="avatar-fox"] button').click();
+      await until(page, () => document.querySelector("#who .avatar")?.textContent === "🦊");
+      assert.equal(await page.evaluate(() => window.whoosh.api.user.avatar_id), "avatar-fox");
     });
 
     await step("each player finds themselves on the rating board", async () => {
