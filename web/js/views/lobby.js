@@ -10,6 +10,8 @@ import { navigate } from "../app.js";
 
 export const name = "room";
 
+const TITLE = document.title;
+
 export function mount(root, [lobbyId]) {
   if (room.state?.lobbyId !== lobbyId) {
     // Opened by link or after leaving: take the seat again if we have one.
@@ -277,6 +279,7 @@ function gameScreen() {
     // Countdown.
     const remaining = g.remaining_secs;
     timer.textContent = clock(remaining);
+    document.title = `${clock(remaining)} · ${mole ? "Mole" : "Agent"} · Whoosh`;
     timer.setAttribute("aria-label", `${remaining} seconds left`);
     const finalStretch = remaining <= 30 && g.round_secs > 30;
     el.classList.toggle("final-stretch", finalStretch || remaining <= 5);
@@ -367,7 +370,10 @@ function gameScreen() {
   return {
     el,
     update,
-    destroy: () => document.removeEventListener("keydown", onKey),
+    destroy: () => {
+      document.removeEventListener("keydown", onKey);
+      document.title = TITLE;
+    },
   };
 }
 
