@@ -279,7 +279,7 @@ function gameScreen() {
     // Countdown.
     const remaining = g.remaining_secs;
     timer.textContent = clock(remaining);
-    document.title = `${clock(remaining)} · ${mole ? "Mole" : "Agent"} · Whoosh`;
+    document.title = `${clock(remaining)} left · Whoosh`;
     timer.setAttribute("aria-label", `${remaining} seconds left`);
     const finalStretch = remaining <= 30 && g.round_secs > 30;
     el.classList.toggle("final-stretch", finalStretch || remaining <= 5);
