@@ -170,7 +170,7 @@ export class Monitoring extends Construct {
       label: `WS + SSE connections, % of ${capacity} (${props.edgeMaxReplicas} pods x ${props.edgeConnectionsPerPod})`,
       period: cdk.Duration.minutes(1),
     });
-    const tickLag = edgeMetric('whoosh_edge_tick_lag_seconds', 'Maximum');
+    const tickLag = edgeMetric('whoosh_edge_tick_lag_max_seconds', 'Maximum');
     const outboxDepth = edgeMetric('whoosh_edge_outbox_depth', 'Maximum');
     const edgeHealthyPods = new cloudwatch.Metric({
       namespace: 'AWS/ApplicationELB',

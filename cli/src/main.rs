@@ -2,6 +2,8 @@
 //!
 //! - `whoosh dev`: the whole platform in one process — every Lambda router under `/api` at the
 //!   paths the ALB routes to it, the edge, and the web client — and the URL to open.
+//! - `whoosh matchmaker`: the matcher loop alone (with health endpoints), for the small
+//!   Deployment that forms matches on EKS (edge/k8s/matchmaker.yaml).
 //! - `whoosh migrate`: applies the database migrations.
 //! - `whoosh keys generate|rotate|retire|show`: manages the RS256 signing keyring at
 //!   `AUTH_KEYS_SOURCE` (a file or a Secrets Manager secret).
@@ -34,6 +36,9 @@ struct Cli {
 enum Command {
     /// Run the whole platform locally (API, edge, web client) and print the URL to open.
     Dev,
+    /// Run the matcher loop (every MATCHMAKING_INTERVAL) and serve /healthz and /readyz on
+    /// WHOOSH_BIND; several may run at once.
+    Matchmaker,
     /// Apply every pending database migration to DATABASE_URL.
     Migrate,
     /// Manage the RS256 signing keyring at AUTH_KEYS_SOURCE.
@@ -103,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
     whoosh_http::telemetry::init(config.log_format, &config.log_filter);
     match cli.command {
         Command::Dev => dev(config).await,
+        Command::Matchmaker => matchmaker(config).await,
         Command::Migrate => migrate(&config).await,
         Command::Keys { command } => keys(&config, command).await,
         Command::Leaderboards { command } => leaderboards(config, command).await,
@@ -348,6 +354,7 @@ fn platform_routes(state: &AppState) -> Router<AppState> {
 
 async fn dev(config: Config) -> anyhow::Result<()> {
     let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
     let public_url = config.public_url.clone();
     let web_dir = config.web_dir.clone();
     anyhow::ensure!(
@@ -366,6 +373,11 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         .await
         .context("applying migrations")?;
     tokio::spawn(drift_checks(state.clone()));
+    tokio::spawn(whoosh_lambda_matchmaking::run_matcher(
+        state.clone(),
+        state.config.matchmaking.interval,
+        whoosh_http::serve::shutting_down(),
+    ));
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     let routes =
         platform_routes(&state).fallback(move |req: Request| web_or_api_404(site.clone(), req));
@@ -378,7 +390,41 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     println!(
         "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
     );
-    whoosh_http::serve_http(listener, app, whoosh_http::shutdown_signal()).await
+    whoosh_http::serve_http(
+        listener,
+        app,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await
+}
+
+/// The matcher loop on its own, with the health endpoints for the orchestrator's probes. Stops
+/// on SIGTERM once the pass in progress is done.
+async fn matchmaker(config: Config) -> anyhow::Result<()> {
+    let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
+    let state = AppState::connect(config).await?;
+    let interval = state.config.matchmaking.interval;
+    let matcher = tokio::spawn(whoosh_lambda_matchmaking::run_matcher(
+        state.clone(),
+        interval,
+        whoosh_http::serve::shutting_down(),
+    ));
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
+    tracing::info!(addr = %listener.local_addr()?, ?interval, "matchmaker running");
+    let health = whoosh_http::app(Router::new(), state);
+    whoosh_http::serve_http(
+        listener,
+        health,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await?;
+    matcher.await.context("the matcher task failed")?;
+    Ok(())
 }
 
 /// The local stack's leaderboard drift check, every `DRIFT_CHECK_INTERVAL` (on AWS a schedule

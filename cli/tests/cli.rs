@@ -238,3 +238,92 @@ async fn leaderboards_rebuild_and_drift_check_from_the_command_line() {
         .unwrap();
     assert!(!unknown.status.success());
 }
+
+#[tokio::test]
+async fn matchmaker_runs_the_matcher_loop_and_answers_health_probes() {
+    use whoosh_cache::{EdgeNode, KeySchema, NodeRegistry, Redis, RedisMode, Ticket, TicketQueue};
+    let db = TestDb::create().await;
+    let prefix = unique_prefix();
+    let redis = Redis::connect(&whoosh_test_support::redis_url(), RedisMode::Single)
+        .await
+        .unwrap();
+    let keys = KeySchema::new(prefix.clone());
+    NodeRegistry::new(redis.clone(), keys.clone())
+        .heartbeat(
+            &EdgeNode {
+                id: "edge-cli".into(),
+                url: "ws://127.0.0.1:7002".into(),
+                region: "local".into(),
+                capacity: 100,
+                load: 0,
+                accepting: true,
+            },
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let queue = TicketQueue::new(redis, keys);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let player = uuid::Uuid::new_v4().to_string();
+        let ticket = Ticket {
+            id: format!("cli-{i}-{}", uuid::Uuid::new_v4().simple()),
+            mode: "party".into(),
+            region: "local".into(),
+            owner: player.clone(),
+            members: vec![player],
+            party_id: None,
+            rating: 1200,
+            // Waited past MATCHMAKING_MIN_START_WAIT already: the first pass matches them.
+            created_at_ms: now - 11_000,
+            expires_at_ms: now + 100_000,
+            status: whoosh_cache::TicketStatus::Searching,
+            lobby_id: None,
+            edge_url: None,
+            matched_at_ms: None,
+        };
+        queue
+            .enqueue(&ticket, Duration::from_secs(60))
+            .await
+            .unwrap();
+        ids.push(ticket.id);
+    }
+    let port = free_port().to_string();
+    let bind = format!("127.0.0.1:{port}");
+    let _matchmaker = Running(
+        whoosh(
+            &db,
+            &[
+                ("WHOOSH_BIND", &bind),
+                ("REDIS_KEY_PREFIX", &prefix),
+                ("MATCHMAKING_INTERVAL", "100ms"),
+            ],
+        )
+        .arg("matchmaker")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap(),
+    );
+    let mut matched = false;
+    for _ in 0..100 {
+        let ticket = queue.get(&ids[0]).await.unwrap().unwrap();
+        if ticket.status == whoosh_cache::TicketStatus::Matched {
+            matched = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(matched, "the matchmaker did not match the waiting tickets");
+    let lobby = queue.get(&ids[0]).await.unwrap().unwrap().lobby_id;
+    for id in &ids[1..] {
+        assert_eq!(queue.get(id).await.unwrap().unwrap().lobby_id, lobby);
+    }
+    let health = reqwest::get(format!("http://{bind}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}

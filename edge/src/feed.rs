@@ -249,9 +249,14 @@ pub async fn leaderboard_feed(
         }
         async move { fresh.then(|| Ok(event(&snapshot))) }
     });
+    let open = crate::metrics::Open::new("sse");
     let stream = initial
         .chain(updates)
-        .take_until(whoosh_http::serve::shutting_down());
+        .take_until(whoosh_http::serve::shutting_down())
+        .map(move |event| {
+            let _counted = &open;
+            event
+        });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response())

@@ -107,6 +107,14 @@ enum Phase {
     Over,
 }
 
+/// `TICK`: the player's view and when the server sent it (Unix ms; clients can gauge latency).
+#[derive(Serialize)]
+struct Tick {
+    #[serde(flatten)]
+    view: whoosh_core::game::PlayerView,
+    server_ms: i128,
+}
+
 struct Lobby {
     edge: Arc<EdgeShared>,
     game_config: GameConfig,
@@ -184,8 +192,7 @@ impl Lobby {
                     None => break,
                 },
                 scheduled = tick.tick() => {
-                    let lag = scheduled.elapsed();
-                    metrics::histogram!("whoosh_edge_tick_lag_seconds").record(lag.as_secs_f64());
+                    crate::metrics::tick_lag(scheduled.elapsed());
                     self.on_tick();
                 }
             }
@@ -302,13 +309,16 @@ impl Lobby {
             }
             _ => Vec::new(),
         };
+        // The replay and the WELCOME must fit the fresh socket's queue; a longer gap gets the
+        // snapshot alone (resumed: false), never a partial replay.
+        let missed = if missed.len() < conn.tx.capacity() {
+            missed
+        } else {
+            Vec::new()
+        };
         let resumed = last_seq.is_some_and(|last| last == stream.seq || !missed.is_empty());
         for message in &missed {
-            // A fresh queue holds OUTBOUND_QUEUE messages; the replay buffer may hold more, so a
-            // long replay that does not fit ends in a plain WELCOME on the next attempt.
-            if conn.tx.try_send(message.clone()).is_err() {
-                break;
-            }
+            let _ = conn.tx.try_send(message.clone());
         }
         stream.conn = Some(conn);
         let welcome = json!({
@@ -473,10 +483,11 @@ impl Lobby {
     fn play_tick(&mut self) {
         let Some(game) = &mut self.game else { return };
         let events = game.tick();
+        let server_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
         for user in self.users() {
             let view = self.game.as_ref().and_then(|g| g.view_for(user));
             if let Some(view) = view {
-                self.send(user, "TICK", &view);
+                self.send(user, "TICK", &Tick { view, server_ms });
             }
         }
         for event in events {

@@ -2,9 +2,10 @@
 //!
 //! | metric | kind | meaning |
 //! |---|---|---|
-//! | `whoosh_edge_connections` | gauge | open game sockets |
+//! | `whoosh_edge_connections{kind}` | gauge | open game sockets (`ws`) and SSE streams (`sse`) |
 //! | `whoosh_edge_lobbies` | gauge | running lobbies |
 //! | `whoosh_edge_tick_lag_seconds` | histogram | how late each lobby tick ran |
+//! | `whoosh_edge_tick_lag_max_seconds` | gauge | the latest tick since the previous scrape (for CloudWatch, which takes no histograms) |
 //! | `whoosh_edge_messages_in_total` | counter | client messages received |
 //! | `whoosh_edge_messages_out_total` | counter | server messages queued to sockets |
 //! | `whoosh_edge_drops_total{reason}` | counter | sockets dropped (`slow_consumer`, `message_rate`, `idle`) |
@@ -14,7 +15,11 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::sync::{
+    OnceLock,
+    atomic::{AtomicU64, Ordering},
+};
+use std::time::Duration;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -40,7 +45,35 @@ pub fn install() {
     });
 }
 
+/// Worst tick lag since the last scrape, in microseconds.
+static TICK_LAG_MAX_US: AtomicU64 = AtomicU64::new(0);
+
+/// Records how late a lobby tick ran.
+pub fn tick_lag(lag: Duration) {
+    metrics::histogram!("whoosh_edge_tick_lag_seconds").record(lag.as_secs_f64());
+    TICK_LAG_MAX_US.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
+}
+
+/// An open connection of `kind` (`ws`, `sse`), counted while it lives.
+#[derive(Debug)]
+pub struct Open(&'static str);
+
+impl Open {
+    pub fn new(kind: &'static str) -> Self {
+        metrics::gauge!("whoosh_edge_connections", "kind" => kind).increment(1.0);
+        Self(kind)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        metrics::gauge!("whoosh_edge_connections", "kind" => self.0).decrement(1.0);
+    }
+}
+
 pub async fn render() -> Response {
+    let worst = TICK_LAG_MAX_US.swap(0, Ordering::Relaxed);
+    metrics::gauge!("whoosh_edge_tick_lag_max_seconds").set(worst as f64 / 1e6);
     let body = HANDLE
         .get()
         .and_then(Option::as_ref)

@@ -124,6 +124,15 @@ impl EdgeShared {
         }
     }
 
+    /// Whether lobby `id` runs on this node now.
+    pub fn runs(&self, id: &str) -> bool {
+        self.lobbies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .is_some_and(|h| !h.tx.is_closed())
+    }
+
     pub fn lobby_count(&self) -> usize {
         self.lobbies.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
@@ -214,7 +223,6 @@ async fn heartbeat(edge: Arc<EdgeShared>) {
                 if let Err(error) = edge.state.nodes.heartbeat(&edge.node(), ttl).await {
                     tracing::warn!(%error, node = %edge.config.node_id, "registry heartbeat failed");
                 }
-                metrics::gauge!("whoosh_edge_connections").set((edge.config.max_connections - edge.connections.available_permits()) as f64);
             }
             () = whoosh_http::shutting_down() => break,
         }

@@ -40,6 +40,8 @@ use whoosh_http::{ApiError, AppState, ClientIp};
 pub const SUBPROTOCOL: &str = "whoosh.v1";
 /// Prefix of the subprotocol entry that carries the join token (browsers cannot set headers).
 pub const TOKEN_PROTOCOL_PREFIX: &str = "bearer.";
+/// `Retry-After` of refusals for a full node or address.
+pub const RETRY_FULL: Duration = Duration::from_secs(5);
 /// A write that takes longer than this ends the socket.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -155,6 +157,13 @@ async fn admit(
         .await
         .map_err(|e| ApiError::unavailable("the lobby directory", e))?
         .ok_or_else(|| ApiError::new(ErrorCode::LobbyNotFound, "no such lobby, or it has ended"))?;
+    // An ended lobby is not restarted under the same id (its match id is taken).
+    if matches!(record.state.as_str(), "over" | "abandoned") && !edge.runs(lobby_id) {
+        return Err(ApiError::new(
+            ErrorCode::LobbyNotFound,
+            "this lobby has ended",
+        ));
+    }
     if record.node != edge.config.node_id {
         return Err(ApiError::new(
             ErrorCode::WrongEdgeNode,
@@ -256,8 +265,7 @@ async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_
         slot,
         permit,
     } = admitted;
-    let _held = (slot, permit);
-    metrics::gauge!("whoosh_edge_connections").increment(1.0);
+    let _held = (slot, permit, crate::metrics::Open::new("ws"));
     let user = entrant.user;
     let conn_id = edge.next_conn_id();
     let lobby = edge.lobby(record);
@@ -305,7 +313,6 @@ async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_
         }
         _ => close(&mut socket, Close::going_away()).await,
     }
-    metrics::gauge!("whoosh_edge_connections").decrement(1.0);
 }
 
 async fn close<S>(sink: &mut S, how: Close)

@@ -679,3 +679,26 @@ async fn a_result_that_meets_a_dead_database_waits_in_the_outbox_and_is_written_
         assert_eq!((games, rewards), (1, 1));
     }
 }
+
+#[tokio::test]
+async fn a_slow_header_client_is_cut_off_by_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn(&[("HTTP_HEADER_TIMEOUT", "1s")]).await;
+    let mut slow = TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET /ws/lobbies/x HTTP/1.1\r\nHost: edge\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 512];
+    // The server gives up on the unfinished headers and closes (possibly after a 408).
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buffer))
+            .await
+            .expect("the server kept a slow-header socket open");
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(4));
+}

@@ -97,6 +97,48 @@ impl KeySchema {
     pub fn lobby_code(&self, code: &str) -> String {
         format!("{}lobbycode:{{{code}}}", self.prefix)
     }
+
+    /// A matchmaking queue's waiting tickets (ticket id → `rating:since_ms:members`):
+    /// `<prefix>mm:{<mode>:<region>}:pool`. Every key of a queue shares its hash tag, so one
+    /// script can claim a group of tickets atomically, also in cluster mode.
+    pub fn queue_pool(&self, mode: &str, region: &str) -> String {
+        format!("{}mm:{{{mode}:{region}}}:pool", self.prefix)
+    }
+
+    /// One ticket's record, in its queue's slot: `<prefix>mm:{<mode>:<region>}:t:<id>`.
+    pub fn ticket(&self, mode: &str, region: &str, id: &str) -> String {
+        format!("{}mm:{{{mode}:{region}}}:t:{id}", self.prefix)
+    }
+
+    /// What a queue's tickets wait for besides players (`edge_node`), set by the matcher.
+    pub fn queue_waiting_for(&self, mode: &str, region: &str) -> String {
+        format!("{}mm:{{{mode}:{region}}}:waiting_for", self.prefix)
+    }
+
+    /// Which queue a ticket is in (`<mode> <region>`): `<prefix>mm:ticket:{<id>}`.
+    pub fn ticket_queue(&self, id: &str) -> String {
+        format!("{}mm:ticket:{{{id}}}", self.prefix)
+    }
+
+    /// The live ticket of a player (at most one): `<prefix>mm:player:{<user>}`.
+    pub fn player_ticket(&self, user: &str) -> String {
+        format!("{}mm:player:{{{user}}}", self.prefix)
+    }
+
+    /// A party's record: `<prefix>party:{<id>}`.
+    pub fn party(&self, id: &str) -> String {
+        format!("{}party:{{{id}}}", self.prefix)
+    }
+
+    /// A party's members (same slot as its record).
+    pub fn party_members(&self, id: &str) -> String {
+        format!("{}party:{{{id}}}:members", self.prefix)
+    }
+
+    /// A party's join code → party id: `<prefix>partycode:{<code>}`.
+    pub fn party_code(&self, code: &str) -> String {
+        format!("{}partycode:{{{code}}}", self.prefix)
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,15 @@ pub mod discovery;
 pub mod keys;
 pub mod leaderboard;
 pub mod lobbies;
+pub mod matchmaking;
 pub mod rate_limit;
 
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
 pub use leaderboard::LeaderboardIndex;
 pub use lobbies::{EdgeNode, LobbyDirectory, LobbyKind, LobbyRecord, Membership, NodeRegistry};
+pub use matchmaking::{
+    Cancelled, Enqueued, Party, PartyDirectory, PartyJoin, PoolEntry, Ticket, TicketQueue,
+    TicketStatus,
+};
 pub use rate_limit::{Decision, Rate, RateLimiter};

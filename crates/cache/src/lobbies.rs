@@ -318,6 +318,19 @@ impl LobbyDirectory {
             .await
     }
 
+    /// Removes a lobby's record and members (a lobby that never opened, e.g. its matchmaking
+    /// claim was lost to another matcher).
+    pub async fn remove(&self, id: &str) -> RedisResult<()> {
+        let mut conn = self.redis.clone();
+        redis::pipe()
+            .del(self.keys.lobby(id))
+            .ignore()
+            .del(self.keys.lobby_members(id))
+            .ignore()
+            .query_async(&mut conn)
+            .await
+    }
+
     /// Reserves join `code` for lobby `id` for `ttl`; false if a live lobby holds it already.
     pub async fn reserve_code(&self, code: &str, id: &str, ttl: Duration) -> RedisResult<bool> {
         let mut conn = self.redis.clone();

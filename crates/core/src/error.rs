@@ -114,7 +114,7 @@ error_codes! {
     TokenWrongLobby = ("token_wrong_lobby", 403),
     /// The player is not a member of the lobby.
     NotLobbyMember = ("not_lobby_member", 403),
-    /// No live lobby has this id.
+    /// No such live lobby (or join code), it has ended, or the caller is not a member.
     LobbyNotFound = ("lobby_not_found", 404),
     /// The lobby lives on another edge node (the message names it).
     WrongEdgeNode = ("wrong_edge_node", 421),
@@ -122,6 +122,30 @@ error_codes! {
     TooManyConnections = ("too_many_connections", 429),
     /// The edge node holds all the sockets it may; try again shortly.
     EdgeFull = ("edge_full", 503),
+    /// No such matchmaking ticket, or not one of the caller's.
+    TicketNotFound = ("ticket_not_found", 404),
+    /// The player (or a member of the party) already has a live ticket.
+    TicketAlreadyLive = ("ticket_already_live", 409),
+    /// The ticket was already matched: join its lobby instead of cancelling.
+    TicketMatched = ("ticket_matched", 409),
+    /// The lobby holds its maximum number of players.
+    LobbyFull = ("lobby_full", 409),
+    /// The lobby's game has started; it takes no new players.
+    LobbyStarted = ("lobby_started", 409),
+    /// No such party, or not one the caller is a member of.
+    PartyNotFound = ("party_not_found", 404),
+    /// The party holds its maximum number of players.
+    PartyFull = ("party_full", 409),
+    /// A join code that is not six characters of the code alphabet.
+    InvalidJoinCode = ("invalid_join_code", 400),
+    /// A game mode that does not exist.
+    InvalidMode = ("invalid_mode", 400),
+    /// A region that this deployment does not serve.
+    InvalidRegion = ("invalid_region", 400),
+    /// Private lobby settings outside their documented ranges.
+    InvalidLobbySettings = ("invalid_lobby_settings", 400),
+    /// Only the party's leader may do this.
+    NotPartyLeader = ("not_party_leader", 403),
 }
 
 impl Serialize for ErrorCode {

@@ -8,12 +8,14 @@ pub mod account;
 pub mod error;
 pub mod game;
 pub mod ids;
+pub mod matchmaking;
 pub mod progression;
 pub mod room;
 
 pub use account::{DeviceId, DisplayName, Password, Username};
 pub use error::ErrorCode;
 pub use ids::UserId;
+pub use matchmaking::LobbyCode;
 
 /// A value that failed validation at the edge of the system: which code to answer with and a
 /// message a developer can act on.

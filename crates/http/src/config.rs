@@ -78,6 +78,8 @@ pub struct HttpConfig {
     pub bind: SocketAddr,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Time a connection has to deliver a request's headers (WebSocket upgrades included).
+    pub header_timeout: Duration,
     pub client_ip: ClientIpSource,
     /// Requests per client (user when authenticated, else address) across the whole API.
     pub rate_limit: Rate,
@@ -134,8 +136,6 @@ pub struct EdgeConfig {
     pub outbound_queue: usize,
     /// A socket silent this long (no frame, no pong) is closed.
     pub idle_timeout: Duration,
-    /// Time for the upgrade request to arrive and be answered.
-    pub handshake_timeout: Duration,
     /// How long a dropped player keeps the seat.
     pub reconnect_grace: Duration,
     /// One game second (1 s in play; tests and demos run faster).
@@ -148,6 +148,127 @@ pub struct EdgeConfig {
     pub heartbeat_ttl: Duration,
     /// Where results wait when neither PostgreSQL nor Redis takes them.
     pub outbox_dir: PathBuf,
+}
+
+/// Matchmaking, parties and private lobbies.
+#[derive(Debug, Clone)]
+pub struct MatchmakingConfig {
+    /// How long a ticket searches before it expires; a matched ticket answers its match as long.
+    pub ticket_ttl: Duration,
+    /// Half-width of the rating window of a new ticket, the width it grows to, and how long that
+    /// takes (linearly).
+    pub window_start: u32,
+    pub window_max: u32,
+    pub window_widen_over: Duration,
+    /// Players a matched lobby is filled toward (3–10).
+    pub target_size: u8,
+    /// A group below the target (but of at least 3) starts once its oldest ticket waited this long.
+    pub min_start_wait: Duration,
+    /// Round length of matched lobbies.
+    pub round: Duration,
+    /// Period of the matcher loop.
+    pub interval: Duration,
+    /// Join-by-code attempts (lobbies and parties) per user and per client address.
+    pub lobby_join_rate: Rate,
+    pub lobby_join_rate_per_ip: Rate,
+    /// The region of tickets and lobbies that name none.
+    pub default_region: String,
+    /// Every region served (edge nodes register under these names).
+    pub regions: Vec<String>,
+    /// How long a lobby's directory record (and a party) lives without being touched.
+    pub lobby_ttl: Duration,
+}
+
+impl MatchmakingConfig {
+    /// The grouping rules of the matcher.
+    pub fn rules(&self) -> whoosh_core::matchmaking::MatchRules {
+        whoosh_core::matchmaking::MatchRules {
+            window_start: self.window_start,
+            window_max: self.window_max,
+            widen_over_ms: self.window_widen_over.as_millis() as u64,
+            target_players: self.target_size,
+            min_start_wait_ms: self.min_start_wait.as_millis() as u64,
+        }
+    }
+}
+
+/// A region name: 1–32 characters of `a–z 0–9 -`.
+fn valid_region(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn load_matchmaking(env: &mut Env) -> MatchmakingConfig {
+    use whoosh_core::matchmaking::{MAX_LOBBY_PLAYERS, MIN_LOBBY_PLAYERS};
+    let config = MatchmakingConfig {
+        ticket_ttl: env.get("MATCHMAKING_TICKET_TTL", secs(120)).0,
+        window_start: env.get("MATCHMAKING_WINDOW_START", 100),
+        window_max: env.get("MATCHMAKING_WINDOW_MAX", 400),
+        window_widen_over: env.get("MATCHMAKING_WINDOW_WIDEN_OVER", secs(30)).0,
+        target_size: env.get("MATCHMAKING_TARGET_SIZE", 6),
+        min_start_wait: env.get("MATCHMAKING_MIN_START_WAIT", secs(10)).0,
+        round: env.get("MATCHMAKING_ROUND", secs(180)).0,
+        interval: env
+            .get(
+                "MATCHMAKING_INTERVAL",
+                HumanDuration(Duration::from_millis(500)),
+            )
+            .0,
+        lobby_join_rate: env.get("LOBBY_JOIN_RATE", rate(10, 60)).0,
+        lobby_join_rate_per_ip: env.get("LOBBY_JOIN_RATE_PER_IP", rate(30, 60)).0,
+        default_region: env.get("DEFAULT_REGION", "local".to_owned()),
+        regions: env
+            .get("MATCHMAKING_REGIONS", "local".to_owned())
+            .split(',')
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        lobby_ttl: env.get("LOBBY_TTL", secs(7200)).0,
+    };
+    let mut problem = |p: String| env.problems.push(p);
+    for (name, value) in [
+        ("MATCHMAKING_TICKET_TTL", config.ticket_ttl),
+        ("MATCHMAKING_INTERVAL", config.interval),
+        ("LOBBY_TTL", config.lobby_ttl),
+    ] {
+        if value.is_zero() {
+            problem(format!("{name}: must be greater than zero"));
+        }
+    }
+    if config.window_max < config.window_start {
+        problem(format!(
+            "MATCHMAKING_WINDOW_MAX={}: must be at least MATCHMAKING_WINDOW_START={}",
+            config.window_max, config.window_start
+        ));
+    }
+    if !(MIN_LOBBY_PLAYERS..=MAX_LOBBY_PLAYERS).contains(&config.target_size) {
+        problem(format!(
+            "MATCHMAKING_TARGET_SIZE={}: must be {MIN_LOBBY_PLAYERS}–{MAX_LOBBY_PLAYERS}",
+            config.target_size
+        ));
+    }
+    if !(60..=600).contains(&config.round.as_secs()) || config.round.subsec_nanos() != 0 {
+        problem(format!(
+            "MATCHMAKING_ROUND={:?}: must be whole seconds from 60s to 600s",
+            config.round
+        ));
+    }
+    if config.regions.is_empty() || !config.regions.iter().all(|r| valid_region(r)) {
+        problem(format!(
+            "MATCHMAKING_REGIONS={:?}: a comma-separated list of names of a–z, 0–9 and -",
+            config.regions.join(",")
+        ));
+    }
+    if !config.regions.contains(&config.default_region) {
+        problem(format!(
+            "DEFAULT_REGION={}: must be one of MATCHMAKING_REGIONS ({})",
+            config.default_region,
+            config.regions.join(",")
+        ));
+    }
+    config
 }
 
 /// Everything a Whoosh process needs to know, typed.
@@ -165,6 +286,7 @@ pub struct Config {
     pub public_url: String,
     /// Static files of the web client served by the local stack.
     pub web_dir: PathBuf,
+    pub matchmaking: MatchmakingConfig,
 }
 
 /// Every setting that was bad or missing, each naming the setting.
@@ -365,6 +487,7 @@ impl Config {
             bind: env.get("WHOOSH_BIND", SocketAddr::from(([127, 0, 0, 1], 8080))),
             body_limit_bytes: env.get("HTTP_BODY_LIMIT_BYTES", 65_536),
             request_timeout: env.get("HTTP_REQUEST_TIMEOUT", secs(15)).0,
+            header_timeout: env.get("HTTP_HEADER_TIMEOUT", secs(10)).0,
             client_ip: env.get("CLIENT_IP_SOURCE", ClientIpSource::Peer),
             rate_limit: env.get("RATE_LIMIT_PER_CLIENT", rate(600, 60)).0,
             allowed_origins: env
@@ -424,7 +547,6 @@ impl Config {
             message_rate: env.get("EDGE_MESSAGE_RATE", rate(20, 1)).0,
             outbound_queue: env.get("EDGE_OUTBOUND_QUEUE", 64),
             idle_timeout: env.get("EDGE_IDLE_TIMEOUT", secs(60)).0,
-            handshake_timeout: env.get("EDGE_HANDSHAKE_TIMEOUT", secs(10)).0,
             reconnect_grace: env.get("EDGE_RECONNECT_GRACE", secs(30)).0,
             tick: env.get("EDGE_TICK", secs(1)).0,
             round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
@@ -452,6 +574,7 @@ impl Config {
             log_filter: env.get("LOG_LEVEL", LogFilter("info".to_owned())).0,
             public_url,
             web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
+            matchmaking: load_matchmaking(env),
         };
         if env.problems.is_empty() {
             Ok(config)
@@ -539,6 +662,30 @@ mod tests {
         assert!("10 s".parse::<HumanDuration>().is_err());
         assert!("0/1m".parse::<HumanRate>().is_err());
         assert!("5/0s".parse::<HumanRate>().is_err());
+    }
+
+    #[test]
+    fn matchmaking_settings_are_checked() {
+        let config = load(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.matchmaking.rules().window(15_000), 250);
+        assert_eq!(config.matchmaking.default_region, "local");
+        let err = load(&[
+            ("MATCHMAKING_TARGET_SIZE", "11"),
+            ("MATCHMAKING_WINDOW_MAX", "50"),
+            ("MATCHMAKING_ROUND", "30s"),
+            ("DEFAULT_REGION", "mars"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        for name in [
+            "MATCHMAKING_TARGET_SIZE",
+            "MATCHMAKING_WINDOW_MAX",
+            "MATCHMAKING_ROUND",
+            "DEFAULT_REGION",
+        ] {
+            assert!(err.contains(name), "{name} missing from: {err}");
+        }
     }
 
     #[test]

@@ -71,6 +71,13 @@ impl ApiError {
         }
     }
 
+    /// Adds a `Retry-After` to the answer.
+    #[must_use]
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
     pub fn not_found() -> Self {
         Self::new(ErrorCode::NotFound, "no such resource")
     }

@@ -14,7 +14,7 @@ pub mod state;
 pub mod telemetry;
 
 pub use auth::AuthUser;
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, MatchmakingConfig};
 pub use error::ApiError;
 pub use extract::{ClientIp, IdempotencyKey, Json, Page};
 pub use serve::{

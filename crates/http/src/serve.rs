@@ -8,7 +8,7 @@ use axum::{
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
 };
-use std::{any::Any, future::Future, net::SocketAddr};
+use std::{any::Any, future::Future};
 use tower_http::catch_panic::CatchPanicLayer;
 use whoosh_core::ErrorCode;
 
@@ -63,6 +63,7 @@ pub async fn run_service_with(
     let config = Config::from_env()?;
     crate::telemetry::init(config.log_format, &config.log_filter);
     let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
     let state = AppState::connect(config).await?;
     let app = app(routes(&state), state);
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -75,7 +76,7 @@ pub async fn run_service_with(
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on WHOOSH_BIND={bind}: {e}"))?;
         tracing::info!(service = name, addr = %listener.local_addr()?, "listening");
-        serve_http(listener, app, shutdown_signal()).await
+        serve_http(listener, app, header_timeout, shutdown_signal()).await
     }
 }
 
@@ -86,22 +87,67 @@ pub async fn run_service_with(
 pub const SOCKET_SEND_BUFFER: usize = 32 * 1024;
 
 /// Serves `app` on `listener` with the peer address available to extractors, until `shutdown`.
+///
+/// Each connection has `header_timeout` to deliver a request's headers (slow-header clients —
+/// slowloris — are cut off instead of holding a socket forever); accepted sockets get
+/// `TCP_NODELAY` and a fixed [`SOCKET_SEND_BUFFER`]. WebSocket upgrades are supported. On
+/// `shutdown` the listener closes and in-flight requests finish.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
     app: Router,
+    header_timeout: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let builder = std::sync::Arc::new(builder);
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors or a connection reset before accept: keep serving.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
         let _ = tcp.set_nodelay(true);
-        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SOCKET_SEND_BUFFER);
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+        let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SOCKET_SEND_BUFFER);
+        let router = app.clone();
+        let service = tower::service_fn(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), request.map(axum::body::Body::new))
+            },
+        );
+        let builder = builder.clone();
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     Ok(())
 }
 

@@ -28,6 +28,14 @@ pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<Profile>, sqlx::Error>
     .await
 }
 
+/// The Elo ratings of several users (matchmaking); users that do not exist are left out.
+pub async fn ratings(db: &PgPool, ids: &[Uuid]) -> Result<Vec<(Uuid, i32)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, elo FROM users WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(db)
+        .await
+}
+
 /// Display names and avatars of several users (for leaderboard pages).
 pub async fn names(
     db: &PgPool,

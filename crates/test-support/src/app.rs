@@ -122,9 +122,14 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(whoosh_http::serve_http(listener, app, async {
-            let _ = rx.await;
-        }));
+        tokio::spawn(whoosh_http::serve_http(
+            listener,
+            app,
+            state.config.http.header_timeout,
+            async {
+                let _ = rx.await;
+            },
+        ));
         Self {
             addr,
             url: format!("http://{addr}"),
