@@ -332,6 +332,7 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
         results[p.label] = await p.page.evaluate(() => window.whoosh.room.state.result.you);
         assert.equal(results[p.label].role, roles[p.label], `${p.label}'s revealed role is the one they were shown`);
       }
+      await guests[0].page.getByTestId("chat-input").blur();
       await shot(guests[0].page, "game-over");
     });
 

@@ -129,14 +129,13 @@ function lobbyScreen() {
             "span",
             { class: "seat-name" },
             h("span", { class: "seat-name-text" }, p.name),
-            p.user_id === s.me ? h("span", { class: "tag" }, "you") : null,
-            p.host ? h("span", { class: "tag tag-host", title: "Host" }, "👑 host") : null,
           ),
           h("span", { class: "seat-rating", title: "Rating" }, String(p.rating)),
           h(
             "span",
             { class: "seat-state" },
-            !p.connected ? "away" : p.host && isPrivate ? "hosting" : p.ready ? "✓ ready" : "not ready",
+            !p.connected ? "away" : p.host && isPrivate ? "👑 hosting" : p.ready ? "✓ ready" : "not ready",
+            p.user_id === s.me ? h("span", { class: "tag" }, "you") : null,
           ),
         ),
       ),
@@ -245,7 +244,7 @@ function gameScreen() {
         onclick: isMe ? null : () => room.suspect(room.state.game.target === p.user ? null : p.user),
       },
       h("span", { class: "key-hint", "aria-hidden": "true" }, isMe ? "" : String(index + 1)),
-      h("div", { class: "card-who" }, avatar(room.name(p.user), p.user, null, "lg"), h("span", { class: "card-name" }, room.name(p.user)), isMe ? h("span", { class: "tag" }, "you") : null),
+      h("div", { class: "card-who" }, avatar(room.name(p.user), p.user, null, "lg"), h("span", { class: "card-name" }, room.name(p.user))),
       badge,
       h("div", { class: "heat", "aria-hidden": "true" }, h("div", { class: "heat-track" }, bar), heat),
       meta,
@@ -344,6 +343,7 @@ function gameScreen() {
         );
       }
       fill(c.badge,
+        p.user === s.me ? h("span", { class: "badge badge-you" }, "you") : null,
         p.cleared ? h("span", { class: "badge badge-clear" }, "✓ cleared") : null,
         fellow.has(p.user) ? h("span", { class: "badge badge-mole" }, "🐀 fellow mole") : null,
         !p.connected ? h("span", { class: "badge badge-off" }, "offline") : null,
