@@ -253,6 +253,7 @@ async fn matchmaker_runs_the_matcher_loop_and_answers_health_probes() {
             &EdgeNode {
                 id: "edge-cli".into(),
                 url: "ws://127.0.0.1:7002".into(),
+                internal_url: "ws://127.0.0.1:7002".into(),
                 region: "local".into(),
                 capacity: 100,
                 load: 0,

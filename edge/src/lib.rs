@@ -5,10 +5,12 @@
 //! - [`lobby`]: one actor per lobby, owning the room, the game and the players' message streams;
 //! - [`node`]: what the sockets and lobbies of this process share, and the node's background tasks;
 //! - [`results`]: game results to PostgreSQL exactly once, through a durable outbox;
+//! - [`forward`]: a socket that reached a node other than its lobby's owner, pumped to the owner;
 //! - [`feed`]: live leaderboards over SSE;
 //! - [`protocol`]: the JSON messages of a lobby socket (docs/PROTOCOL.md).
 
 pub mod feed;
+pub mod forward;
 pub mod lobby;
 pub mod metrics;
 pub mod node;

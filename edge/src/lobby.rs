@@ -12,14 +12,17 @@ use crate::{
     protocol::{ClientMessage, ErrorBody, encode},
     results,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::{
     collections::{HashMap, VecDeque},
-    sync::Arc,
-    time::Instant,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use whoosh_cache::{LobbyKind, LobbyRecord};
 use whoosh_core::{
     UserId,
@@ -32,7 +35,7 @@ pub const REPLAY_CAPACITY: usize = 64;
 /// Commands queued for one lobby at most; a socket waits (only itself) when the lobby is busy.
 pub const INBOX_CAPACITY: usize = 256;
 /// How long a finished lobby stays to answer late reconnects before its task ends.
-pub const LINGER_AFTER_GAME: std::time::Duration = std::time::Duration::from_secs(30);
+pub const LINGER_AFTER_GAME: Duration = Duration::from_secs(30);
 
 /// A player entering, as the socket handler learned it from the token and the database.
 #[derive(Debug, Clone)]
@@ -99,7 +102,7 @@ struct Stream {
     chat: ChatLimiter,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Phase {
     Waiting,
@@ -115,9 +118,30 @@ struct Tick {
     server_ms: i128,
 }
 
+/// What another node needs to carry a lobby on: written to Redis after every tick.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LobbySnapshot {
+    room: Room,
+    game: Option<Game>,
+    phase: Phase,
+    started_at_ms: Option<i64>,
+    /// Each player's name and the last `seq` of their stream (numbering goes on after a resume).
+    streams: Vec<(UserId, String, u64)>,
+}
+
+/// How long a snapshot outlives its last write (a lobby nobody returns to is forgotten).
+pub const SNAPSHOT_TTL: Duration = Duration::from_secs(600);
+
 struct Lobby {
     edge: Arc<EdgeShared>,
     game_config: GameConfig,
+    /// Ownership epoch this node runs the lobby under; snapshot writes are fenced by it.
+    epoch: u64,
+    snapshots: watch::Sender<Option<Arc<str>>>,
+    /// Set by the snapshot writer when another node took the lobby over.
+    fenced: Arc<AtomicBool>,
+    /// The node is shutting down and this lobby finishes its game here.
+    draining: bool,
     record: LobbyRecord,
     room: Room,
     game: Option<Game>,
@@ -130,8 +154,14 @@ struct Lobby {
     closing: bool,
 }
 
-/// Starts the actor of `record` and returns its mailbox.
-pub fn spawn(edge: Arc<EdgeShared>, record: LobbyRecord) -> LobbyHandle {
+/// Starts the actor of `record` under ownership `epoch`, carrying on from `resume` when another
+/// node (or an earlier run of this one) left a snapshot, and returns its mailbox.
+pub fn spawn(
+    edge: Arc<EdgeShared>,
+    record: LobbyRecord,
+    epoch: u64,
+    resume: Option<LobbySnapshot>,
+) -> LobbyHandle {
     let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
     let settings = RoomSettings::new(
         record
@@ -161,9 +191,14 @@ pub fn spawn(edge: Arc<EdgeShared>, record: LobbyRecord) -> LobbyHandle {
     let game_config = GameConfig {
         round_secs_override: edge.config.round_secs_override,
     };
-    let lobby = Lobby {
+    let (snapshots, fenced) = spawn_writer(&edge, &record.id, epoch);
+    let mut lobby = Lobby {
         room,
         game_config,
+        epoch,
+        snapshots,
+        fenced,
+        draining: false,
         edge,
         record,
         game: None,
@@ -174,8 +209,62 @@ pub fn spawn(edge: Arc<EdgeShared>, record: LobbyRecord) -> LobbyHandle {
         finished: None,
         closing: false,
     };
+    if let Some(snapshot) = resume {
+        lobby.resume(snapshot);
+    }
     tokio::spawn(lobby.run(rx));
     LobbyHandle { tx }
+}
+
+/// The lobby's snapshot writer: writes the latest snapshot it is handed (older ones are skipped
+/// when Redis is slower than the tick) and renews the lease; the tick never waits for it.
+fn spawn_writer(
+    edge: &Arc<EdgeShared>,
+    id: &str,
+    epoch: u64,
+) -> (watch::Sender<Option<Arc<str>>>, Arc<AtomicBool>) {
+    let (tx, mut rx) = watch::channel::<Option<Arc<str>>>(None);
+    let fenced = Arc::new(AtomicBool::new(false));
+    let flag = fenced.clone();
+    let edge = edge.clone();
+    let id = id.to_owned();
+    tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let Some(snapshot) = rx.borrow_and_update().clone() else {
+                continue;
+            };
+            let config = &edge.config;
+            match edge
+                .state
+                .lobbies
+                .save_snapshot(
+                    &id,
+                    &config.node_id,
+                    epoch,
+                    &snapshot,
+                    config.lease_ttl,
+                    SNAPSHOT_TTL,
+                )
+                .await
+            {
+                Ok(true) => {
+                    metrics::counter!("whoosh_edge_snapshot_writes_total").increment(1);
+                    metrics::counter!("whoosh_edge_snapshot_bytes_total")
+                        .increment(snapshot.len() as u64);
+                }
+                Ok(false) => {
+                    tracing::warn!(lobby_id = %id, epoch, "another node took this lobby over; stopping here");
+                    flag.store(true, Ordering::Relaxed);
+                    break;
+                }
+                Err(error) => {
+                    metrics::counter!("whoosh_edge_snapshot_failures_total").increment(1);
+                    tracing::warn!(lobby_id = %id, %error, "snapshot not written");
+                }
+            }
+        }
+    });
+    (tx, fenced)
 }
 
 impl Lobby {
@@ -185,6 +274,7 @@ impl Lobby {
         let mut tick = tokio::time::interval(self.edge.config.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
+        let mut ending = Close::normal("lobby closed");
         while !self.closing {
             tokio::select! {
                 command = rx.recv() => match command {
@@ -194,17 +284,133 @@ impl Lobby {
                 scheduled = tick.tick() => {
                     crate::metrics::tick_lag(scheduled.elapsed());
                     self.on_tick();
+                    if self.fenced.load(Ordering::Relaxed) {
+                        ending = Close::going_away();
+                        break;
+                    }
+                    self.snapshot();
+                }
+                () = whoosh_http::shutting_down(), if !self.draining => {
+                    if self.finishes_before_deadline() {
+                        tracing::info!(lobby_id = %id, "node draining; the game finishes here");
+                        self.draining = true;
+                    } else {
+                        self.hand_over().await;
+                        ending = Close::going_away();
+                        break;
+                    }
                 }
             }
         }
         for stream in self.streams.values_mut() {
             if let Some(conn) = stream.conn.take() {
-                let _ = conn.close.send(Close::normal("lobby closed"));
+                let _ = conn.close.send(ending);
             }
         }
+        rx.close();
         self.edge.forget_lobby(&id);
         metrics::gauge!("whoosh_edge_lobbies").decrement(1.0);
         tracing::info!(lobby_id = %id, phase = ?self.phase, "lobby ended");
+    }
+
+    /// Carries on from a snapshot: every seat starts dropped, with the grace window to return.
+    fn resume(&mut self, snapshot: LobbySnapshot) {
+        let now = Instant::now();
+        self.room = snapshot.room;
+        self.game = snapshot.game;
+        self.phase = snapshot.phase;
+        self.started_at = snapshot.started_at_ms.and_then(|ms| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+        });
+        for (user, name, seq) in snapshot.streams {
+            let _ = self.room.set_connected(user, false);
+            self.streams.insert(
+                user,
+                Stream {
+                    name,
+                    seq,
+                    replay: VecDeque::new(),
+                    conn: None,
+                    dropped_at: Some(now),
+                    chat: ChatLimiter::new(),
+                },
+            );
+        }
+        if self.phase == Phase::Over {
+            self.finished = Some(now);
+            // The previous owner may have died before writing the result; writing it again is
+            // harmless (idempotent by match id).
+            if let Some(outcome) = self.game.as_ref().and_then(|g| g.outcome()).cloned() {
+                self.submit_results(&outcome);
+            }
+        }
+        metrics::counter!("whoosh_edge_lobbies_resumed_total").increment(1);
+        tracing::info!(lobby_id = %self.record.id, epoch = self.epoch, phase = ?self.phase, "lobby resumed from its snapshot");
+    }
+
+    fn snapshot_of(&self) -> LobbySnapshot {
+        LobbySnapshot {
+            room: self.room.clone(),
+            game: self.game.clone(),
+            phase: self.phase,
+            started_at_ms: self
+                .started_at
+                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
+            streams: self
+                .streams
+                .iter()
+                .map(|(user, s)| (*user, s.name.clone(), s.seq))
+                .collect(),
+        }
+    }
+
+    /// Hands the latest state to the snapshot writer (latest wins; never waits).
+    fn snapshot(&self) {
+        if let Ok(json) = serde_json::to_string(&self.snapshot_of()) {
+            self.snapshots.send_replace(Some(json.into()));
+        }
+    }
+
+    /// Whether the running game ends before the node's drain deadline (with a margin).
+    fn finishes_before_deadline(&self) -> bool {
+        let Some(game) = self.game.as_ref().filter(|_| self.phase == Phase::Playing) else {
+            return false;
+        };
+        let left = self.edge.config.tick * game.remaining_secs();
+        left + Duration::from_secs(5) < self.edge.config.drain_timeout
+    }
+
+    /// Leaves the lobby for another node: the final snapshot is written (awaited, fenced), the
+    /// lease released, and the players are told to reconnect (1001).
+    async fn hand_over(&mut self) {
+        let config = &self.edge.config;
+        let lobbies = &self.edge.state.lobbies;
+        let id = &self.record.id;
+        if self.phase != Phase::Over {
+            if let Ok(json) = serde_json::to_string(&self.snapshot_of()) {
+                match lobbies
+                    .save_snapshot(
+                        id,
+                        &config.node_id,
+                        self.epoch,
+                        &json,
+                        config.lease_ttl,
+                        SNAPSHOT_TTL,
+                    )
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(lobby_id = %id, "fenced while handing over"),
+                    Err(error) => {
+                        tracing::error!(lobby_id = %id, %error, "final snapshot not written; players resume from the previous one")
+                    }
+                }
+            }
+        }
+        if let Err(error) = lobbies.release(id, &config.node_id).await {
+            tracing::warn!(lobby_id = %id, %error, "lease not released; another node takes over when it lapses");
+        }
+        tracing::info!(lobby_id = %id, phase = ?self.phase, "node draining; lobby handed over");
     }
 
     fn handle(&mut self, command: Command) {
@@ -522,6 +728,17 @@ impl Lobby {
                 }
             }
         }
+    }
+
+    fn submit_results(&self, outcome: &whoosh_core::game::Outcome) {
+        let record = results::match_record(
+            &self.record,
+            self.started_at
+                .unwrap_or_else(time::OffsetDateTime::now_utc),
+            outcome,
+        );
+        tracing::info!(lobby_id = %self.record.id, winner = %record.winner, reason = %record.reason, "game over");
+        self.edge.results.submit(record);
     }
 
     fn name_of(&self, id: UserId) -> String {

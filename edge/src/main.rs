@@ -1,6 +1,27 @@
-//! Runs an edge game node on `WHOOSH_BIND`.
+//! Runs an edge game node on `WHOOSH_BIND`. On SIGTERM it stops taking sockets, leaves the
+//! registry, lets games that end within `EDGE_DRAIN_TIMEOUT` finish, hands the others over, and
+//! exits once every lobby has ended or moved (or at the deadline).
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service_with("edge", whoosh_edge::start).await
+    let config = whoosh_http::Config::from_env()?;
+    whoosh_http::telemetry::init(config.log_format, &config.log_filter);
+    let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
+    let state = whoosh_http::AppState::connect(config).await?;
+    let edge = whoosh_edge::Edge::start(&state);
+    let app = whoosh_http::app(whoosh_edge::routes(edge.clone()), state);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on WHOOSH_BIND={bind}: {e}"))?;
+    tracing::info!(service = "edge", addr = %listener.local_addr()?, "listening");
+    whoosh_http::serve_http(
+        listener,
+        app,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await?;
+    edge.drained().await;
+    Ok(())
 }

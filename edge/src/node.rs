@@ -7,6 +7,7 @@ use crate::{
     results::Results,
 };
 use futures_util::StreamExt;
+use std::time::{Duration, Instant};
 use std::{
     collections::HashMap,
     net::IpAddr,
@@ -82,6 +83,27 @@ pub struct EdgeShared {
 pub struct Edge(pub Arc<EdgeShared>);
 
 impl Edge {
+    /// After SIGTERM: waits until every lobby of this node has ended or moved, or until
+    /// `EDGE_DRAIN_TIMEOUT`; returns how many were still running at the deadline.
+    pub async fn drained(&self) -> usize {
+        let deadline = Instant::now() + self.0.config.drain_timeout;
+        loop {
+            let running = self.0.lobby_count();
+            if running == 0 || Instant::now() >= deadline {
+                if running > 0 {
+                    tracing::warn!(
+                        running,
+                        "drain deadline reached; exiting with lobbies running"
+                    );
+                } else {
+                    tracing::info!("every lobby ended or moved; node drained");
+                }
+                return running;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Builds the node and starts its background tasks (heartbeat, revocations, outbox).
     pub fn start(state: &AppState) -> Self {
         let config = state.config.edge.clone();
@@ -104,14 +126,20 @@ impl Edge {
 }
 
 impl EdgeShared {
-    /// The running lobby `record.id`, started if it is not running on this node yet.
-    pub fn lobby(self: &Arc<Self>, record: LobbyRecord) -> LobbyHandle {
+    /// The running lobby `record.id`, started under `epoch` (from `resume` when a snapshot was
+    /// left) if it is not running on this node yet.
+    pub fn lobby(
+        self: &Arc<Self>,
+        record: LobbyRecord,
+        epoch: u64,
+        resume: Option<lobby::LobbySnapshot>,
+    ) -> LobbyHandle {
         let mut lobbies = self.lobbies.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(handle) = lobbies.get(&record.id).filter(|h| !h.tx.is_closed()) {
             return handle.clone();
         }
         let id = record.id.clone();
-        let handle = lobby::spawn(self.clone(), record);
+        let handle = lobby::spawn(self.clone(), record, epoch, resume);
         lobbies.insert(id, handle.clone());
         handle
     }
@@ -134,7 +162,12 @@ impl EdgeShared {
     }
 
     pub fn lobby_count(&self) -> usize {
-        self.lobbies.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lobbies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|h| !h.tx.is_closed())
+            .count()
     }
 
     fn all_lobbies(&self) -> Vec<LobbyHandle> {
@@ -185,6 +218,7 @@ impl EdgeShared {
         EdgeNode {
             id: self.config.node_id.clone(),
             url: self.config.public_url.clone(),
+            internal_url: self.config.internal_url.clone(),
             region: self.config.region.clone(),
             capacity: self.config.capacity,
             load: self.players.load(Ordering::Relaxed) as u32,
@@ -275,7 +309,7 @@ async fn revocations(edge: Arc<EdgeShared>) {
             Err(error) => tracing::warn!(%error, "cannot subscribe to revocations; retrying"),
         }
         tokio::select! {
-            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
             () = whoosh_http::shutting_down() => return,
         }
     }

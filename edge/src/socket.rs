@@ -9,7 +9,7 @@
 //! of the idle timeout, and reaps a socket that stays silent for the whole of it.
 
 use crate::{
-    lobby::{Command, Conn, Entrant, LobbyHandle},
+    lobby::{Command, Conn, Entrant, LobbyHandle, LobbySnapshot},
     node::{Close, Edge, EdgeShared, IpSlot},
     protocol::{ClientMessage, ErrorBody, encode},
 };
@@ -31,8 +31,8 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
-use whoosh_auth::{TokenError, TokenKind};
-use whoosh_cache::LobbyRecord;
+use whoosh_auth::{Grant, TokenError, TokenKind};
+use whoosh_cache::{LobbyRecord, Ownership};
 use whoosh_core::{ErrorCode, UserId};
 use whoosh_http::{ApiError, AppState, ClientIp};
 
@@ -56,10 +56,34 @@ pub struct JoinQuery {
 /// Everything checked before the upgrade.
 struct Admitted {
     record: LobbyRecord,
+    /// Ownership epoch this node runs the lobby under, and the snapshot to resume from.
+    epoch: u64,
+    resume: Option<LobbySnapshot>,
     entrant: Entrant,
-    slot: IpSlot,
+    slot: Option<IpSlot>,
     permit: OwnedSemaphorePermit,
 }
+
+/// Where an admitted socket goes: the lobby runs here, or on its owner, to which this node
+/// forwards the socket (clients need not know which node owns their lobby: behind the ALB every
+/// node has the same address).
+enum Route {
+    Local(Admitted),
+    Forward(Forward),
+}
+
+struct Forward {
+    /// The owner's lobby URL (internal address).
+    target: String,
+    join_token: String,
+    /// A short service token telling the owner that an edge node forwards this socket.
+    forwarded_by: String,
+    slot: Option<IpSlot>,
+    permit: OwnedSemaphorePermit,
+}
+
+/// Header on forwarded upgrades: a service token of the forwarding edge node.
+pub const FORWARDED_BY: &str = "x-whoosh-forwarded-by";
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -71,7 +95,7 @@ pub async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let edge = edge.0;
-    let admitted = match admit(
+    let route = match admit(
         &state,
         &edge,
         &lobby_id,
@@ -81,7 +105,7 @@ pub async fn upgrade(
     )
     .await
     {
-        Ok(admitted) => admitted,
+        Ok(route) => route,
         Err(error) => return error.into_response(),
     };
     let Ok(ws) = ws else {
@@ -97,7 +121,22 @@ pub async fn upgrade(
         .max_frame_size(limit)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| run(socket, edge, admitted, query.last_seq))
+        .on_upgrade(move |socket| async move {
+            match route {
+                Route::Local(admitted) => run(socket, edge, admitted, query.last_seq).await,
+                Route::Forward(forward) => {
+                    crate::forward::pump(
+                        socket,
+                        forward.target,
+                        forward.join_token,
+                        forward.forwarded_by,
+                        query.last_seq,
+                        (forward.slot, forward.permit),
+                    )
+                    .await
+                }
+            }
+        })
 }
 
 async fn admit(
@@ -107,7 +146,7 @@ async fn admit(
     query_token: Option<&str>,
     ip: std::net::IpAddr,
     headers: &HeaderMap,
-) -> Result<Admitted, ApiError> {
+) -> Result<Route, ApiError> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
         if !state
@@ -157,37 +196,121 @@ async fn admit(
         .await
         .map_err(|e| ApiError::unavailable("the lobby directory", e))?
         .ok_or_else(|| ApiError::new(ErrorCode::LobbyNotFound, "no such lobby, or it has ended"))?;
-    // An ended lobby is not restarted under the same id (its match id is taken).
-    if matches!(record.state.as_str(), "over" | "abandoned") && !edge.runs(lobby_id) {
-        return Err(ApiError::new(
-            ErrorCode::LobbyNotFound,
-            "this lobby has ended",
-        ));
-    }
-    if record.node != edge.config.node_id {
-        return Err(ApiError::new(
-            ErrorCode::WrongEdgeNode,
-            format!("this lobby lives on {}", record.url),
-        ));
-    }
     if !record.members.iter().any(|m| m == &claims.sub) {
         return Err(ApiError::new(
             ErrorCode::NotLobbyMember,
             "you are not a member of this lobby",
         ));
     }
+    let forwarded = headers
+        .get(FORWARDED_BY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            state
+                .keyring
+                .verify(&state.tokens, t, TokenKind::Service)
+                .is_ok()
+        });
+    let config = &edge.config;
+    let ownership = state
+        .lobbies
+        .claim(
+            lobby_id,
+            &config.node_id,
+            &config.public_url,
+            config.lease_ttl,
+        )
+        .await
+        .map_err(|e| ApiError::unavailable("the lobby directory", e))?;
     let permit = edge.connections.clone().try_acquire_owned().map_err(|_| {
         ApiError::new(
             ErrorCode::EdgeFull,
             "this game node is full; try again shortly",
         )
+        .retry_after(RETRY_FULL)
     })?;
-    let slot = edge.admit_ip(ip).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::TooManyConnections,
-            "too many open game sockets from your address",
-        )
-    })?;
+    // Forwarded sockets were counted against the player's address by the forwarding node.
+    let slot = if forwarded {
+        None
+    } else {
+        Some(edge.admit_ip(ip).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TooManyConnections,
+                "too many open game sockets from your address",
+            )
+            .retry_after(RETRY_FULL)
+        })?)
+    };
+    let (epoch, took_over) = match ownership {
+        Ownership::NoSuchLobby => {
+            return Err(ApiError::new(
+                ErrorCode::LobbyNotFound,
+                "no such lobby, or it has ended",
+            ));
+        }
+        Ownership::Theirs { node } => {
+            let owner = state
+                .nodes
+                .get(&node)
+                .await
+                .map_err(|e| ApiError::unavailable("the node registry", e))?;
+            let (Some(owner), false) = (owner, forwarded) else {
+                // The owner stopped heartbeating (its lease lapses within EDGE_LEASE_TTL), or a
+                // forwarded socket met a lobby that moved again: the client retries.
+                return Err(ApiError::new(
+                    ErrorCode::WrongEdgeNode,
+                    "this lobby is moving to another node; reconnect in a moment",
+                )
+                .retry_after(Duration::from_secs(1)));
+            };
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let forwarded_by = state
+                .keyring
+                .mint(
+                    &state.tokens,
+                    Grant::service(&config.node_id),
+                    now,
+                    Duration::from_secs(60),
+                )
+                .map_err(|e| {
+                    ApiError::internal(anyhow::anyhow!("cannot mint a forwarding token: {e}"))
+                })?;
+            return Ok(Route::Forward(Forward {
+                target: format!("{}/ws/lobbies/{lobby_id}", owner.internal_url),
+                join_token: token.to_owned(),
+                forwarded_by,
+                slot,
+                permit,
+            }));
+        }
+        Ownership::Mine { epoch, took_over } => (epoch, took_over),
+    };
+    let running = edge.runs(lobby_id);
+    // An ended lobby is not restarted under the same id (its match id is taken).
+    if matches!(record.state.as_str(), "over" | "abandoned") && !running {
+        return Err(ApiError::new(
+            ErrorCode::LobbyNotFound,
+            "this lobby has ended",
+        ));
+    }
+    let resume = if running {
+        None
+    } else {
+        let snapshot = state
+            .lobbies
+            .snapshot(lobby_id)
+            .await
+            .map_err(|e| ApiError::unavailable("the lobby directory", e))?;
+        snapshot.and_then(|json| serde_json::from_str::<LobbySnapshot>(&json).ok())
+    };
+    if took_over {
+        tracing::info!(
+            lobby_id,
+            epoch,
+            snapshot = resume.is_some(),
+            "took the lobby over"
+        );
+    }
     let profile = whoosh_store::profiles::find(&state.db, *user.as_uuid())
         .await
         .map_err(|e| ApiError::unavailable("the database", e))?
@@ -197,8 +320,10 @@ async fn admit(
                 "the join token's account no longer exists",
             )
         })?;
-    Ok(Admitted {
+    Ok(Route::Local(Admitted {
         record,
+        epoch,
+        resume,
         entrant: Entrant {
             user,
             name: profile.display_name,
@@ -207,7 +332,7 @@ async fn admit(
         },
         slot,
         permit,
-    })
+    }))
 }
 
 /// The join token from `Authorization: Bearer`, a `bearer.<token>` subprotocol, or `?token=`.
@@ -261,6 +386,8 @@ impl Allowance {
 async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_seq: Option<u64>) {
     let Admitted {
         record,
+        epoch,
+        resume,
         entrant,
         slot,
         permit,
@@ -268,7 +395,7 @@ async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_
     let _held = (slot, permit, crate::metrics::Open::new("ws"));
     let user = entrant.user;
     let conn_id = edge.next_conn_id();
-    let lobby = edge.lobby(record);
+    let lobby = edge.lobby(record, epoch, resume);
     let (tx, rx) = mpsc::channel(edge.config.outbound_queue);
     let (close_tx, close_rx) = oneshot::channel();
     let (reply_tx, reply_rx) = oneshot::channel();
@@ -350,7 +477,6 @@ async fn serve(
         tokio::select! {
             biased;
             how = &mut kicked => break how.ok(),
-            () = whoosh_http::shutting_down() => break Some(Close::going_away()),
             message = outbound.recv() => {
                 let Some(text) = message else { break Some(Close::normal("lobby closed")) };
                 let sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text((&*text).into()))).await;

@@ -88,6 +88,12 @@ impl KeySchema {
         format!("{}lobby:{{{id}}}:members", self.prefix)
     }
 
+    /// The owning node's lease on a lobby (same slot as its record): while it lives, no other
+    /// node may take the lobby over.
+    pub fn lobby_lease(&self, id: &str) -> String {
+        format!("{}lobby:{{{id}}}:lease", self.prefix)
+    }
+
     /// A lobby's latest state snapshot (same slot as its record).
     pub fn lobby_snapshot(&self, id: &str) -> String {
         format!("{}lobby:{{{id}}}:snapshot", self.prefix)

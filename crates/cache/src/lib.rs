@@ -14,7 +14,9 @@ pub mod rate_limit;
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
 pub use leaderboard::LeaderboardIndex;
-pub use lobbies::{EdgeNode, LobbyDirectory, LobbyKind, LobbyRecord, Membership, NodeRegistry};
+pub use lobbies::{
+    EdgeNode, LobbyDirectory, LobbyKind, LobbyRecord, Membership, NodeRegistry, Ownership,
+};
 pub use matchmaking::{
     Cancelled, Enqueued, Party, PartyDirectory, PartyJoin, PoolEntry, Ticket, TicketQueue,
     TicketStatus,

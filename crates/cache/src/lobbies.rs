@@ -20,6 +20,8 @@ pub struct EdgeNode {
     pub id: String,
     /// Where players reach this node (`ws://` or `wss://` origin, no path).
     pub url: String,
+    /// Where other edge nodes reach this one (to forward a player's socket to the lobby's owner).
+    pub internal_url: String,
     pub region: String,
     /// Players the node accepts at most.
     pub capacity: u32,
@@ -67,6 +69,7 @@ impl NodeRegistry {
                 &key,
                 &[
                     ("url", node.url.clone()),
+                    ("internal", node.internal_url.clone()),
                     ("region", node.region.clone()),
                     ("capacity", node.capacity.to_string()),
                     ("load", node.load.to_string()),
@@ -91,6 +94,13 @@ impl NodeRegistry {
         let mut conn = self.redis.clone();
         conn.del::<_, ()>(self.keys.edge_node(id)).await?;
         conn.zrem(self.keys.edge_region(region), id).await
+    }
+
+    /// The live node `id`, if it heartbeats.
+    pub async fn get(&self, id: &str) -> RedisResult<Option<EdgeNode>> {
+        let mut conn = self.redis.clone();
+        let fields: HashMap<String, String> = conn.hgetall(self.keys.edge_node(id)).await?;
+        Ok(node_from(id.to_owned(), &fields))
     }
 
     /// Every live node of `region`.
@@ -146,8 +156,13 @@ static RESERVE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 fn node_from(id: String, fields: &HashMap<String, String>) -> Option<EdgeNode> {
+    let url = fields.get("url")?.clone();
     Some(EdgeNode {
-        url: fields.get("url")?.clone(),
+        internal_url: fields
+            .get("internal")
+            .cloned()
+            .unwrap_or_else(|| url.clone()),
+        url,
         region: fields.get("region")?.clone(),
         capacity: fields.get("capacity")?.parse().ok()?,
         load: fields.get("load")?.parse().ok()?,
@@ -202,6 +217,22 @@ pub struct LobbyRecord {
     /// `waiting`, `playing` or `over`.
     pub state: String,
     pub members: Vec<String>,
+}
+
+/// Who runs a lobby, as [`LobbyDirectory::claim`] settled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// The caller owns the lobby under `epoch`; `took_over` when it just took it from a node
+    /// whose lease had lapsed (resume from the snapshot).
+    Mine {
+        epoch: u64,
+        took_over: bool,
+    },
+    /// Another node holds a live lease on the lobby.
+    Theirs {
+        node: String,
+    },
+    NoSuchLobby,
 }
 
 /// Result of adding a player to a lobby.
@@ -331,6 +362,82 @@ impl LobbyDirectory {
             .await
     }
 
+    /// Settles who runs lobby `id`: the recorded owner while its lease lives; otherwise `node`,
+    /// which then takes the lease (and, if the lobby was another node's, a higher epoch — the
+    /// fencing token every later snapshot write of the old owner fails against).
+    pub async fn claim(
+        &self,
+        id: &str,
+        node: &str,
+        url: &str,
+        lease: Duration,
+    ) -> RedisResult<Ownership> {
+        let mut conn = self.redis.clone();
+        let (verdict, epoch, holder): (i64, u64, String) = CLAIM
+            .key(self.keys.lobby(id))
+            .key(self.keys.lobby_lease(id))
+            .arg(node)
+            .arg(url)
+            .arg(lease.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match verdict {
+            1 => Ownership::Mine {
+                epoch,
+                took_over: false,
+            },
+            2 => Ownership::Mine {
+                epoch,
+                took_over: true,
+            },
+            3 => Ownership::Theirs { node: holder },
+            _ => Ownership::NoSuchLobby,
+        })
+    }
+
+    /// Stores the lobby's latest state and renews the owner's lease — only while `node` still
+    /// owns the lobby under `epoch`. False when fenced off (another node took the lobby over).
+    pub async fn save_snapshot(
+        &self,
+        id: &str,
+        node: &str,
+        epoch: u64,
+        snapshot: &str,
+        lease: Duration,
+        ttl: Duration,
+    ) -> RedisResult<bool> {
+        let mut conn = self.redis.clone();
+        let saved: i64 = SAVE_SNAPSHOT
+            .key(self.keys.lobby(id))
+            .key(self.keys.lobby_lease(id))
+            .key(self.keys.lobby_snapshot(id))
+            .arg(node)
+            .arg(epoch)
+            .arg(snapshot)
+            .arg(lease.as_millis() as u64)
+            .arg(ttl.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(saved == 1)
+    }
+
+    /// The lobby's latest snapshot, if any.
+    pub async fn snapshot(&self, id: &str) -> RedisResult<Option<String>> {
+        let mut conn = self.redis.clone();
+        conn.get(self.keys.lobby_snapshot(id)).await
+    }
+
+    /// Gives up `node`'s lease on the lobby (a draining node hands it over): the next node a
+    /// player reaches takes it over at once instead of after the lease runs out.
+    pub async fn release(&self, id: &str, node: &str) -> RedisResult<()> {
+        let mut conn = self.redis.clone();
+        RELEASE
+            .key(self.keys.lobby_lease(id))
+            .arg(node)
+            .invoke_async::<()>(&mut conn)
+            .await
+    }
+
     /// Reserves join `code` for lobby `id` for `ttl`; false if a live lobby holds it already.
     pub async fn reserve_code(&self, code: &str, id: &str, ttl: Duration) -> RedisResult<bool> {
         let mut conn = self.redis.clone();
@@ -367,6 +474,43 @@ static ADD_MEMBER: LazyLock<Script> = LazyLock::new(|| {
           redis.call('SADD', KEYS[2], ARGV[1])
           redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[1]))
           return 1",
+    )
+});
+
+// KEYS: record, lease. ARGV: node, url, lease ms. Returns {verdict, epoch, holder}:
+// 1 ours, 2 just taken over, 3 another node's live lease, 0 no such lobby.
+static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, ''} end
+          local owner = redis.call('HGET', KEYS[1], 'node')
+          local holder = redis.call('GET', KEYS[2])
+          if holder and holder ~= ARGV[1] then return {3, 0, holder} end
+          if owner == ARGV[1] then
+            redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+            return {1, tonumber(redis.call('HGET', KEYS[1], 'epoch')), ARGV[1]}
+          end
+          local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+          redis.call('HSET', KEYS[1], 'node', ARGV[1], 'url', ARGV[2])
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+          return {2, epoch, ARGV[1]}",
+    )
+});
+
+// KEYS: record, lease, snapshot. ARGV: node, epoch, snapshot, lease ms, ttl ms.
+static SAVE_SNAPSHOT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1]
+             or redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return 0 end
+          redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[5])
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4])
+          return 1",
+    )
+});
+
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+          return 0",
     )
 });
 

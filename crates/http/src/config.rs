@@ -121,6 +121,9 @@ pub struct EdgeConfig {
     pub node_id: String,
     /// Where players reach this node (`ws://` or `wss://` origin, no path).
     pub public_url: String,
+    /// Where other edge nodes reach this one, to forward sockets to a lobby's owner (on EKS the
+    /// pod address).
+    pub internal_url: String,
     pub region: String,
     /// Players this node takes at most (the matchmaker places lobbies within it).
     pub capacity: u32,
@@ -146,6 +149,12 @@ pub struct EdgeConfig {
     pub quick_start_wait: Duration,
     /// Registry heartbeat TTL (heartbeats go out every third of it).
     pub heartbeat_ttl: Duration,
+    /// A lobby owner's lease, renewed with every snapshot (each tick); once it lapses another
+    /// node may take the lobby over from its snapshot.
+    pub lease_ttl: Duration,
+    /// On SIGTERM, games that can finish within this time finish here; the others are handed
+    /// over at once. The process exits when every lobby has ended or moved, or at this deadline.
+    pub drain_timeout: Duration,
     /// Where results wait when neither PostgreSQL nor Redis takes them.
     pub outbox_dir: PathBuf,
 }
@@ -530,15 +539,22 @@ impl Config {
             .get("WHOOSH_PUBLIC_URL", "http://localhost:8080".to_owned())
             .trim_end_matches('/')
             .to_owned();
+        let edge_public_url = env
+            .get("EDGE_PUBLIC_URL", public_url.replacen("http", "ws", 1))
+            .trim_end_matches('/')
+            .to_owned();
         let edge = EdgeConfig {
+            internal_url: env
+                .get("EDGE_INTERNAL_URL", edge_public_url.clone())
+                .trim_end_matches('/')
+                .to_owned(),
+            lease_ttl: env.get("EDGE_LEASE_TTL", secs(5)).0,
+            drain_timeout: env.get("EDGE_DRAIN_TIMEOUT", secs(60)).0,
             node_id: env.get(
                 "EDGE_NODE_ID",
                 format!("edge-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
             ),
-            public_url: env
-                .get("EDGE_PUBLIC_URL", public_url.replacen("http", "ws", 1))
-                .trim_end_matches('/')
-                .to_owned(),
+            public_url: edge_public_url,
             region: env.get("EDGE_REGION", "local".to_owned()),
             capacity: env.get("EDGE_CAPACITY", 5_000),
             max_connections: env.get("EDGE_MAX_CONNECTIONS", 10_000),

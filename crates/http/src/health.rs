@@ -19,6 +19,13 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    // Draining (after SIGTERM): not ready at once, so load balancers stop sending new work.
+    if crate::is_shutting_down() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining" })),
+        );
+    }
     let (postgres, redis) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, whoosh_store::ping(&state.db)),
         tokio::time::timeout(CHECK_TIMEOUT, state.redis.ping()),

@@ -35,6 +35,7 @@ async fn edge_node(app: &TestApp, id: &str, capacity: u32) {
             &EdgeNode {
                 id: id.to_owned(),
                 url: EDGE_URL.to_owned(),
+                internal_url: EDGE_URL.to_owned(),
                 region: "local".to_owned(),
                 capacity,
                 load: 0,
