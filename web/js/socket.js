@@ -171,7 +171,9 @@ export class GameSocket extends EventTarget {
       this.status({ state: "closed", code, reason: "Could not reach the game server. Try again later.", final: true });
       return;
     }
-    const delayMs = BACKOFF_MS[Math.min(this.attempt - 1, BACKOFF_MS.length - 1)] * (0.8 + Math.random() * 0.4);
+    // 1001: the lobby was handed to another node, which is ready for us now.
+    const base = code === 1001 && this.attempt === 1 ? 50 : BACKOFF_MS[Math.min(this.attempt - 1, BACKOFF_MS.length - 1)];
+    const delayMs = base * (0.8 + Math.random() * 0.4);
     this.status({ state: "reconnecting", attempt: this.attempt, delayMs, code, reason });
     clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
