@@ -12,6 +12,9 @@
 //! - `edge`: N players in private lobbies over WebSockets against a running stack: the server's
 //!   memory per connected player (idle and playing), messages delivered per server CPU-second,
 //!   and tick delivery latency (see `edge.rs`).
+//! - `failover`: two edge nodes on one database and key prefix; games started on A, A killed,
+//!   every player reconnects to B: time from the kill to play resuming, per lobby, and whether
+//!   every result is recorded once (see `failover.rs`).
 //!
 //! Each prints a human summary and, with `--json FILE`, writes the figures as JSON.
 
@@ -28,6 +31,7 @@ use std::{
 use whoosh_auth::{Grant, Keyring, TokenKind, TokenSpec};
 
 mod edge;
+mod failover;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -153,6 +157,42 @@ enum Command {
         #[arg(long, default_value_t = 180)]
         round_secs: u32,
     },
+    /// Games on node A, A killed (SIGKILL), every player reconnects to node B: time from the kill
+    /// to the first TICK from B per lobby, and results recorded once in PostgreSQL.
+    Failover {
+        /// Node A: the API and an edge (e.g. `whoosh dev`), loopback only.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Node B's edge (e.g. a `whoosh-edge` process), `ws://…`.
+        #[arg(long)]
+        node_b: String,
+        /// Node A's process id, killed with SIGKILL.
+        #[arg(long)]
+        owner_pid: u32,
+        /// Lobbies to play (each of --lobby-size players).
+        #[arg(long, default_value_t = 50)]
+        lobbies: usize,
+        #[arg(long, default_value_t = 10)]
+        lobby_size: usize,
+        /// Play on A before the kill.
+        #[arg(long, default_value_t = 5)]
+        play_seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Round length asked for each lobby (60–600); run both nodes with a short
+        /// EDGE_ROUND_SECS_OVERRIDE so the games end within the run.
+        #[arg(long, default_value_t = 60)]
+        round_secs: u32,
+        /// The nodes' PostgreSQL, to count the `matches` rows (`psql`).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// How long after the kill every game must have ended.
+        #[arg(long, default_value_t = 120)]
+        deadline_seconds: u64,
+        /// Retry every this many ms instead of the documented backoff.
+        #[arg(long)]
+        retry_ms: Option<u64>,
+    },
 }
 
 #[tokio::main]
@@ -214,6 +254,34 @@ async fn main() -> anyhow::Result<()> {
                 play: Duration::from_secs(play_seconds),
                 concurrency,
                 round_secs,
+            })
+            .await?
+        }
+        Command::Failover {
+            url,
+            node_b,
+            owner_pid,
+            lobbies,
+            lobby_size,
+            play_seconds,
+            concurrency,
+            round_secs,
+            database_url,
+            deadline_seconds,
+            retry_ms,
+        } => {
+            failover::run(failover::Options {
+                url,
+                node_b,
+                owner_pid,
+                lobbies,
+                lobby_size,
+                play: Duration::from_secs(play_seconds),
+                concurrency,
+                round_secs,
+                database_url,
+                deadline: Duration::from_secs(deadline_seconds),
+                retry: retry_ms.map(Duration::from_millis),
             })
             .await?
         }

@@ -6,6 +6,9 @@
 // 1000 (lobby closed), 1008 (policy: rate limit or revoked), 1009 (frame too big), 4000
 // (replaced by a newer connection of the same seat).
 
+/** Messages that describe state (numbered by the latest event, never replayed); see docs/PROTOCOL.md. */
+const STATE_MESSAGES = new Set(["WELCOME", "LOBBY", "TICK"]);
+
 /**
  * @typedef {{user_id: string, name: string, rating: number, ready: boolean, connected: boolean, host: boolean}} LobbyPlayer
  * @typedef {object} Lobby
@@ -143,15 +146,18 @@ export class GameSocket extends EventTarget {
     } catch {
       return;
     }
-    if (typeof msg.seq === "number" && msg.seq > 0) {
-      // (seq 0: an ERROR from a room that refused us, outside any stream.)
-      if (msg.t === "WELCOME" && !msg.resumed) {
-        // A fresh seat (or a resume the edge could not honour): its numbering is the base now.
+    if (typeof msg.seq === "number") {
+      if (STATE_MESSAGES.has(msg.t)) {
+        // State messages carry the latest event's number and are never dropped: each supersedes
+        // the one before. A WELCOME that did not resume (a fresh seat, a gap too long, a lobby
+        // that moved to another node) sets the numbering base.
+        if (msg.t === "WELCOME" && !msg.resumed) this.lastSeq = msg.seq;
+        else this.lastSeq = Math.max(this.lastSeq, msg.seq);
+      } else if (msg.seq > 0) {
+        // (seq 0: an ERROR from a room that refused us, outside any stream.)
+        // An event replayed twice (e.g. both before and after a resume) is applied once.
+        if (msg.seq <= this.lastSeq) return;
         this.lastSeq = msg.seq;
-      } else {
-        // A message replayed twice (e.g. both before and after a resume) is applied once.
-        if (msg.seq <= this.lastSeq && msg.t !== "WELCOME") return;
-        this.lastSeq = Math.max(this.lastSeq, msg.seq);
       }
     }
     if (msg.t === "PONG") {
