@@ -715,3 +715,163 @@ async fn a_slow_header_client_is_cut_off_by_the_header_timeout() {
     }
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+#[tokio::test]
+async fn connection_caps_refuse_before_the_upgrade_per_address_and_per_node() {
+    let app = spawn(&[
+        ("EDGE_MAX_CONNECTIONS_PER_IP", "2"),
+        ("EDGE_MAX_CONNECTIONS", "3"),
+    ])
+    .await;
+    let mut players = Vec::new();
+    for name in ["Ada", "Bo", "Cy", "Di"] {
+        players.push(app.player(name).await);
+    }
+    let refs: Vec<&Player> = players.iter().collect();
+    let id = lobby(&app, LobbyKind::Private, &refs).await;
+    let first = connect(&app, &id, &players[0]).await;
+    let _second = connect(&app, &id, &players[1]).await;
+    // A third socket from the same address (127.0.0.1) is over the per-address cap.
+    let token = join_token(&app, &players[2], &id);
+    let err = try_connect(&app, &id, Some(&token), ORIGIN, None)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(err).await, (429, "too_many_connections".into()));
+    // Closing one frees its slot.
+    drop(first);
+    let started = std::time::Instant::now();
+    let _third = loop {
+        match try_connect(&app, &id, Some(&token), ORIGIN, None).await {
+            Ok(ws) => break ws,
+            Err(_) if started.elapsed() < WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("the slot was not freed: {e}"),
+        }
+    };
+    // The node-wide cap (3) answers 503 edge_full with Retry-After, whatever the address.
+    let app2_token = join_token(&app, &players[3], &id);
+    let mut request = ws_url(&app, &id, None).into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {app2_token}")).unwrap(),
+    );
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let extra = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await;
+    let _held = (
+        try_connect(
+            &app,
+            &id,
+            Some(&join_token(&app, &players[3], &id)),
+            ORIGIN,
+            None,
+        )
+        .await,
+        extra,
+    );
+    let err = {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+        let stream = socket.connect(app.addr).await.unwrap();
+        let mut request = ws_url(&app, &id, None).into_client_request().unwrap();
+        let token = join_token(&app, &players[3], &id);
+        request.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap_err()
+    };
+    match err {
+        tungstenite::Error::Http(response) => {
+            assert_eq!(response.status().as_u16(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        other => panic!("expected 503, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_silent_socket_is_reaped_after_the_idle_timeout() {
+    let app = spawn(&[("EDGE_IDLE_TIMEOUT", "900ms")]).await;
+    let ada = app.player("Ada").await;
+    let id = lobby(&app, LobbyKind::Private, &[&ada]).await;
+    let mut ws = connect(&app, &id, &ada).await;
+    until(&mut ws, "WELCOME").await;
+    // Not reading means not answering the server's pings: the socket goes silent.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The server closed it (the close frame may be lost behind our queued pongs: either way).
+    loop {
+        match tokio::time::timeout(WAIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => {
+                let frame = frame.unwrap();
+                assert_eq!(frame.code, CloseCode::Normal);
+                assert_eq!(frame.reason.as_str(), "idle timeout");
+                break;
+            }
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => break,
+        }
+    }
+    let metrics = app
+        .http
+        .get(app.at("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"whoosh_edge_drops_total{reason="idle"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_expose_every_documented_series() {
+    let app = spawn(&[]).await;
+    // A game, so that every series has been touched.
+    let (_, _, mut sockets) = game_of(&app, &["Ada", "Bo", "Cy"]).await;
+    send(&mut sockets[0], json!({"t": "PING"})).await;
+    until(&mut sockets[0], "PONG").await;
+    until(&mut sockets[0], "TICK").await;
+    let response = app.http.get(app.at("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let body = response.text().await.unwrap();
+    let source = include_str!("../src/metrics.rs");
+    let documented: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! | `"))
+        .filter_map(|l| l.split(['`', '{']).next())
+        .collect();
+    assert!(documented.len() >= 8, "{documented:?}");
+    for series in [
+        "whoosh_edge_connections",
+        "whoosh_edge_lobbies",
+        "whoosh_edge_tick_lag_seconds",
+        "whoosh_edge_tick_lag_max_seconds",
+        "whoosh_edge_messages_in_total",
+        "whoosh_edge_messages_out_total",
+    ] {
+        assert!(documented.contains(&series), "{series} is not documented");
+        assert!(
+            body.contains(series),
+            "{series} missing from /metrics:\n{body}"
+        );
+    }
+    assert!(
+        body.contains("whoosh_edge_tick_lag_seconds_bucket"),
+        "a histogram with buckets"
+    );
+    assert!(body.contains(r#"whoosh_edge_connections{kind="ws"}"#));
+}
