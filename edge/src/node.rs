@@ -21,6 +21,15 @@ use whoosh_cache::{EdgeNode, LobbyRecord};
 use whoosh_core::UserId;
 use whoosh_http::{AppState, config::EdgeConfig};
 
+/// Pauses between attempts of a directory update; the last (zero) ends the attempts.
+const DIRECTORY_RETRIES: [Duration; 5] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::ZERO,
+];
+
 /// How the server ends a socket: a close code and a reason clients can show or act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Close {
@@ -202,15 +211,31 @@ impl EdgeShared {
         self.accepting.load(Ordering::Relaxed)
     }
 
+    /// Records the lobby's state in the directory, retrying through a short Redis outage (the
+    /// matchmaker refuses joins to started lobbies by it).
     pub async fn set_lobby_state(&self, id: &str, state: &str) {
-        if let Err(error) = self.state.lobbies.set_state(id, state).await {
-            tracing::warn!(lobby_id = id, %error, "could not record the lobby state in the directory");
+        for pause in DIRECTORY_RETRIES {
+            match self.state.lobbies.set_state(id, state).await {
+                Ok(()) => return,
+                Err(error) if pause.is_zero() => {
+                    tracing::warn!(lobby_id = id, %error, "could not record the lobby state in the directory");
+                }
+                Err(_) => tokio::time::sleep(pause).await,
+            }
         }
     }
 
+    /// Frees a started lobby's join code, retrying through a short Redis outage (else it frees
+    /// itself when it expires with the lobby).
     pub async fn release_code(&self, code: &str) {
-        if let Err(error) = self.state.lobbies.release_code(code).await {
-            tracing::warn!(%error, "could not release a join code");
+        for pause in DIRECTORY_RETRIES {
+            match self.state.lobbies.release_code(code).await {
+                Ok(()) => return,
+                Err(error) if pause.is_zero() => {
+                    tracing::warn!(%error, "could not release a join code");
+                }
+                Err(_) => tokio::time::sleep(pause).await,
+            }
         }
     }
 
