@@ -235,13 +235,14 @@ async fn a_socket_that_reaches_another_node_is_forwarded_to_its_game() {
     let app = control().await;
     let n1 = Node::start(&app, "n1", &[("EDGE_ROUND_SECS_OVERRIDE", "10")]).await;
     let n2 = Node::start(&app, "n2", &[]).await;
+    let n3 = Node::start(&app, "n3", &[]).await;
     let team = players(&app, &["Ada", "Bo", "Cy"]).await;
     let lobby = match_lobby(&app, &n1, &team).await;
     let mut a = connect(&app, &n1.url(&lobby, None), &lobby, &team[0]).await;
     until(&mut a, "WELCOME").await;
-    let mut b = connect(&app, &n1.url(&lobby, None), &lobby, &team[1]).await;
-    // Cy lands on n2, which does not own the lobby.
-    let mut c = connect(&app, &n2.url(&lobby, None), &lobby, &team[2]).await;
+    // Bo and Cy land on n2 and n3, which do not own the lobby.
+    let mut b = connect(&app, &n2.url(&lobby, None), &lobby, &team[1]).await;
+    let mut c = connect(&app, &n3.url(&lobby, None), &lobby, &team[2]).await;
     let welcome = until(&mut c, "WELCOME").await;
     assert_eq!(welcome["lobby"]["id"], lobby.as_str());
     for ws in [&mut a, &mut b, &mut c] {
@@ -253,7 +254,13 @@ async fn a_socket_that_reaches_another_node_is_forwarded_to_its_game() {
     }
     assert_eq!(matches_recorded(&app, &lobby).await, 1);
     assert_eq!(games_played(&app, &team).await, vec![1, 1, 1]);
-    let (_, _) = (n1, n2);
+    let record = app.state.lobbies.get(&lobby).await.unwrap().unwrap();
+    assert_eq!(
+        (record.node.as_str(), record.epoch),
+        ("n1", 1),
+        "ownership never moved"
+    );
+    drop((n1, n2, n3));
 }
 
 async fn send(ws: &mut Ws, message: Value) {
@@ -457,4 +464,60 @@ async fn two_nodes_never_both_own_a_lobby() {
         lobbies.claim(&id, "a", "ws://a", lease).await.unwrap(),
         Ownership::Theirs { node: "b".into() }
     );
+}
+
+#[tokio::test]
+async fn an_owner_fenced_off_by_a_newer_epoch_stops_and_sends_its_players_on() {
+    let app = control().await;
+    let n1 = Node::start(&app, "n1", &[]).await;
+    let n2 = Node::start(&app, "n2", &[]).await;
+    let team = players(&app, &["Ada", "Bo", "Cy"]).await;
+    let lobby = match_lobby(&app, &n1, &team).await;
+    let mut sockets = Vec::new();
+    for p in &team {
+        sockets.push(connect(&app, &n1.url(&lobby, None), &lobby, p).await);
+    }
+    for ws in &mut sockets {
+        until(ws, "GAME_STARTED").await;
+    }
+    // Split brain: n2 takes the lobby while n1 still runs it (as if n1's lease had lapsed during
+    // a stall): the epoch rises and n1's next snapshot write is refused.
+    let keys = &app.state.keys;
+    let mut conn = app.state.redis.clone();
+    let _: () = redis::pipe()
+        .cmd("HSET")
+        .arg(keys.lobby(&lobby))
+        .arg("node")
+        .arg("n2")
+        .arg("url")
+        .arg(format!("ws://127.0.0.1:{}", n2.port))
+        .ignore()
+        .cmd("HINCRBY")
+        .arg(keys.lobby(&lobby))
+        .arg("epoch")
+        .arg(1)
+        .ignore()
+        .cmd("SET")
+        .arg(keys.lobby_lease(&lobby))
+        .arg("n2")
+        .arg("PX")
+        .arg(5_000)
+        .ignore()
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // n1 notices at its next tick and closes every socket with 1001 (reconnect).
+    for ws in &mut sockets {
+        loop {
+            match tokio::time::timeout(WAIT, ws.next()).await.unwrap() {
+                Some(Ok(Message::Close(frame))) => {
+                    assert_eq!(frame.map(|f| f.code), Some(CloseCode::Away));
+                    break;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("expected 1001, got {other:?}"),
+            }
+        }
+    }
+    drop((n1, n2));
 }
