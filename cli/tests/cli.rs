@@ -452,3 +452,180 @@ async fn outbox_drain_writes_waiting_results_once_from_redis_and_from_files() {
     assert_eq!(waiting, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every credential a full session handles — password, device id, access, refresh, join,
+/// service and action tokens — never appears in the logs, even at debug level.
+#[tokio::test]
+async fn no_secret_reaches_the_logs_of_a_full_session() {
+    use futures_util::StreamExt;
+    use serde_json::{Value, json};
+    let db = TestDb::create().await;
+    let port = free_port().to_string();
+    let bind = format!("127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let logs = std::env::temp_dir().join(format!("whoosh-logs-{}", uuid::Uuid::new_v4()));
+    let out = std::fs::File::create(&logs).unwrap();
+    let err = out.try_clone().unwrap();
+    let prefix = unique_prefix();
+    let overrides = [
+        ("WHOOSH_BIND", bind.as_str()),
+        ("WHOOSH_PUBLIC_URL", url.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
+        ("LOG_LEVEL", "debug"),
+        ("LOG_FORMAT", "json"),
+        ("ALLOWED_ORIGINS", url.as_str()),
+    ];
+    let dev = Running(
+        whoosh(&db, &overrides)
+            .arg("dev")
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .unwrap(),
+    );
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http
+            .get(format!("{url}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut secrets: Vec<String> = Vec::new();
+    let post = |path: &str, token: Option<&str>, body: Value| {
+        let mut request = http.post(format!("{url}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let password = "correct horse battery staple 42";
+    secrets.push(password.to_owned());
+    let registered: Value = post(
+        "/api/auth/register",
+        None,
+        json!({"username": "logwatcher", "password": password}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let access = registered["access_token"].as_str().unwrap().to_owned();
+    secrets.push(access.clone());
+    secrets.push(registered["refresh_token"].as_str().unwrap().to_owned());
+    let wrong = post(
+        "/api/auth/login",
+        None,
+        json!({"username": "logwatcher", "password": "not the password at all"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 401);
+    secrets.push("not the password at all".to_owned());
+    let refreshed: Value = post(
+        "/api/auth/refresh",
+        None,
+        json!({"refresh_token": registered["refresh_token"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    secrets.push(refreshed["access_token"].as_str().unwrap().to_owned());
+    secrets.push(refreshed["refresh_token"].as_str().unwrap().to_owned());
+    let device = format!("device-{}", uuid::Uuid::new_v4().simple());
+    secrets.push(device.clone());
+    let guest: Value = post("/api/auth/guest", None, json!({"device_id": device}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    secrets.push(guest["access_token"].as_str().unwrap().to_owned());
+    let guest_id = guest["user"]["id"].as_str().unwrap().to_owned();
+    // A private lobby, its join token, and a socket opened with it.
+    let lobby: Value = post("/api/lobbies", Some(&access), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let join = lobby["join_token"].as_str().unwrap().to_owned();
+    secrets.push(join.clone());
+    let ws_url = format!(
+        "ws://127.0.0.1:{port}/ws/lobbies/{}?token={join}",
+        lobby["lobby_id"].as_str().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let welcome = ws.next().await.unwrap().unwrap();
+    assert!(welcome.to_text().unwrap().contains("WELCOME"));
+    // A service token (minted by the operator command), an action token, a score.
+    let minted = whoosh(&db, &[("REDIS_KEY_PREFIX", prefix.as_str())])
+        .args(["keys", "service-token", "arcade", "--ttl", "600"])
+        .output()
+        .unwrap();
+    assert!(minted.status.success(), "{}", stderr_and_stdout(&minted));
+    let service = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
+    assert!(service.matches('.').count() == 2, "a JWT: {service}");
+    secrets.push(service.clone());
+    let action: Value = post(
+        "/api/actions",
+        Some(&service),
+        json!({"user_id": guest_id, "max_score": 100}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let action_token = action["action_token"].as_str().unwrap().to_owned();
+    secrets.push(action_token.clone());
+    let scored = post(
+        "/api/scores",
+        Some(guest["access_token"].as_str().unwrap()),
+        json!({"action_token": action_token, "delta": 10}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        scored.status().is_success(),
+        "{}",
+        scored.text().await.unwrap()
+    );
+    let logout = post(
+        "/api/auth/logout-all",
+        Some(refreshed["access_token"].as_str().unwrap()),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(logout.status(), 204);
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(dev);
+    let captured = std::fs::read_to_string(&logs).unwrap();
+    let _ = std::fs::remove_file(&logs);
+    assert!(
+        captured
+            .lines()
+            .filter(|l| l.contains("\"request_id\""))
+            .count()
+            >= 8,
+        "the requests were logged: {captured}"
+    );
+    for secret in &secrets {
+        // Tokens could also leak in part (a signature, a payload); check a distinctive slice.
+        let tail = &secret[secret.len().saturating_sub(24)..];
+        assert!(
+            !captured.contains(secret.as_str()) && !captured.contains(tail),
+            "a secret ({}…) is in the logs",
+            &secret[..secret.len().min(6)]
+        );
+    }
+}
