@@ -352,6 +352,14 @@ async fn a_draining_node_hands_its_game_over_and_exits_within_the_deadline() {
     }
     let signalled = Instant::now();
     n1.signal("-TERM");
+    // Readiness goes false at once: the node stops taking connections (refused) or says draining.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let ready = app
+        .http
+        .get(format!("http://127.0.0.1:{}/readyz", n1.port))
+        .send()
+        .await;
+    assert!(ready.is_err() || ready.is_ok_and(|r| r.status() == 503));
     let mut last = Vec::new();
     for ws in &mut sockets {
         let mut seq = 0;
