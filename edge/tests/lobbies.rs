@@ -36,7 +36,11 @@ fn overrides(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'sta
 
 async fn spawn(extra: &[(&'static str, &'static str)]) -> TestApp {
     TestApp::build_with(
-        |state| whoosh_lambda_auth::routes().merge(whoosh_edge::start(state)),
+        |state| {
+            whoosh_lambda_auth::routes()
+                .merge(whoosh_lambda_profiles::routes())
+                .merge(whoosh_edge::start(state))
+        },
         &overrides(extra),
     )
     .await
@@ -323,6 +327,16 @@ async fn upgrades_without_a_valid_token_or_from_a_foreign_origin_are_refused_bef
         .unwrap_err();
     assert_eq!(status_of(no_token).await, (401, "invalid_token".into()));
 
+    // Neither a service token nor a refresh-shaped string stands in for a join token.
+    for not_join in [
+        app.service_token("edge"),
+        "KnhcFyrpb4Uc6oUidQKGCiQPKuRuycWNsIMXKmKGPkw".to_owned(),
+    ] {
+        let err = try_connect(&app, &id, Some(&not_join), ORIGIN, None)
+            .await
+            .unwrap_err();
+        assert_eq!(status_of(err).await, (401, "invalid_token".into()));
+    }
     let access = ada.token.clone();
     let wrong_kind = try_connect(&app, &id, Some(&access), ORIGIN, None)
         .await
@@ -874,4 +888,37 @@ async fn metrics_expose_every_documented_series() {
         "a histogram with buckets"
     );
     assert!(body.contains(r#"whoosh_edge_connections{kind="ws"}"#));
+}
+
+#[tokio::test]
+async fn deleting_the_account_closes_the_players_socket_with_1008() {
+    let app = spawn(&[]).await;
+    let session: Value = app
+        .http
+        .post(app.at("/api/auth/guest"))
+        .json(&json!({"device_id": uuid::Uuid::new_v4().to_string()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let guest = Player {
+        id: session["user"]["id"].as_str().unwrap().to_owned(),
+        token: session["access_token"].as_str().unwrap().to_owned(),
+    };
+    let id = lobby(&app, LobbyKind::Private, &[&guest]).await;
+    let mut ws = connect(&app, &id, &guest).await;
+    until(&mut ws, "WELCOME").await;
+    // A guest deletes within five minutes of logging in (no password to confirm with).
+    let status = app
+        .http
+        .delete(app.at("/api/profiles/me"))
+        .bearer_auth(&guest.token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy));
 }
