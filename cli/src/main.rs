@@ -9,6 +9,8 @@
 //!   `AUTH_KEYS_SOURCE` (a file or a Secrets Manager secret).
 //! - `whoosh config check`: validates the configuration and prints it (passwords redacted).
 
+mod demo;
+
 use anyhow::Context;
 use axum::{
     Router,
@@ -61,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Demo data for a fresh stack.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// The game-result outbox (results that waited for PostgreSQL).
     Outbox {
         #[command(subcommand)]
@@ -75,6 +82,23 @@ enum UsersCommand {
     Delete {
         /// The account's user id.
         user_id: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Create demo players, finished matches (played by the real rules) and arcade scores, so
+    /// profiles, match history and leaderboards have something to show. Idempotent per --seed.
+    Seed {
+        /// Demo players to create.
+        #[arg(long, default_value_t = 40)]
+        players: usize,
+        /// Matches to play among them.
+        #[arg(long, default_value_t = 60)]
+        matches: usize,
+        /// Seed of the demo world (same seed, same players and matches).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
     },
 }
 
@@ -148,6 +172,24 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("deleting {user_id}: {e}"))?;
             anyhow::ensure!(deleted, "no account {user_id}");
             println!("deleted account {user_id}");
+            Ok(())
+        }
+        Command::Demo {
+            command:
+                DemoCommand::Seed {
+                    players,
+                    matches,
+                    seed,
+                },
+        } => {
+            use std::io::IsTerminal;
+            let state = AppState::connect(config).await?;
+            let progress = std::io::stderr().is_terminal();
+            let seeded = demo::seed(&state, players, matches, seed, progress).await?;
+            println!(
+                "demo seed {seed}: {} players, {} matches recorded ({} already there)",
+                seeded.players, seeded.matches_recorded, seeded.matches_already_there
+            );
             Ok(())
         }
         Command::Outbox {

@@ -35,9 +35,27 @@ pub fn match_record(
     started_at: time::OffsetDateTime,
     outcome: &Outcome,
 ) -> MatchRecord {
+    let id = Uuid::parse_str(&lobby.id).unwrap_or_else(|_| Uuid::new_v4());
+    record_of(
+        id,
+        &lobby.mode,
+        started_at,
+        time::OffsetDateTime::now_utc(),
+        outcome,
+    )
+}
+
+/// The stored form of `outcome` for match `id`.
+pub fn record_of(
+    id: Uuid,
+    mode: &str,
+    started_at: time::OffsetDateTime,
+    finished_at: time::OffsetDateTime,
+    outcome: &Outcome,
+) -> MatchRecord {
     MatchRecord {
-        id: Uuid::parse_str(&lobby.id).unwrap_or_else(|_| Uuid::new_v4()),
-        mode: lobby.mode.clone(),
+        id,
+        mode: mode.to_owned(),
         winner: outcome
             .winner
             .as_ref()
@@ -50,7 +68,7 @@ pub fn match_record(
         }
         .to_owned(),
         started_at,
-        finished_at: time::OffsetDateTime::now_utc(),
+        finished_at,
         players: outcome
             .players
             .iter()
