@@ -528,7 +528,9 @@ async fn connect(
             Ok(Some(Ok(Message::Text(text)))) => {
                 let head: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
                 match head["t"].as_str() {
-                    Some("WELCOME") => return Ok((ws, seat.host, head["seq"].as_u64().unwrap_or(0))),
+                    Some("WELCOME") => {
+                        return Ok((ws, seat.host, head["seq"].as_u64().unwrap_or(0)));
+                    }
                     Some("ERROR") => return Err(format!("ERROR {}", head["code"])),
                     _ => {}
                 }

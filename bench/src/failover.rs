@@ -153,9 +153,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .into_iter()
         .flatten()
         .collect();
-    for seat in &seats {
-        crate::ensure_loopback(&seat.ws_url)?;
-    }
+    let a_ws = o.url.replacen("http", "ws", 1);
     let lobby_ids: Vec<String> = {
         let mut ids: Vec<String> = seats.iter().map(|s| s.lobby.clone()).collect();
         ids.dedup();
@@ -179,10 +177,15 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         refresh_slots: Semaphore::new(o.concurrency),
         refusals: Mutex::new(BTreeMap::new()),
     });
+    // The API places each lobby on a node of the registry (A or B): connect to A regardless,
+    // which then owns the lobby (a lobby has no owner until its first player arrives).
+    let placed_on_b = seats
+        .iter()
+        .filter(|s| s.host && !s.ws_url.starts_with(&a_ws))
+        .count();
     let connected: Vec<Result<(Seat, Ws, u64), String>> = stream::iter(seats)
-        .map(|seat| async move {
-            let url = seat.ws_url.clone();
-            let (ws, seq) = open(&url, &seat.lobby, &seat.join, None).await?;
+        .map(|seat| async {
+            let (ws, seq) = open(&a_ws, &seat.lobby, &seat.join, None).await?;
             Ok((seat, ws, seq))
         })
         .buffer_unordered(o.concurrency)
@@ -217,7 +220,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let started = shared.started.load(Ordering::Relaxed);
-    eprintln!("{started} of {on_a} players in a started game; playing {:?}", o.play);
+    eprintln!(
+        "{started} of {on_a} players in a started game; playing {:?}",
+        o.play
+    );
     ensure!(started == on_a, "not every game started");
     tokio::time::sleep(o.play).await;
     let refreshed = shared.tokens_refreshed.load(Ordering::Relaxed);
@@ -322,12 +328,17 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "max": crate::round(h.max() as f64 / 1000.0),
         })
     };
+    let retry_policy = o.retry.map_or_else(
+        || "documented backoff (421: Retry-After; else 0.5 s doubling to 5 s)".to_owned(),
+        |d| format!("fixed {} ms", d.as_millis()),
+    );
     Ok(json!({
         "lobbies": lobby_ids.len(),
         "players": players,
         "play_before_kill_secs": o.play.as_secs_f64(),
+        "lobbies_placed_on_b_by_the_api": placed_on_b,
         "tokens_refreshed": refreshed,
-        "retry": o.retry.map_or_else(|| "documented backoff (421: Retry-After; else 0.5 s doubling to 5 s)".to_owned(), |d| format!("fixed {} ms", d.as_millis())),
+        "retry": retry_policy,
         "players_dropped_by_kill": count(&|p| p.dropped_after_kill),
         "players_back_on_b": count(&|p| p.welcome_us.is_some()),
         "players_resumed_true": count(&|p| p.resumed == Some(true)),
@@ -446,7 +457,10 @@ async fn open_full(
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            return Err(format!("{} {code} retry-after={retry}", response.status().as_u16()));
+            return Err(format!(
+                "{} {code} retry-after={retry}",
+                response.status().as_u16()
+            ));
         }
         Ok(Err(other)) => return Err(format!("transport: {other}")),
         Ok(Ok((ws, _))) => ws,
@@ -469,7 +483,10 @@ async fn open_full(
             Ok(Some(Ok(Message::Close(frame)))) => {
                 return Err(format!(
                     "close {}",
-                    frame.map_or_else(|| "without code".to_owned(), |f| u16::from(f.code).to_string())
+                    frame.map_or_else(
+                        || "without code".to_owned(),
+                        |f| u16::from(f.code).to_string()
+                    )
                 ));
             }
             Ok(Some(Ok(_))) => {}
@@ -488,7 +505,10 @@ fn wait_after(refusal: &str, attempt: u32, fixed: Option<Duration>) -> Duration 
         .split("retry-after=")
         .nth(1)
         .and_then(|s| s.trim().parse::<u64>().ok());
-    if ["421 ", "429 ", "503 "].iter().any(|s| refusal.starts_with(s)) {
+    if ["421 ", "429 ", "503 "]
+        .iter()
+        .any(|s| refusal.starts_with(s))
+    {
         return Duration::from_secs(retry_after.unwrap_or(1).min(5));
     }
     // 0.5 s, 1 s, 2 s, 4 s, then 5 s.
@@ -592,7 +612,7 @@ async fn player(
                     }
                     "GAME_OVER" => {
                         out.game_over = true;
-                        out.failure = Some("game over on A before the kill".into());
+                        out.failure = Some("game over before the kill".into());
                         return out;
                     }
                     _ => {}
