@@ -232,13 +232,19 @@ impl ThrowawayRedisCluster {
             .status()
             .expect("redis-cli not found");
         assert!(created.success(), "redis-cli --cluster create failed");
-        // Wait until every slot is served.
-        for _ in 0..100 {
-            let info = Command::new("redis-cli")
-                .args(["-p", &cluster.ports[0].to_string(), "cluster", "info"])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+        // Wait until every node sees every slot served (the first node can say so before the
+        // others have heard of each other, and a client's first commands would then stall).
+        for _ in 0..200 {
+            let ready = cluster.ports.iter().all(|port| {
+                Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .is_ok_and(|info| {
+                        let info = String::from_utf8_lossy(&info.stdout);
+                        info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")
+                    })
+            });
+            if ready {
                 return cluster;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
