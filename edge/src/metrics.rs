@@ -11,6 +11,11 @@
 //! | `whoosh_edge_drops_total{reason}` | counter | sockets dropped (`slow_consumer`, `message_rate`, `idle`) |
 //! | `whoosh_edge_outbox_depth` | gauge | game results waiting for PostgreSQL |
 //! | `whoosh_edge_outbox_parked_total` | counter | game results that had to wait in the outbox |
+//! | `whoosh_edge_snapshot_writes_total` | counter | lobby snapshots written to Redis (one per lobby per tick) |
+//! | `whoosh_edge_snapshot_bytes_total` | counter | bytes of those snapshots |
+//! | `whoosh_edge_snapshot_failures_total` | counter | snapshot writes that failed (Redis slow or down) |
+//! | `whoosh_edge_lobbies_resumed_total` | counter | lobbies this node took over and resumed from a snapshot |
+//! | `whoosh_edge_forwarded_total` | counter | sockets forwarded to the node that owns their lobby |
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

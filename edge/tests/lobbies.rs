@@ -922,3 +922,27 @@ async fn deleting_the_account_closes_the_players_socket_with_1008() {
     assert_eq!(status, 204);
     assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy));
 }
+
+#[test]
+fn the_grafana_dashboard_charts_only_documented_series() {
+    let dashboard: Value =
+        serde_json::from_str(include_str!("../../docs/dashboards/edge.json")).unwrap();
+    let documented = include_str!("../src/metrics.rs");
+    let mut charted = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if let Some(name) = word.strip_prefix("whoosh_edge_") {
+                    let series = format!("whoosh_edge_{}", name.trim_end_matches("_bucket"));
+                    assert!(
+                        documented.contains(&format!("`{series}")),
+                        "{series} is charted but not served/documented"
+                    );
+                    charted += 1;
+                }
+            }
+        }
+    }
+    assert!(charted >= 10);
+}
