@@ -446,12 +446,19 @@ async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every service's routes at the paths the ALB routes to it (DESIGN.md §3).
+/// Where the local stack serves the browsable API reference, and its page in the web directory
+/// (it renders `/api/openapi.json` in the browser, without external assets).
+const API_DOCS_PATH: &str = "/api/docs";
+const API_DOCS_PAGE: &str = "api-docs.html";
+
+/// Every service's routes at the paths the ALB routes to it (DESIGN.md §3), and the whole API
+/// document at `/api/openapi.json`.
 fn platform_routes(state: &AppState) -> Router<AppState> {
     whoosh_lambda_auth::routes()
         .merge(whoosh_lambda_matchmaking::routes())
         .merge(whoosh_lambda_profiles::routes())
         .merge(whoosh_lambda_economy::routes())
+        .merge(whoosh_http::openapi::router(&whoosh::openapi::document()))
         .merge(whoosh_edge::start(state))
 }
 
@@ -482,8 +489,9 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         whoosh_http::serve::shutting_down(),
     ));
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
-    let routes =
-        platform_routes(&state).fallback(move |req: Request| web_or_api_404(site.clone(), req));
+    let routes = platform_routes(&state)
+        .route_service(API_DOCS_PATH, ServeFile::new(web_dir.join(API_DOCS_PAGE)))
+        .fallback(move |req: Request| web_or_api_404(site.clone(), req));
     let app = whoosh_http::serve::stack(routes, state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
         format!("cannot listen on WHOOSH_BIND={bind}; is another stack running?")
@@ -491,7 +499,7 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "whoosh dev listening");
     println!(
-        "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
+        "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, its reference at {public_url}{API_DOCS_PATH}, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
     );
     whoosh_http::serve_http(
         listener,

@@ -70,6 +70,28 @@ async fn dev_serves_the_api_the_edge_health_and_the_web_client_on_one_port() {
     assert_eq!(unknown.status(), 404);
     let body: serde_json::Value = unknown.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
+    // The whole API document, the same as docs/openapi.json, and the page that renders it.
+    let doc = http
+        .get(format!("{url}/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doc.status(), 200);
+    let doc: serde_json::Value = doc.json().await.unwrap();
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc, committed);
+    let docs = http.get(format!("{url}/api/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/api/openapi.json"), "{page}");
+    assert!(
+        !page.contains("https://"),
+        "the docs page loads no external assets"
+    );
 }
 
 #[tokio::test]

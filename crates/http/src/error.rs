@@ -21,14 +21,20 @@ pub struct ApiError {
 /// How long clients are told to wait when a dependency is unavailable.
 pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer. Its schema in the API document is derived from this struct.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorBody, example = json!({"error": {"code": "rate_limited", "message": "too many requests; retry after the time in Retry-After"}}))]
+pub struct Body<'a> {
     error: Detail<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
 struct Detail<'a> {
+    /// A stable code: clients branch on it. Each code always comes with the same HTTP status.
+    #[schema(value_type = crate::openapi::ErrorCodeSchema)]
     code: ErrorCode,
+    /// For people; it may change.
     message: &'a str,
 }
 

@@ -260,3 +260,84 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
         Ok(page)
     }
 }
+
+fn parameter(
+    name: &str,
+    location: utoipa::openapi::path::ParameterIn,
+    required: bool,
+    schema: utoipa::openapi::schema::ObjectBuilder,
+    description: &str,
+) -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::{Required, path::ParameterBuilder};
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(location)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .schema(Some(schema))
+        .description(Some(description))
+        .build()
+}
+
+/// The query parameters [`Page`] reads, for the API document.
+impl utoipa::IntoParams for Page {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            path::ParameterIn,
+            schema::{ObjectBuilder, Type},
+        };
+        vec![
+            parameter(
+                "limit",
+                ParameterIn::Query,
+                false,
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                        utoipa::openapi::KnownFormat::Int64,
+                    )))
+                    .default(Some(Self::DEFAULT_LIMIT.into())),
+                &format!(
+                    "Page size, clamped to 1–{}; not a whole number: 400 `invalid_request`.",
+                    Self::MAX_LIMIT
+                ),
+            ),
+            parameter(
+                "cursor",
+                ParameterIn::Query,
+                false,
+                ObjectBuilder::new().schema_type(Type::String),
+                "The `next_cursor` of the previous page; one the server did not issue: 400 \
+                 `invalid_cursor`.",
+            ),
+        ]
+    }
+}
+
+/// The header [`IdempotencyKey`] reads, for the API document.
+impl utoipa::IntoParams for IdempotencyKey {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            path::ParameterIn,
+            schema::{ObjectBuilder, Type},
+        };
+        vec![parameter(
+            "Idempotency-Key",
+            ParameterIn::Header,
+            true,
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(Self::MAX_LEN)),
+            "1–128 visible ASCII characters (a UUID is ideal); the same key with the same body \
+             replays the first answer, with another body is 422 `idempotency_key_reused`.",
+        )]
+    }
+}

@@ -2,8 +2,9 @@
 
 use crate::AppState;
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::time::Duration;
+use utoipa::ToSchema;
 
 /// How long each readiness check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -14,16 +15,55 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// The answer of `/healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Alive {
+    /// Always `"ok"`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
 }
 
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+/// The answer of `/readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `"ready"`, `"unavailable"` (a check failed) or `"draining"` (shutting down; no checks).
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Checks>,
+}
+
+/// Each dependency's round trip: `"ok"` or `"unavailable"`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checks {
+    #[schema(example = "ok")]
+    pub postgres: &'static str,
+    #[schema(example = "ok")]
+    pub redis: &'static str,
+}
+
+/// The process is alive. Checks nothing else; not rate limited.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses(
+    (status = 200, description = "Alive.", body = Alive),
+))]
+pub async fn healthz() -> Json<Alive> {
+    Json(Alive { status: "ok" })
+}
+
+/// The process can serve: PostgreSQL and Redis each answered a round trip within 2 s.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "Ready.", body = Readiness),
+    (status = 503, description = "A dependency is unavailable, or the process is draining.", body = Readiness),
+))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     // Draining (after SIGTERM): not ready at once, so load balancers stop sending new work.
     if crate::is_shutting_down() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "draining" })),
+            Json(Readiness {
+                status: "draining",
+                checks: None,
+            }),
         );
     }
     let (postgres, redis) = tokio::join!(
@@ -48,9 +88,12 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     }
     (
         status,
-        Json(json!({
-            "status": if ready { "ready" } else { "unavailable" },
-            "checks": { "postgres": verdict(postgres_ok), "redis": verdict(redis_ok) },
-        })),
+        Json(Readiness {
+            status: if ready { "ready" } else { "unavailable" },
+            checks: Some(Checks {
+                postgres: verdict(postgres_ok),
+                redis: verdict(redis_ok),
+            }),
+        }),
     )
 }

@@ -10,8 +10,10 @@ use whoosh_cache::leaderboard::{Entry, Ranked};
 use whoosh_store::leaderboards::{self as pg, Standing};
 
 /// One line of a leaderboard as clients see it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = LeaderboardRow)]
 pub struct Row {
+    /// 1-based; ties are broken by who reached the value first.
     pub rank: i64,
     pub user_id: Uuid,
     pub display_name: String,

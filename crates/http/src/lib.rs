@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod leaderboards;
 pub mod middleware;
+pub mod openapi;
 pub mod serve;
 pub mod state;
 pub mod telemetry;
@@ -16,6 +17,9 @@ pub mod telemetry;
 pub use auth::AuthUser;
 pub use config::{Config, ConfigError, MatchmakingConfig};
 pub use error::ApiError;
+
+/// The error body in the API document (`body = ErrorBody` in `#[utoipa::path]`).
+pub type ErrorBody = error::Body<'static>;
 pub use extract::{ClientIp, IdempotencyKey, Json, Page};
 pub use serve::{
     app, is_shutting_down, run_service, run_service_with, serve_http, shutdown_signal,

@@ -65,7 +65,7 @@ impl crate::Retryable for EconomyError {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Balance {
     pub currency: String,
     pub balance: i64,
@@ -83,7 +83,7 @@ pub async fn balances(db: &PgPool, user: Uuid) -> Result<Vec<Balance>, sqlx::Err
     .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub id: i64,
     pub currency: String,
@@ -124,7 +124,7 @@ pub async fn ledger_sum(db: &PgPool, user: Uuid, currency: &str) -> Result<i64, 
     .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct StoreItem {
     pub id: String,
     pub name: String,
@@ -145,7 +145,7 @@ pub async fn catalogue(db: &PgPool) -> Result<Vec<StoreItem>, sqlx::Error> {
     .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct OwnedItem {
     pub item_id: String,
     pub name: String,
@@ -169,7 +169,7 @@ pub async fn inventory(db: &PgPool, user: Uuid) -> Result<Vec<OwnedItem>, sqlx::
 }
 
 /// What a user shows on their profile.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Equipped {
     pub avatar: Option<String>,
     pub title: Option<String>,
@@ -319,7 +319,7 @@ async fn post_entry(
 }
 
 /// What a purchase did, for the caller to render its answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Purchase {
     pub item_id: String,
     pub quantity: i64,
@@ -418,7 +418,7 @@ async fn purchase_once(
 }
 
 /// What a grant did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Grant {
     pub user_id: Uuid,
     pub currency: String,

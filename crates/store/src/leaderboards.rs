@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// Largest value a board holds: exact as a Redis score (see `whoosh_cache::leaderboard`).
 pub const MAX_VALUE: i64 = (1 << 53) - 1;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Board {
     pub id: String,
     pub kind: String,

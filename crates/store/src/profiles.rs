@@ -78,7 +78,7 @@ pub async fn owns_avatar(db: &PgPool, id: Uuid, item: &str) -> Result<bool, sqlx
     .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct MatchSummary {
     pub match_id: Uuid,
     pub mode: String,

@@ -15,11 +15,12 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 use whoosh_auth::{Grant, password::HashError, refresh};
 use whoosh_core::{DeviceId, DisplayName, ErrorCode, Password, UserId, Username};
 use whoosh_http::{
-    ApiError, AppState, AuthUser, ClientIp, Json,
+    ApiError, AppState, AuthUser, ClientIp, ErrorBody, Json,
     auth::{Revocation, announce_revocation},
 };
 use whoosh_store::{
@@ -44,15 +45,24 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/jwks.json", get(jwks))
 }
 
+/// The routes a deployed auth service serves: [`routes`] and its part of the API document at
+/// `GET /api/openapi.json`.
+pub fn service_routes() -> Router<AppState> {
+    whoosh_http::openapi::with_document(routes(), openapi())
+}
+
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
-    whoosh_http::app(routes(), state)
+    whoosh_http::app(service_routes(), state)
 }
 
 /// An account as its owner sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
+    /// Never changes, also not when a guest is upgraded.
     pub id: Uuid,
+    /// As registered, with its case; `null` for a guest.
     pub username: Option<String>,
     pub display_name: String,
     pub avatar_id: Option<String>,
@@ -75,40 +85,86 @@ impl From<Account> for UserView {
 }
 
 /// A new or refreshed session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Session {
     pub user: UserView,
+    /// An RS256 JWT of kind `access`: send it as `Authorization: Bearer <access_token>`.
     pub access_token: String,
+    /// Always `"Bearer"`.
+    #[schema(example = "Bearer")]
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Opaque, 43 characters, shown once and usable once.
     pub refresh_token: String,
     /// Seconds until the refresh token expires (each refresh issues a new one).
     pub refresh_expires_in: u64,
 }
 
-#[derive(Debug, Deserialize)]
+/// A username and password (register, login, upgrade).
+#[derive(Debug, Deserialize, ToSchema)]
 struct Credentials {
+    /// 3–24 characters of `a–z A–Z 0–9 _ - .`, starting with a letter or digit; matched
+    /// case-insensitively.
+    #[schema(example = "MoleHunter")]
     username: String,
+    /// 8–128 characters.
+    #[schema(example = "correct horse battery")]
     password: String,
+    /// 1–32 characters after trimming, no control characters (register, upgrade; ignored by
+    /// login).
     #[serde(default)]
+    #[schema(example = "Mole Hunter")]
     display_name: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct GuestRequest {
+    /// 16–128 characters of `A–Z a–z 0–9 - _` (a UUID fits). The guest's only credential.
+    #[schema(example = "0b0f6a9e-8c1d-4f7e-9a3b-2f1c5d6e7a8b")]
     device_id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct RefreshRequest {
+    /// The refresh token from the latest session response of this session.
     refresh_token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct PasswordChange {
     current_password: String,
+    /// 8–128 characters.
     new_password: String,
+}
+
+/// The public signing keys (RFC 7517), current and rotated-in; cacheable for five minutes.
+#[derive(ToSchema)]
+#[allow(dead_code)] // The document's description of `Keyring::jwks`.
+struct Jwks {
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<serde_json::Value>,
+}
+
+/// The auth service's part of the API document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    register,
+    login,
+    guest,
+    upgrade,
+    refresh_session,
+    logout,
+    logout_all,
+    change_password,
+    me,
+    jwks
+))]
+struct ApiDoc;
+
+/// The auth service's endpoints in the API document (see `whoosh_http::openapi`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
 }
 
 fn now() -> OffsetDateTime {
@@ -177,6 +233,14 @@ async fn issue(
     })
 }
 
+/// Creates a full account and starts a session.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Credentials, responses(
+    (status = 201, description = "The new account's session.", body = Session),
+    (status = 400, description = "`invalid_username`, `invalid_password`, `invalid_display_name` (a field fails its rule); `invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
+    (status = 409, description = "`username_taken`: registered already, in any case.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `REGISTER_RATE_PER_IP` or the API-wide limit.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
+))]
 async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -212,6 +276,14 @@ async fn register(
     ))
 }
 
+/// Checks a username and password and starts a new session.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials, responses(
+    (status = 200, description = "A new session.", body = Session),
+    (status = 400, description = "`invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
+    (status = 401, description = "`invalid_credentials`: wrong password, unknown username or invalid input, all alike.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP`, `LOGIN_RATE_PER_ACCOUNT` or the API-wide limit.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
+))]
 async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -261,6 +333,13 @@ async fn login(
     Ok(Json(issue(&state, account, None).await?))
 }
 
+/// Logs in as the guest account of a device, creating it on the device's first call.
+#[utoipa::path(post, path = "/api/auth/guest", tag = "auth", request_body = GuestRequest, responses(
+    (status = 200, description = "A session of the device's existing guest.", body = Session),
+    (status = 201, description = "A session of a new guest.", body = Session),
+    (status = 400, description = "`invalid_device_id`; `invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP` (policy `guest-ip`) or the API-wide limit.", body = ErrorBody),
+))]
 async fn guest(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -284,6 +363,14 @@ async fn guest(
     Ok((status, Json(issue(&state, account, None).await?)))
 }
 
+/// Turns the calling guest into a full account (same id; its sessions continue).
+#[utoipa::path(post, path = "/api/auth/upgrade", tag = "auth", request_body = Credentials, security(("access_token" = [])), responses(
+    (status = 200, description = "The upgraded account.", body = UserView),
+    (status = 400, description = "`invalid_username`, `invalid_password`, `invalid_display_name`; `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`: see docs/API.md#authenticating-requests.", body = ErrorBody),
+    (status = 409, description = "`username_taken` (checked first); `not_a_guest`.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
+))]
 async fn upgrade(
     State(state): State<AppState>,
     user: AuthUser,
@@ -316,6 +403,14 @@ async fn upgrade(
     Ok(Json(account.into()))
 }
 
+/// Exchanges a refresh token for a new access token and a new refresh token.
+///
+/// Reusing a spent refresh token revokes the whole session.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, description = "The same session with new tokens.", body = Session),
+    (status = 400, description = "`invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_refresh_token`: unknown, expired, revoked or already spent.", body = ErrorBody),
+))]
 async fn refresh_session(
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
@@ -362,6 +457,11 @@ async fn refresh_session(
     }
 }
 
+/// Ends the calling session.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("access_token" = [])), responses(
+    (status = 204, description = "The session has ended."),
+    (status = 401, description = "`invalid_token`, `token_expired`: see docs/API.md#authenticating-requests.", body = ErrorBody),
+))]
 async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     sessions::revoke(&state.db, *user.user_id.as_uuid(), user.session_id).await?;
     let sessions = [user.session_id];
@@ -375,6 +475,11 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusC
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Ends every session of the calling user, the calling one included.
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth", security(("access_token" = [])), responses(
+    (status = 204, description = "Every session has ended."),
+    (status = 401, description = "`invalid_token`, `token_expired`: see docs/API.md#authenticating-requests.", body = ErrorBody),
+))]
 async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     let mut ended = sessions::revoke_all(&state.db, *user.user_id.as_uuid(), None).await?;
     if !ended.contains(&user.session_id) {
@@ -390,6 +495,15 @@ async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Changes the password of a full account; every other session ends.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChange, security(("access_token" = [])), responses(
+    (status = 204, description = "Changed; the calling session continues."),
+    (status = 400, description = "`invalid_password` (the new one); `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_credentials` (the current password is wrong); `invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 403, description = "`forbidden`: a guest has no password; upgrade instead.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_ACCOUNT` or the API-wide limit.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
+))]
 async fn change_password(
     State(state): State<AppState>,
     user: AuthUser,
@@ -443,6 +557,11 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The calling account.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("access_token" = [])), responses(
+    (status = 200, description = "The account.", body = UserView),
+    (status = 401, description = "`invalid_token`, `token_expired`: see docs/API.md#authenticating-requests.", body = ErrorBody),
+))]
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserView>, ApiError> {
     let account = accounts::find(&state.db, *user.user_id.as_uuid())
         .await?
@@ -454,6 +573,10 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserVi
 /// before it signs (`whoosh keys rotate --activate-in`).
 const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
 
+/// The public keys that verify Whoosh tokens.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", responses(
+    (status = 200, description = "The key set; `Cache-Control: public, max-age=300`.", body = Jwks),
+))]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

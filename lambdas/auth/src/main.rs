@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("auth", whoosh_lambda_auth::routes).await
+    whoosh_http::run_service("auth", whoosh_lambda_auth::service_routes).await
 }

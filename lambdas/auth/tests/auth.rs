@@ -859,3 +859,39 @@ async fn protected_endpoints_need_a_bearer_token() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_service_serves_its_own_api_document() {
+    let app = TestApp::spawn_with(whoosh_lambda_auth::service_routes(), &[]).await;
+    let response = app
+        .http
+        .get(app.at("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/auth/login",
+        "/.well-known/jwks.json",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing");
+    }
+    assert!(
+        paths.keys().all(|p| !p.starts_with("/api/wallet")),
+        "another service's endpoints are in the auth document"
+    );
+    assert_eq!(
+        doc["paths"]["/api/auth/login"]["post"]["responses"]["401"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+}

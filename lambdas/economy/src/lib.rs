@@ -12,12 +12,18 @@ use axum::{
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 use whoosh_core::ErrorCode;
-use whoosh_http::{ApiError, AppState, AuthUser, IdempotencyKey, Json, Page, auth::ServiceCaller};
-use whoosh_store::economy::{self, EconomyError, Idempotency, Outcome};
+use whoosh_http::{
+    ApiError, AppState, AuthUser, ErrorBody, IdempotencyKey, Json, Page, auth::ServiceCaller,
+};
+use whoosh_store::economy::{
+    self, Balance, EconomyError, Equipped, Grant, Idempotency, LedgerEntry, Outcome, OwnedItem,
+    Purchase, StoreItem,
+};
 
 /// The service's routes, without the shared middleware (for composition).
 pub fn routes() -> Router<AppState> {
@@ -31,9 +37,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/inventory/{item}/equip", post(equip))
 }
 
+/// The routes a deployed economy service serves: [`routes`] and its part of the API document at
+/// `GET /api/openapi.json`.
+pub fn service_routes() -> Router<AppState> {
+    whoosh_http::openapi::with_document(routes(), openapi())
+}
+
+/// The economy service's part of the API document.
+#[derive(OpenApi)]
+#[openapi(paths(wallet, ledger, grant, store, purchase, inventory, equip))]
+struct ApiDoc;
+
+/// The economy service's endpoints in the API document (see `whoosh_http::openapi`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
-    whoosh_http::app(routes(), state)
+    whoosh_http::app(service_routes(), state)
 }
 
 /// Most units bought in one purchase.
@@ -86,22 +108,82 @@ fn request_hash(canonical: &impl Serialize) -> Vec<u8> {
     Sha256::digest(serde_json::to_vec(canonical).unwrap_or_default()).to_vec()
 }
 
+/// The caller's balance in every currency.
+#[derive(Debug, Serialize, ToSchema)]
+struct Balances {
+    balances: Vec<Balance>,
+}
+
+/// One page of the ledger, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+struct LedgerPage {
+    entries: Vec<LedgerEntry>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// The items on sale.
+#[derive(Debug, Serialize, ToSchema)]
+struct Catalogue {
+    items: Vec<StoreItem>,
+}
+
+/// The items the caller owns.
+#[derive(Debug, Serialize, ToSchema)]
+struct Inventory {
+    items: Vec<OwnedItem>,
+}
+
+/// What the caller shows on their profile after an equip.
+#[derive(Debug, Serialize, ToSchema)]
+struct Loadout {
+    equipped: Equipped,
+}
+
+/// The answer of a purchase (stored with its Idempotency-Key and replayed as it was).
+#[derive(Debug, Serialize, ToSchema)]
+struct PurchaseReceipt {
+    purchase: Purchase,
+}
+
+/// The answer of a grant (stored with its Idempotency-Key and replayed as it was).
+#[derive(Debug, Serialize, ToSchema)]
+struct GrantReceipt {
+    grant: Grant,
+}
+
+/// The stored answer of an idempotent request.
+fn receipt(status: u16, body: &impl Serialize) -> (u16, Value) {
+    (status, serde_json::to_value(body).unwrap_or_default())
+}
+
 fn answer(outcome: Outcome) -> Response {
     let (Outcome::Done { status, body } | Outcome::Replayed { status, body }) = outcome;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (status, Json(body)).into_response()
 }
 
-async fn wallet(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+/// The caller's balances, one per currency (0 where they hold none).
+#[utoipa::path(get, path = "/api/wallet", tag = "economy", security(("access_token" = [])), responses(
+    (status = 200, description = "The balances.", body = Balances),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+))]
+async fn wallet(State(state): State<AppState>, user: AuthUser) -> Result<Json<Balances>, ApiError> {
     let balances = economy::balances(&state.db, *user.user_id.as_uuid()).await?;
-    Ok(Json(json!({ "balances": balances })))
+    Ok(Json(Balances { balances }))
 }
 
+/// The caller's ledger, newest first, one page at a time.
+#[utoipa::path(get, path = "/api/wallet/ledger", tag = "economy", params(Page), security(("access_token" = [])), responses(
+    (status = 200, description = "One page of the ledger.", body = LedgerPage),
+    (status = 400, description = "`invalid_request` (limit not a whole number); `invalid_cursor`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+))]
 async fn ledger(
     State(state): State<AppState>,
     user: AuthUser,
     page: Page,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LedgerPage>, ApiError> {
     let entries = economy::ledger_page(
         &state.db,
         *user.user_id.as_uuid(),
@@ -116,24 +198,41 @@ async fn ledger(
     } else {
         None
     };
-    Ok(Json(
-        json!({ "entries": entries, "next_cursor": next_cursor }),
-    ))
+    Ok(Json(LedgerPage {
+        entries,
+        next_cursor,
+    }))
 }
 
-async fn store(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "items": economy::catalogue(&state.db).await? }),
-    ))
+/// The items on sale, whole (bounded by the catalogue).
+#[utoipa::path(get, path = "/api/store", tag = "economy", responses(
+    (status = 200, description = "The catalogue.", body = Catalogue),
+))]
+async fn store(State(state): State<AppState>) -> Result<Json<Catalogue>, ApiError> {
+    Ok(Json(Catalogue {
+        items: economy::catalogue(&state.db).await?,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct PurchaseRequest {
+    #[schema(example = "avatar_fox")]
     item_id: String,
+    /// A whole number from 1 to 100; 1 when omitted.
     #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100)]
     quantity: Option<Value>,
 }
 
+/// Buys an item: debit and delivery in one transaction, once per Idempotency-Key.
+#[utoipa::path(post, path = "/api/store/purchase", tag = "economy", params(IdempotencyKey), request_body = PurchaseRequest, security(("access_token" = [])), responses(
+    (status = 201, description = "The purchase (also the replay of an earlier one with the same key and body).", body = PurchaseReceipt),
+    (status = 400, description = "`invalid_quantity`; `invalid_idempotency_key`; `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such item on sale.", body = ErrorBody),
+    (status = 409, description = "`insufficient_funds`; `purchase_limit_reached`.", body = ErrorBody),
+    (status = 422, description = "`idempotency_key_reused`: the key was used with another body.", body = ErrorBody),
+))]
 async fn purchase(
     State(state): State<AppState>,
     user: AuthUser,
@@ -164,7 +263,14 @@ async fn purchase(
         idem,
         &body.item_id,
         quantity,
-        |p| (201, json!({ "purchase": p })),
+        |purchase| {
+            receipt(
+                201,
+                &PurchaseReceipt {
+                    purchase: purchase.clone(),
+                },
+            )
+        },
     )
     .await
     .map_err(economy_error)?;
@@ -174,29 +280,50 @@ async fn purchase(
     Ok(answer(outcome))
 }
 
-async fn inventory(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+/// The items the caller owns, whole (bounded by the catalogue).
+#[utoipa::path(get, path = "/api/inventory", tag = "economy", security(("access_token" = [])), responses(
+    (status = 200, description = "The inventory.", body = Inventory),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+))]
+async fn inventory(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Inventory>, ApiError> {
     let id = *user.user_id.as_uuid();
     let items = economy::inventory(&state.db, id).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Inventory { items }))
 }
 
+/// Equips an owned avatar or title.
+#[utoipa::path(post, path = "/api/inventory/{item}/equip", tag = "economy", params(("item" = String, Path, description = "The item id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "What is equipped now.", body = Loadout),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: the caller does not own that item.", body = ErrorBody),
+    (status = 409, description = "`not_equippable`: only avatars and titles can be equipped.", body = ErrorBody),
+))]
 async fn equip(
     State(state): State<AppState>,
     user: AuthUser,
     Path(item): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Loadout>, ApiError> {
     let equipped = economy::equip(&state.db, *user.user_id.as_uuid(), &item)
         .await
         .map_err(economy_error)?;
-    Ok(Json(json!({ "equipped": equipped })))
+    Ok(Json(Loadout { equipped }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct GrantRequest {
     user_id: Uuid,
+    #[schema(example = "coins")]
     currency: String,
+    /// A whole number from 1 to 1 000 000 000.
+    #[schema(value_type = i64, minimum = 1, maximum = 1_000_000_000)]
     amount: Value,
+    /// 1–64 characters of letters, digits, `_`, `-`, `:` and `.`.
+    #[schema(example = "match_reward")]
     reason: String,
+    /// As `reason`.
     #[serde(default)]
     reference: Option<String>,
 }
@@ -221,6 +348,13 @@ fn label(value: &str, what: &str) -> Result<(), ApiError> {
 
 /// Credits a user on behalf of a trusted service, once per (user, Idempotency-Key): the edge
 /// uses `match:<match id>` as the key, so a match's reward lands once whatever the retries.
+#[utoipa::path(post, path = "/api/wallet/grants", tag = "economy", params(IdempotencyKey), request_body = GrantRequest, security(("service_token" = [])), responses(
+    (status = 201, description = "The grant (also the replay of an earlier one with the same key and body).", body = GrantReceipt),
+    (status = 400, description = "`invalid_amount`; `invalid_currency`; `invalid_request` (reason or reference); `invalid_idempotency_key`; `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`: no valid service token.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
+    (status = 422, description = "`idempotency_key_reused`.", body = ErrorBody),
+))]
 async fn grant(
     State(state): State<AppState>,
     caller: ServiceCaller,
@@ -264,7 +398,14 @@ async fn grant(
         amount,
         &body.reason,
         body.reference.as_deref(),
-        |g| (201, json!({ "grant": g })),
+        |grant| {
+            receipt(
+                201,
+                &GrantReceipt {
+                    grant: grant.clone(),
+                },
+            )
+        },
     )
     .await
     .map_err(economy_error)?;

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("economy", whoosh_lambda_economy::routes).await
+    whoosh_http::run_service("economy", whoosh_lambda_economy::service_routes).await
 }

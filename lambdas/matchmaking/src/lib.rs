@@ -53,9 +53,36 @@ pub fn routes() -> Router<AppState> {
         .route("/api/lobbies/parties/{id}/leave", post(parties::leave))
 }
 
+/// The routes a deployed matchmaking service serves: [`routes`] and its part of the API document
+/// at `GET /api/openapi.json`.
+pub fn service_routes() -> Router<AppState> {
+    whoosh_http::openapi::with_document(routes(), openapi())
+}
+
+/// The matchmaking service's part of the API document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    tickets::create,
+    tickets::show,
+    tickets::cancel,
+    lobbies::create,
+    lobbies::join,
+    lobbies::show,
+    parties::create,
+    parties::join,
+    parties::show,
+    parties::leave
+))]
+struct ApiDoc;
+
+/// The matchmaking service's endpoints in the API document (see `whoosh_http::openapi`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <ApiDoc as utoipa::OpenApi>::openapi()
+}
+
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
-    whoosh_http::app(routes(), state)
+    whoosh_http::app(service_routes(), state)
 }
 
 fn queue(state: &AppState) -> TicketQueue {
@@ -122,8 +149,10 @@ where
 }
 
 /// The body of a join by code (a lobby's or a party's).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 struct JoinByCode {
+    /// Six characters of the code alphabet.
+    #[schema(example = "K7QX2M")]
     code: String,
 }
 

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("matchmaking", whoosh_lambda_matchmaking::routes).await
+    whoosh_http::run_service("matchmaking", whoosh_lambda_matchmaking::service_routes).await
 }

@@ -5,32 +5,98 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use whoosh_cache::{Cancelled, Enqueued, Ticket, TicketStatus};
 use whoosh_core::ErrorCode;
-use whoosh_http::{ApiError, AppState, AuthUser, Json};
+use whoosh_http::{ApiError, AppState, AuthUser, ErrorBody, Json};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct NewTicket {
+    /// The game mode; only `party` (the default) exists.
     #[serde(default)]
+    #[schema(example = "party")]
     mode: Option<String>,
+    /// A served region; `DEFAULT_REGION` when omitted.
     #[serde(default)]
+    #[schema(example = "local")]
     region: Option<String>,
+    /// Queue this party (the caller must be its leader).
     #[serde(default)]
     party_id: Option<String>,
+}
+
+/// A ticket as a player on it sees it. The searching-only and matched-only fields are present
+/// only in that status.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Ticket)]
+pub(crate) struct TicketView {
+    ticket_id: String,
+    /// `searching`, `matched`, `cancelled` or `expired`.
+    #[schema(example = "searching")]
+    status: &'static str,
+    mode: String,
+    region: String,
+    party_id: Option<String>,
+    /// Every player on the ticket (user ids).
+    players: Vec<String>,
+    /// The player's Elo or the party's average.
+    rating: i32,
+    created_at_ms: i64,
+    /// Searching: when it expires unmatched. Matched: until when it answers its match.
+    expires_at_ms: i64,
+    /// Searching only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waited_ms: Option<i64>,
+    /// Searching only: the ratings it accepts now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<RatingWindow>,
+    /// Searching only: `players`, or `edge_node` when no game node with room is live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting_for: Option<String>,
+    /// Matched only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lobby_id: Option<String>,
+    /// Matched only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edge_url: Option<String>,
+    /// Matched only: `{edge_url}/ws/lobbies/{lobby_id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ws_url: Option<String>,
+    /// Matched only: a join token (JWT of kind `join`) for the calling player, fresh on each read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    join_token: Option<String>,
+    /// Matched only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched_at_ms: Option<i64>,
+}
+
+/// The ratings a searching ticket accepts.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RatingWindow {
+    min: i64,
+    max: i64,
 }
 
 fn not_found() -> ApiError {
     ApiError::new(ErrorCode::TicketNotFound, "no such ticket")
 }
 
+/// Asks for a quick match, for the caller or (its leader) a whole party.
+#[utoipa::path(post, path = "/api/matchmaking/tickets", tag = "matchmaking", request_body = NewTicket, security(("access_token" = [])), responses(
+    (status = 201, description = "The ticket, `searching`.", body = TicketView),
+    (status = 400, description = "`invalid_mode`; `invalid_region`; `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 403, description = "`not_party_leader`.", body = ErrorBody),
+    (status = 404, description = "`party_not_found`; `not_found` (the player has no profile).", body = ErrorBody),
+    (status = 409, description = "`ticket_already_live`: the caller or a party member has a searching ticket.", body = ErrorBody),
+))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     Json(body): Json<NewTicket>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<TicketView>), ApiError> {
     let mode = body.mode.as_deref().unwrap_or("party");
     if !MODES.contains(&mode) {
         return Err(ApiError::new(
@@ -125,22 +191,34 @@ pub(crate) async fn visible(
         .ok_or_else(not_found)
 }
 
+/// The ticket as the calling player sees it; poll it about once a second.
+#[utoipa::path(get, path = "/api/matchmaking/tickets/{id}", tag = "matchmaking", params(("id" = String, Path, description = "The ticket id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The ticket.", body = TicketView),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`ticket_not_found`: no such ticket, or the caller is not on it.", body = ErrorBody),
+))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TicketView>, ApiError> {
     let me = user.user_id.to_string();
     let (ticket, waiting_for) = visible(&state, &id, &me).await?;
     Ok(Json(view(&state, &ticket, waiting_for, &me, now_ms())?))
 }
 
 /// Cancels a searching ticket; any player on it may (a party leaves the queue together).
+#[utoipa::path(delete, path = "/api/matchmaking/tickets/{id}", tag = "matchmaking", params(("id" = String, Path, description = "The ticket id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The ticket, `cancelled` (or `expired`).", body = TicketView),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`ticket_not_found`.", body = ErrorBody),
+    (status = 409, description = "`ticket_matched`: join its lobby instead.", body = ErrorBody),
+))]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TicketView>, ApiError> {
     let me = user.user_id.to_string();
     let (mut ticket, _) = visible(&state, &id, &me).await?;
     match queue(&state).cancel(&ticket).await? {
@@ -165,32 +243,43 @@ pub(crate) fn view(
     waiting_for: Option<String>,
     viewer: &str,
     now: i64,
-) -> Result<Value, ApiError> {
+) -> Result<TicketView, ApiError> {
     let status = match ticket.status {
         TicketStatus::Searching | TicketStatus::Matched if now >= ticket.expires_at_ms => {
             TicketStatus::Expired
         }
         status => status,
     };
-    let mut view = json!({
-        "ticket_id": ticket.id,
-        "status": status.as_str(),
-        "mode": ticket.mode,
-        "region": ticket.region,
-        "party_id": ticket.party_id,
-        "players": ticket.members,
-        "rating": ticket.rating,
-        "created_at_ms": ticket.created_at_ms,
-        "expires_at_ms": ticket.expires_at_ms,
-    });
+    let mut view = TicketView {
+        ticket_id: ticket.id.clone(),
+        status: status.as_str(),
+        mode: ticket.mode.clone(),
+        region: ticket.region.clone(),
+        party_id: ticket.party_id.clone(),
+        players: ticket.members.clone(),
+        rating: ticket.rating,
+        created_at_ms: ticket.created_at_ms,
+        expires_at_ms: ticket.expires_at_ms,
+        waited_ms: None,
+        window: None,
+        waiting_for: None,
+        lobby_id: None,
+        edge_url: None,
+        ws_url: None,
+        join_token: None,
+        matched_at_ms: None,
+    };
     match status {
         TicketStatus::Searching => {
             let waited = (now - ticket.created_at_ms).max(0);
             let half = i64::from(state.config.matchmaking.rules().window(waited));
             let rating = i64::from(ticket.rating);
-            view["waited_ms"] = json!(waited);
-            view["window"] = json!({"min": rating - half, "max": rating + half});
-            view["waiting_for"] = json!(waiting_for.as_deref().unwrap_or("players"));
+            view.waited_ms = Some(waited);
+            view.window = Some(RatingWindow {
+                min: rating - half,
+                max: rating + half,
+            });
+            view.waiting_for = Some(waiting_for.unwrap_or_else(|| "players".to_owned()));
         }
         TicketStatus::Matched => {
             let (Some(lobby), Some(edge)) = (&ticket.lobby_id, &ticket.edge_url) else {
@@ -199,11 +288,11 @@ pub(crate) fn view(
                     ticket.id
                 )));
             };
-            view["lobby_id"] = json!(lobby);
-            view["edge_url"] = json!(edge);
-            view["ws_url"] = json!(socket_url(edge, lobby));
-            view["join_token"] = json!(join_token(state, viewer, lobby)?);
-            view["matched_at_ms"] = json!(ticket.matched_at_ms);
+            view.lobby_id = Some(lobby.clone());
+            view.edge_url = Some(edge.clone());
+            view.ws_url = Some(socket_url(edge, lobby));
+            view.join_token = Some(join_token(state, viewer, lobby)?);
+            view.matched_at_ms = ticket.matched_at_ms;
         }
         TicketStatus::Cancelled | TicketStatus::Expired => {}
     }

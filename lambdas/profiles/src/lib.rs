@@ -12,18 +12,22 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
 use time::OffsetDateTime;
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 use whoosh_core::{DisplayName, ErrorCode, Password, UserId, progression};
 use whoosh_http::{
-    ApiError, AppState, AuthUser, Json, Page,
+    ApiError, AppState, AuthUser, ErrorBody, Json, Page,
     auth::{Revocation, ServiceCaller, announce_revocation},
-    leaderboards as boards,
+    leaderboards::{self as boards, Row},
 };
-use whoosh_store::{leaderboards as pg, profiles};
+use whoosh_store::{
+    leaderboards::{self as pg, Board},
+    profiles::{self, MatchSummary},
+};
 
 /// The service's routes, without the shared middleware (for composition).
 pub fn routes() -> Router<AppState> {
@@ -44,9 +48,39 @@ pub fn routes() -> Router<AppState> {
         .route("/api/scores", post(submit_score))
 }
 
+/// The routes a deployed profiles service serves: [`routes`] and its part of the API document at
+/// `GET /api/openapi.json`.
+pub fn service_routes() -> Router<AppState> {
+    whoosh_http::openapi::with_document(routes(), openapi())
+}
+
+/// The profiles service's part of the API document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    me,
+    edit_me,
+    delete_me,
+    public_profile,
+    match_history,
+    list_boards,
+    board_top,
+    board_me,
+    board_around_me,
+    board_sync,
+    board_drift_check,
+    register_action,
+    submit_score
+))]
+struct ApiDoc;
+
+/// The profiles service's endpoints in the API document (see `whoosh_http::openapi`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
-    whoosh_http::app(routes(), state)
+    whoosh_http::app(service_routes(), state)
 }
 
 /// Largest `radius` of an around-me view.
@@ -54,38 +88,151 @@ pub const MAX_RADIUS: i64 = 25;
 /// How long after a login a token counts as fresh enough to delete an account without a password.
 pub const FRESH_LOGIN_SECS: i64 = 300;
 
-fn profile_json(p: &profiles::Profile) -> Value {
+/// A player's profile as anyone sees it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Profile)]
+struct ProfileView {
+    id: Uuid,
+    display_name: String,
+    avatar_id: Option<String>,
+    title_id: Option<String>,
+    elo: i32,
+    xp: i64,
+    level: u32,
+    /// The XP at which the next level starts.
+    next_level_xp: u64,
+    games_played: i32,
+    wins: i32,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+fn profile_json(p: &profiles::Profile) -> ProfileView {
     let xp = u64::try_from(p.xp).unwrap_or(0);
-    json!({
-        "id": p.id,
-        "display_name": p.display_name,
-        "avatar_id": p.avatar_id,
-        "title_id": p.title_id,
-        "elo": p.elo,
-        "xp": p.xp,
-        "level": progression::level_for_xp(xp),
-        "next_level_xp": progression::xp_for_level(progression::level_for_xp(xp) + 1),
-        "games_played": p.games_played,
-        "wins": p.wins,
-        "created_at": p.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-    })
+    let level = progression::level_for_xp(xp);
+    ProfileView {
+        id: p.id,
+        display_name: p.display_name.clone(),
+        avatar_id: p.avatar_id.clone(),
+        title_id: p.title_id.clone(),
+        elo: p.elo,
+        xp: p.xp,
+        level,
+        next_level_xp: progression::xp_for_level(level + 1),
+        games_played: p.games_played,
+        wins: p.wins,
+        created_at: p
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    }
+}
+
+/// One page of a player's matches, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+struct MatchPage {
+    matches: Vec<MatchSummary>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// The active leaderboards.
+#[derive(Debug, Serialize, ToSchema)]
+struct BoardList {
+    boards: Vec<Board>,
+}
+
+/// One page of a board, best first.
+#[derive(Debug, Serialize, ToSchema)]
+struct BoardPage {
+    board: String,
+    entries: Vec<Row>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// The caller's line of a board.
+#[derive(Debug, Serialize, ToSchema)]
+struct BoardStanding {
+    board: String,
+    /// `null` when the caller is not on the board.
+    entry: Option<Row>,
+}
+
+/// The lines around the caller's (empty when the caller is not on the board).
+#[derive(Debug, Serialize, ToSchema)]
+struct AroundMe {
+    board: String,
+    entries: Vec<Row>,
+}
+
+/// A board's index, rebuilt from PostgreSQL.
+#[derive(Debug, Serialize, ToSchema)]
+struct Rebuilt {
+    board: String,
+    /// Entries written to the index (0 when a rebuild was already running).
+    entries: usize,
+}
+
+/// The drift check of a board.
+#[derive(Debug, Serialize, ToSchema)]
+struct Drift {
+    board: String,
+    /// Positions of the top N where the index differed from PostgreSQL (then it was rebuilt).
+    drift: usize,
+}
+
+/// A registered action and the token its player submits a score with.
+#[derive(Debug, Serialize, ToSchema)]
+struct ActionIssued {
+    action_id: Uuid,
+    action_token: String,
+    /// Unix seconds.
+    expires_at: i64,
+}
+
+/// What a score submission counted (stored with the action and replayed as it was).
+#[derive(Debug, Serialize, ToSchema)]
+struct ScoreCounted {
+    action_id: Uuid,
+    delta: i64,
+    boards: Vec<BoardValue>,
+}
+
+/// A board's new value for the player.
+#[derive(Debug, Serialize, ToSchema)]
+struct BoardValue {
+    board: String,
+    value: i64,
 }
 
 fn parse_user(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())
 }
 
-async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/profiles/me", tag = "profiles", security(("access_token" = [])), responses(
+    (status = 200, description = "The profile.", body = ProfileView),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: the account no longer exists.", body = ErrorBody),
+))]
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<ProfileView>, ApiError> {
     let p = profiles::find(&state.db, *user.user_id.as_uuid())
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(profile_json(&p)))
 }
 
+/// A player's public profile.
+#[utoipa::path(get, path = "/api/profiles/{user}", tag = "profiles", params(("user" = String, Path, description = "The player's user id (a UUID).")), responses(
+    (status = 200, description = "The profile.", body = ProfileView),
+    (status = 404, description = "`not_found`: no such player (or not a UUID).", body = ErrorBody),
+))]
 async fn public_profile(
     State(state): State<AppState>,
     Path(user): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProfileView>, ApiError> {
     let p = profiles::find(&state.db, parse_user(&user)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -93,20 +240,29 @@ async fn public_profile(
 }
 
 /// The allow-listed fields of a profile edit; anything else is refused.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileEdit {
+    /// 1–32 characters after trimming, no control characters.
     #[serde(default)]
     display_name: Option<String>,
+    /// An avatar the caller owns.
     #[serde(default)]
     avatar_id: Option<String>,
 }
 
+/// Edits the caller's display name and avatar; other fields are refused.
+#[utoipa::path(patch, path = "/api/profiles/me", tag = "profiles", request_body = ProfileEdit, security(("access_token" = [])), responses(
+    (status = 200, description = "The edited profile.", body = ProfileView),
+    (status = 400, description = "`invalid_display_name`; `invalid_avatar` (not owned); `invalid_json` (also for unknown fields).", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: the account no longer exists.", body = ErrorBody),
+))]
 async fn edit_me(
     State(state): State<AppState>,
     user: AuthUser,
     Json(edit): Json<ProfileEdit>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProfileView>, ApiError> {
     let id = *user.user_id.as_uuid();
     let name = edit
         .display_name
@@ -132,11 +288,17 @@ async fn edit_me(
     Ok(Json(profile_json(&p)))
 }
 
+/// A player's matches, newest first, one page at a time.
+#[utoipa::path(get, path = "/api/profiles/{user}/matches", tag = "profiles", params(("user" = String, Path, description = "The player's user id (a UUID)."), Page), responses(
+    (status = 200, description = "One page of matches.", body = MatchPage),
+    (status = 400, description = "`invalid_request` (limit not a whole number); `invalid_cursor`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: not a UUID.", body = ErrorBody),
+))]
 async fn match_history(
     State(state): State<AppState>,
     Path(user): Path<String>,
     page: Page,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MatchPage>, ApiError> {
     let id = parse_user(&user)?;
     let found = profiles::matches(&state.db, id, page.after, page.limit + 1).await?;
     let more = found.len() as i64 > page.limit;
@@ -149,19 +311,31 @@ async fn match_history(
     } else {
         None
     };
-    Ok(Json(
-        json!({ "matches": found, "next_cursor": next_cursor }),
-    ))
+    Ok(Json(MatchPage {
+        matches: found,
+        next_cursor,
+    }))
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// The confirmation of an account deletion; the body may be omitted.
+#[derive(Debug, Deserialize, Default, ToSchema)]
 struct DeleteRequest {
+    /// Required for a full account; a guest confirms with a token from a login in the last five
+    /// minutes instead.
     #[serde(default)]
     password: Option<String>,
 }
 
 /// Deletes the caller's account: with the password, or (guests and password-less clients) with a
 /// token from a login in the last five minutes.
+#[utoipa::path(delete, path = "/api/profiles/me", tag = "profiles", request_body(content = Option<DeleteRequest>, description = "Optional: omit it for a guest with a fresh token."), security(("access_token" = [])), responses(
+    (status = 204, description = "The account is gone; every session has ended."),
+    (status = 400, description = "`invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_credentials` (wrong password); `invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 403, description = "`reauthentication_required`: send the password, or log in again and delete within five minutes.", body = ErrorBody),
+    (status = 404, description = "`not_found`: the account no longer exists.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_ACCOUNT` or the API-wide limit.", body = ErrorBody),
+))]
 async fn delete_me(
     State(state): State<AppState>,
     user: AuthUser,
@@ -240,21 +414,33 @@ pub async fn erase_account(state: &AppState, user: UserId) -> Result<bool, ApiEr
     Ok(true)
 }
 
-async fn known_board(state: &AppState, board: &str) -> Result<pg::Board, ApiError> {
+async fn known_board(state: &AppState, board: &str) -> Result<Board, ApiError> {
     pg::board(&state.db, board)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such leaderboard"))
 }
 
-async fn list_boards(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "boards": pg::boards(&state.db).await? })))
+/// The active leaderboards.
+#[utoipa::path(get, path = "/api/leaderboards", tag = "leaderboards", responses(
+    (status = 200, description = "The boards.", body = BoardList),
+))]
+async fn list_boards(State(state): State<AppState>) -> Result<Json<BoardList>, ApiError> {
+    Ok(Json(BoardList {
+        boards: pg::boards(&state.db).await?,
+    }))
 }
 
+/// One page of a board, best first.
+#[utoipa::path(get, path = "/api/leaderboards/{board}", tag = "leaderboards", params(("board" = String, Path, description = "The board id, e.g. `elo` (see `GET /api/leaderboards`)."), Page), responses(
+    (status = 200, description = "One page of the board.", body = BoardPage),
+    (status = 400, description = "`invalid_request` (limit not a whole number); `invalid_cursor`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
+))]
 async fn board_top(
     State(state): State<AppState>,
     Path(board): Path<String>,
     page: Page,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BoardPage>, ApiError> {
     known_board(&state, &board).await?;
     let offset = page.after.unwrap_or(0).max(0);
     let rows = boards::top(&state, &board, offset, page.limit + 1).await?;
@@ -264,27 +450,42 @@ async fn board_top(
         .take(page.limit.unsigned_abs() as usize)
         .collect();
     let next_cursor = more.then(|| Page::cursor(offset + page.limit));
-    Ok(Json(
-        json!({ "board": board, "entries": rows, "next_cursor": next_cursor }),
-    ))
+    Ok(Json(BoardPage {
+        board,
+        entries: rows,
+        next_cursor,
+    }))
 }
 
+/// The caller's line of a board.
+#[utoipa::path(get, path = "/api/leaderboards/{board}/me", tag = "leaderboards", params(("board" = String, Path, description = "The board id, e.g. `elo` (see `GET /api/leaderboards`).")), security(("access_token" = [])), responses(
+    (status = 200, description = "The caller's entry, or `null`.", body = BoardStanding),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
+))]
 async fn board_me(
     State(state): State<AppState>,
     user: AuthUser,
     Path(board): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BoardStanding>, ApiError> {
     known_board(&state, &board).await?;
     let row = boards::rank_of(&state, &board, *user.user_id.as_uuid()).await?;
-    Ok(Json(json!({ "board": board, "entry": row })))
+    Ok(Json(BoardStanding { board, entry: row }))
 }
 
+/// The lines around the caller's on a board.
+#[utoipa::path(get, path = "/api/leaderboards/{board}/around-me", tag = "leaderboards", params(("board" = String, Path, description = "The board id, e.g. `elo` (see `GET /api/leaderboards`)."), ("radius" = Option<i64>, Query, description = "Lines above and below the caller's, clamped to 0–25; 5 by default.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The entries around the caller.", body = AroundMe),
+    (status = 400, description = "`invalid_request`: radius not a whole number.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
+))]
 async fn board_around_me(
     State(state): State<AppState>,
     user: AuthUser,
     Path(board): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AroundMe>, ApiError> {
     known_board(&state, &board).await?;
     let radius = match query.get("radius") {
         None => 5,
@@ -294,37 +495,58 @@ async fn board_around_me(
             .clamp(0, MAX_RADIUS),
     };
     let Some(mine) = boards::rank_of(&state, &board, *user.user_id.as_uuid()).await? else {
-        return Ok(Json(json!({ "board": board, "entries": [] })));
+        return Ok(Json(AroundMe {
+            board,
+            entries: Vec::new(),
+        }));
     };
     let offset = (mine.rank - 1 - radius).max(0);
     let rows = boards::top(&state, &board, offset, mine.rank - offset + radius).await?;
-    Ok(Json(json!({ "board": board, "entries": rows })))
+    Ok(Json(AroundMe {
+        board,
+        entries: rows,
+    }))
 }
 
+/// Rebuilds a board's Redis index from PostgreSQL (operators and schedules).
+#[utoipa::path(post, path = "/api/leaderboards/{board}/sync", tag = "leaderboards", params(("board" = String, Path, description = "The board id, e.g. `elo` (see `GET /api/leaderboards`).")), security(("service_token" = [])), responses(
+    (status = 200, description = "The index rebuilt.", body = Rebuilt),
+    (status = 401, description = "`invalid_token`, `token_expired`: no valid service token.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
+))]
 async fn board_sync(
     State(state): State<AppState>,
     caller: ServiceCaller,
     Path(board): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Rebuilt>, ApiError> {
     known_board(&state, &board).await?;
     let entries = boards::rebuild(&state, &board).await?;
     tracing::info!(service = %caller.name, board, entries, "leaderboard rebuilt");
-    Ok(Json(json!({ "board": board, "entries": entries })))
+    Ok(Json(Rebuilt { board, entries }))
 }
 
+/// Compares a board's index with PostgreSQL and rebuilds it on any difference.
+#[utoipa::path(post, path = "/api/leaderboards/{board}/drift-check", tag = "leaderboards", params(("board" = String, Path, description = "The board id, e.g. `elo` (see `GET /api/leaderboards`).")), security(("service_token" = [])), responses(
+    (status = 200, description = "The drift found.", body = Drift),
+    (status = 401, description = "`invalid_token`, `token_expired`: no valid service token.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
+))]
 async fn board_drift_check(
     State(state): State<AppState>,
     _caller: ServiceCaller,
     Path(board): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Drift>, ApiError> {
     known_board(&state, &board).await?;
     let drift = boards::drift_check(&state, &board).await?;
-    Ok(Json(json!({ "board": board, "drift": drift })))
+    Ok(Json(Drift { board, drift }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct ActionRequest {
+    /// The player who completed the action.
     user_id: Uuid,
+    /// The largest score the action allows: a whole number from 1 to 1 000 000 000.
+    #[schema(value_type = i64, minimum = 1, maximum = 1_000_000_000)]
     max_score: Value,
 }
 
@@ -332,6 +554,12 @@ struct ActionRequest {
 pub const MAX_ACTION_SCORE: i64 = 1_000_000_000;
 
 /// A trusted game service registers a completed action and gets the token the player submits.
+#[utoipa::path(post, path = "/api/actions", tag = "scores", request_body = ActionRequest, security(("service_token" = [])), responses(
+    (status = 201, description = "The action and its token.", body = ActionIssued),
+    (status = 400, description = "`invalid_score` (max_score); `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`: no valid service token.", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
+))]
 async fn register_action(
     State(state): State<AppState>,
     caller: ServiceCaller,
@@ -365,13 +593,20 @@ async fn register_action(
         expires_at: expires.unix_timestamp(),
     };
     let token = action_token::sign(&key, &claim);
-    Ok((StatusCode::CREATED, Json(json!({ "action_id": action_id, "action_token": token, "expires_at": claim.expires_at })))
-        .into_response())
+    let issued = ActionIssued {
+        action_id,
+        action_token: token,
+        expires_at: claim.expires_at,
+    };
+    Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct ScoreRequest {
+    /// The token from `POST /api/actions`, for the caller.
     action_token: String,
+    /// A whole number from 1 to the action's cap.
+    #[schema(value_type = i64, minimum = 1)]
     delta: Value,
 }
 
@@ -380,6 +615,13 @@ fn reject(code: ErrorCode, message: &'static str) -> ApiError {
 }
 
 /// A player turns an action token into score. Counted once: a replay gets the first answer.
+#[utoipa::path(post, path = "/api/scores", tag = "scores", request_body = ScoreRequest, security(("access_token" = [])), responses(
+    (status = 200, description = "The new values (also the replay of an earlier submission).", body = ScoreCounted),
+    (status = 400, description = "`invalid_score` (delta); `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_action_token`; `action_token_expired`; `invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 403, description = "`action_token_wrong_user`.", body = ErrorBody),
+    (status = 422, description = "`score_over_cap`; `score_overflow`.", body = ErrorBody),
+))]
 async fn submit_score(
     State(state): State<AppState>,
     user: AuthUser,
@@ -455,11 +697,18 @@ async fn submit_score(
         }
         Err(pg::ScoreError::Db(e)) => return Err(e.into()),
     };
-    let standings: Vec<Value> = changed
-        .iter()
-        .map(|(board, s)| json!({ "board": board, "value": s.value }))
-        .collect();
-    let answer = json!({ "action_id": action.id, "delta": delta, "boards": standings });
+    let counted = ScoreCounted {
+        action_id: action.id,
+        delta,
+        boards: changed
+            .iter()
+            .map(|(board, s)| BoardValue {
+                board: board.clone(),
+                value: s.value,
+            })
+            .collect(),
+    };
+    let answer = serde_json::to_value(&counted).map_err(ApiError::internal)?;
     whoosh_store::actions::consume(&mut tx, action.id, &answer).await?;
     tx.commit().await?;
     boards::write_through(&state, &changed).await;

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("profiles", whoosh_lambda_profiles::routes).await
+    whoosh_http::run_service("profiles", whoosh_lambda_profiles::service_routes).await
 }

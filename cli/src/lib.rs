@@ -1,0 +1,3 @@
+//! What the `whoosh` binary composes from every service, kept in a library so that tests reach it.
+
+pub mod openapi;
