@@ -601,9 +601,9 @@ async fn a_slow_consumer_is_dropped_and_the_tick_does_not_wait() {
     assert!(metrics.contains("whoosh_edge_drops_total"), "{metrics}");
 }
 
-#[tokio::test]
-async fn logging_out_everywhere_closes_the_players_socket_with_1008() {
-    let app = spawn(&[]).await;
+/// A guest signed in through the auth service (a real session, so its revocation is real),
+/// seated in a private lobby with its socket open past `WELCOME`.
+async fn seated_guest(app: &TestApp) -> (Player, Ws) {
     let session: Value = app
         .http
         .post(app.at("/api/auth/guest"))
@@ -618,9 +618,16 @@ async fn logging_out_everywhere_closes_the_players_socket_with_1008() {
         id: session["user"]["id"].as_str().unwrap().to_owned(),
         token: session["access_token"].as_str().unwrap().to_owned(),
     };
-    let id = lobby(&app, LobbyKind::Private, &[&guest]).await;
-    let mut ws = connect(&app, &id, &guest).await;
+    let id = lobby(app, LobbyKind::Private, &[&guest]).await;
+    let mut ws = connect(app, &id, &guest).await;
     until(&mut ws, "WELCOME").await;
+    (guest, ws)
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_closes_the_players_socket_with_1008() {
+    let app = spawn(&[]).await;
+    let (guest, mut ws) = seated_guest(&app).await;
     let status = app
         .http
         .post(app.at("/api/auth/logout-all"))
@@ -893,23 +900,7 @@ async fn metrics_expose_every_documented_series() {
 #[tokio::test]
 async fn deleting_the_account_closes_the_players_socket_with_1008() {
     let app = spawn(&[]).await;
-    let session: Value = app
-        .http
-        .post(app.at("/api/auth/guest"))
-        .json(&json!({"device_id": uuid::Uuid::new_v4().to_string()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let guest = Player {
-        id: session["user"]["id"].as_str().unwrap().to_owned(),
-        token: session["access_token"].as_str().unwrap().to_owned(),
-    };
-    let id = lobby(&app, LobbyKind::Private, &[&guest]).await;
-    let mut ws = connect(&app, &id, &guest).await;
-    until(&mut ws, "WELCOME").await;
+    let (guest, mut ws) = seated_guest(&app).await;
     // A guest deletes within five minutes of logging in (no password to confirm with).
     let status = app
         .http
