@@ -4,9 +4,9 @@
  * when it fires and when it recovers.
  *
  * Where the numbers come from:
- * - the services' JSON request lines (`"message":"request"` with `status`, `latency_ms`, `code`,
- *   `span.route`, `span.method`), turned into metrics by metric filters on each function's log
- *   group, in the namespace `Whoosh/<env>/<service>`;
+ * - the services' Embedded Metric Format lines (crates/http/src/emf.rs): `Requests`, `Latency`,
+ *   `ServerErrors`, `RateLimited` by `Service` (and `Route`), `Errors` by `Service` and `Code`,
+ *   and `LeaderboardDrift` from the drift check, in the namespace `Whoosh/<env>`;
  * - the edge's Prometheus metrics, shipped as Embedded Metric Format by the agent in edge/k8s
  *   (namespace `Whoosh/<env>/edge`, dimensions ClusterName and Namespace, plus `kind` for
  *   connections);
@@ -16,7 +16,6 @@ import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS, SERVICES } from './services';
@@ -36,6 +35,15 @@ export const ACTION_TOKEN_REJECT_CODES = [
   'action_token_wrong_user',
   'score_over_cap',
 ] as const;
+
+/** The route of score submissions, as the services name it in their metrics (`Route`). */
+export const SCORE_ROUTE = 'POST /api/scores';
+
+/** The namespace of the services' and jobs' EMF metrics (their METRICS_NAMESPACE). */
+export const metricsNamespace = (env: string) => `Whoosh/${env}`;
+
+/** The namespace into which the metrics agent forwards the edge's Prometheus metrics (scripts/deploy sets it). */
+export const edgeMetricsNamespace = (env: string) => `Whoosh/${env}/edge`;
 
 /** Thresholds, named so the runbook and the alarms say the same thing. */
 export const THRESHOLDS = {
@@ -71,86 +79,46 @@ export class Monitoring extends Construct {
     this.topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', f.alarmTopicArn);
     const fiveMinutes = cdk.Duration.minutes(5);
 
-    // --- Metrics from the services' request lines ---
+    // --- The services' own metrics: EMF lines on stdout (crates/http/src/emf.rs), which Lambda
+    // turns into metrics of the namespace METRICS_NAMESPACE with no metric filter or API call ---
+    const ns = metricsNamespace(this.env);
+    const serviceMetric = (
+      service: string,
+      metricName: string,
+      statistic: string,
+      extra: Record<string, string> = {},
+      period: cdk.Duration = fiveMinutes,
+    ) => new cloudwatch.Metric({ namespace: ns, metricName, statistic, period, dimensionsMap: { Service: service, ...extra } });
     const api: Record<string, { requests: cloudwatch.Metric; limited: cloudwatch.Metric; errors5xx: cloudwatch.Metric }> = {};
     for (const spec of SERVICES) {
-      const logGroup = logs.LogGroup.fromLogGroupName(this, `${spec.name}Logs`, f.lambdaLogGroupNames[spec.name]);
-      const ns = `Whoosh/${this.env}/${spec.name}`;
-      const count = (name: string, pattern: string) => {
-        new logs.MetricFilter(this, `${spec.name}${name}`, {
-          logGroup,
-          filterPattern: logs.FilterPattern.literal(pattern),
-          metricNamespace: ns,
-          metricName: name,
-          metricValue: '1',
-          defaultValue: 0,
-          unit: cloudwatch.Unit.COUNT,
-        });
-        return new cloudwatch.Metric({ namespace: ns, metricName: name, statistic: 'Sum', period: fiveMinutes });
-      };
       api[spec.name] = {
-        requests: count('Requests', '{ $.message = "request" }'),
-        limited: count('RateLimited', '{ $.message = "request" && $.status = 429 }'),
-        errors5xx: count('ServerErrors', '{ $.message = "request" && $.status >= 500 }'),
+        requests: serviceMetric(spec.name, 'Requests', 'Sum'),
+        limited: serviceMetric(spec.name, 'RateLimited', 'Sum'),
+        errors5xx: serviceMetric(spec.name, 'ServerErrors', 'Sum'),
       };
     }
-
-    const profilesLogs = logs.LogGroup.fromLogGroupName(this, 'ProfilesScoreLogs', f.lambdaLogGroupNames['profiles']);
-    const profilesNs = `Whoosh/${this.env}/profiles`;
-    const scoreRoute = '$.span.route = "/api/scores*" && $.span.method = "POST"';
-    new logs.MetricFilter(this, 'ScoreUpdateLatencyFilter', {
-      logGroup: profilesLogs,
-      filterPattern: logs.FilterPattern.literal(`{ $.message = "request" && ${scoreRoute} }`),
-      metricNamespace: profilesNs,
-      metricName: 'ScoreUpdateLatency',
-      metricValue: '$.latency_ms',
-      unit: cloudwatch.Unit.MILLISECONDS,
-    });
+    const scoreP99 = serviceMetric('profiles', 'Latency', 'p99', { Route: SCORE_ROUTE });
     // A score submission refused for its action token: forged or malformed, expired, another
-    // player's, or over its cap (the error codes of docs/API.md).
-    new logs.MetricFilter(this, 'ActionTokenRejectsFilter', {
-      logGroup: profilesLogs,
-      filterPattern: logs.FilterPattern.literal(
-        `{ $.message = "request" && (${ACTION_TOKEN_REJECT_CODES.map((c) => `$.code = "${c}"`).join(' || ')}) }`,
+    // player's, or over its cap (the error codes of docs/API.md), counted by code.
+    const actionTokenRejects = new cloudwatch.MathExpression({
+      expression: ACTION_TOKEN_REJECT_CODES.map((_, i) => `FILL(c${i}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(
+        ACTION_TOKEN_REJECT_CODES.map((code, i) => [`c${i}`, serviceMetric('profiles', 'Errors', 'Sum', { Code: code })]),
       ),
-      metricNamespace: profilesNs,
-      metricName: 'ActionTokenRejects',
-      metricValue: '1',
-      defaultValue: 0,
-      unit: cloudwatch.Unit.COUNT,
-    });
-    // Each run of the drift check logs one line per board with the positions that differed
-    // between the Redis index and PostgreSQL (and then rebuilt the index).
-    new logs.MetricFilter(this, 'LeaderboardDriftFilter', {
-      logGroup: profilesLogs,
-      filterPattern: logs.FilterPattern.literal('{ $.message = "leaderboard drift check" && $.drift > 0 }'),
-      metricNamespace: profilesNs,
-      metricName: 'LeaderboardDriftCorrected',
-      metricValue: '$.drift',
-      unit: cloudwatch.Unit.COUNT,
-    });
-
-    const scoreP99 = new cloudwatch.Metric({
-      namespace: profilesNs,
-      metricName: 'ScoreUpdateLatency',
-      statistic: 'p99',
+      label: 'Action tokens refused',
       period: fiveMinutes,
     });
-    const actionTokenRejects = new cloudwatch.Metric({
-      namespace: profilesNs,
-      metricName: 'ActionTokenRejects',
-      statistic: 'Sum',
-      period: fiveMinutes,
-    });
+    // Positions that differed between the Redis index and PostgreSQL (and were then rebuilt), from
+    // every run of the drift check: the CronJob sends it through the metrics agent's EMF listener.
     const drift = new cloudwatch.Metric({
-      namespace: profilesNs,
-      metricName: 'LeaderboardDriftCorrected',
+      namespace: ns,
+      metricName: 'LeaderboardDrift',
       statistic: 'Sum',
       period: cdk.Duration.minutes(15),
     });
 
     // --- Edge metrics (Prometheus via EMF) ---
-    const edgeNs = `Whoosh/${this.env}/edge`;
+    const edgeNs = edgeMetricsNamespace(this.env);
     const edgeDims = { ClusterName: f.eksClusterName, Namespace: f.edgeNamespace };
     const edgeMetric = (metricName: string, statistic: string, extra: Record<string, string> = {}) =>
       new cloudwatch.Metric({
@@ -185,7 +153,7 @@ export class Monitoring extends Construct {
       metric: scoreP99,
       threshold: THRESHOLDS.scoreUpdateP99Ms,
       evaluationPeriods: 3,
-      description: `p99 of score submissions (POST /api/scores*) above ${THRESHOLDS.scoreUpdateP99Ms} ms for 15 minutes.`,
+      description: `p99 of score submissions (${SCORE_ROUTE}) above ${THRESHOLDS.scoreUpdateP99Ms} ms for 15 minutes.`,
     });
 
     this.alarm('leaderboard-drift', {

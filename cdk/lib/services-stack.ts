@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { Monitoring } from './monitoring';
+import { metricsNamespace, Monitoring } from './monitoring';
 import {
   FIRST_RULE_PRIORITY,
   FUNCTION_TIMEOUT_SECONDS,
@@ -239,6 +239,8 @@ export class ServicesStack extends cdk.Stack {
         WHOOSH_PUBLIC_URL: f.publicUrl,
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
+        // Metrics as EMF lines on stdout (METRICS_EMF=auto under Lambda), read by the alarms.
+        METRICS_NAMESPACE: metricsNamespace(f.environment),
         ...(spec.readsActionKey ? { ACTION_KEY_SOURCE: `aws-secretsmanager:${f.actionHmacSecretArn}` } : {}),
         ...(ctx.restartedAt ? { WHOOSH_RESTARTED_AT: ctx.restartedAt } : {}),
       },

@@ -182,29 +182,64 @@ test('the issue-required alarms exist and notify the alarm topic', () => {
   }
 });
 
-test('metric filters read the services JSON request lines', () => {
-  template.hasResourceProperties('AWS::Logs::MetricFilter', {
-    LogGroupName: '/aws/lambda/whoosh-test-profiles',
-    FilterPattern: Match.stringLikeRegexp('\\$\\.span\\.route = "/api/scores\\*"'),
-    MetricTransformations: [Match.objectLike({ MetricName: 'ScoreUpdateLatency', MetricValue: '$.latency_ms' })],
+test('the alarms read the metrics the services emit as EMF (crates/http/src/emf.rs)', () => {
+  // The names the Rust module documents (its table) are the names the alarms read.
+  const emf = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'crates', 'http', 'src', 'emf.rs'), 'utf8');
+  const emitted = [...emf.matchAll(/^\/\/! \| `(\w+)` \|/gm)].map((m) => m[1]);
+  for (const name of ['Requests', 'Latency', 'ServerErrors', 'RateLimited', 'Errors', 'LeaderboardDrift']) {
+    assert.ok(emitted.includes(name), `crates/http/src/emf.rs does not emit ${name}`);
+  }
+  assert.ok(emf.includes(`format!("{method} {route}")`), 'Route is "<METHOD> <template>"');
+  template.resourceCountIs('AWS::Logs::MetricFilter', 0);
+  template.allResourcesProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ METRICS_NAMESPACE: 'Whoosh/test' }) },
   });
-  template.hasResourceProperties('AWS::Logs::MetricFilter', {
-    LogGroupName: '/aws/lambda/whoosh-test-profiles',
-    FilterPattern: Match.stringLikeRegexp('\\$\\.code = "invalid_action_token" \\|\\| \\$\\.code = "action_token_expired"'),
-    MetricTransformations: [Match.objectLike({ MetricName: 'ActionTokenRejects' })],
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-score-update-p99',
+    Namespace: 'Whoosh/test',
+    MetricName: 'Latency',
+    ExtendedStatistic: 'p99',
+    Dimensions: Match.arrayWith([
+      { Name: 'Route', Value: 'POST /api/scores' },
+      { Name: 'Service', Value: 'profiles' },
+    ]),
   });
-  template.hasResourceProperties('AWS::Logs::MetricFilter', {
-    LogGroupName: '/aws/lambda/whoosh-test-profiles',
-    FilterPattern: '{ $.message = "leaderboard drift check" && $.drift > 0 }',
-    MetricTransformations: [Match.objectLike({ MetricName: 'LeaderboardDriftCorrected', MetricValue: '$.drift' })],
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-leaderboard-drift',
+    Namespace: 'Whoosh/test',
+    MetricName: 'LeaderboardDrift',
   });
-  for (const spec of SERVICES) {
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: `/aws/lambda/whoosh-test-${spec.name}`,
-      FilterPattern: '{ $.message = "request" && $.status = 429 }',
+  const rejects = Object.values(resources('AWS::CloudWatch::Alarm')).find(
+    (a) => a['Properties']['AlarmName'] === 'whoosh-test-action-token-rejects',
+  );
+  const codes = (rejects?.['Properties']['Metrics'] as Record<string, any>[])
+    .filter((m) => m['MetricStat'])
+    .map((m) => {
+      const stat = m['MetricStat']['Metric'];
+      assert.equal(stat['MetricName'], 'Errors');
+      return stat['Dimensions'].find((d: Record<string, string>) => d['Name'] === 'Code')['Value'];
     });
+  assert.deepEqual(codes.sort(), ['action_token_expired', 'action_token_wrong_user', 'invalid_action_token', 'score_over_cap']);
+  for (const spec of SERVICES) {
+    const alarm = Object.values(resources('AWS::CloudWatch::Alarm')).find(
+      (a) => a['Properties']['AlarmName'] === `whoosh-test-${spec.name}-5xx`,
+    );
+    const names = (alarm?.['Properties']['Metrics'] as Record<string, any>[])
+      .filter((m) => m['MetricStat'])
+      .map((m) => m['MetricStat']['Metric']['MetricName']);
+    assert.deepEqual(names.sort(), ['Requests', 'ServerErrors']);
   }
   template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+});
+
+test('the edge alarms read the namespace the metrics agent writes (scripts/deploy sets it)', () => {
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-edge-tick-lag',
+    Namespace: 'Whoosh/test/edge',
+    MetricName: 'whoosh_edge_tick_lag_max_seconds',
+  });
+  const deploy = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'scripts', 'deploy'), 'utf8');
+  assert.ok(deploy.includes('emf_processor.metric_namespace = `Whoosh/${env}/edge`'), 'scripts/deploy sets the edge namespace');
 });
 
 test('a bootstrap that is not an arm64 executable is refused unless it is a declared fixture', () => {

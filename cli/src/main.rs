@@ -157,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
     whoosh_http::telemetry::init(config.log_format, &config.log_filter);
+    whoosh_http::emf::init(&config.metrics, "whoosh");
     match cli.command {
         Command::Dev => dev(config).await,
         Command::Matchmaker => matchmaker(config).await,
@@ -397,6 +398,8 @@ async fn leaderboards(config: Config, command: LeaderboardsCommand) -> anyhow::R
         };
         println!("{}", outcome.map_err(|e| anyhow::anyhow!("{board}: {e}"))?);
     }
+    // The drift metrics go to the CloudWatch agent from a background thread; let them leave.
+    whoosh_http::emf::flush(std::time::Duration::from_secs(5));
     Ok(())
 }
 

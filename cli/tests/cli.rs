@@ -259,6 +259,46 @@ async fn leaderboards_rebuild_and_drift_check_from_the_command_line() {
         .output()
         .unwrap();
     assert!(!unknown.status.success());
+
+    // On EKS the check sends its drift metric to the CloudWatch agent's EMF listener: one valid
+    // line per board, written before the job exits.
+    let agent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", agent.local_addr().unwrap());
+    let received = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let (conn, _) = agent.accept().unwrap();
+        std::io::BufReader::new(conn)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let out = whoosh(
+        &db,
+        &[
+            ("REDIS_KEY_PREFIX", &prefix),
+            ("METRICS_EMF", &endpoint),
+            ("METRICS_NAMESPACE", "Whoosh/test"),
+        ],
+    )
+    .args(["leaderboards", "drift-check"])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr_and_stdout(&out));
+    let lines = received.join().unwrap();
+    let mut boards: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let m = whoosh_http::emf::validate(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            assert_eq!(m["LeaderboardDrift"], 0.0, "{line}");
+            assert_eq!(
+                m["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+                "Whoosh/test"
+            );
+            m["Board"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    boards.sort();
+    assert_eq!(boards, ["rating", "score", "xp"]);
 }
 
 #[tokio::test]
@@ -496,6 +536,9 @@ async fn no_secret_reaches_the_logs_of_a_full_session() {
         ("LOG_LEVEL", "debug"),
         ("LOG_FORMAT", "json"),
         ("ALLOWED_ORIGINS", url.as_str()),
+        // The request metrics as a Lambda writes them, so they are checked too.
+        ("METRICS_EMF", "stdout"),
+        ("METRICS_NAMESPACE", "Whoosh/test"),
     ];
     let dev = Running(
         whoosh(&db, &overrides)
@@ -650,6 +693,38 @@ async fn no_secret_reaches_the_logs_of_a_full_session() {
             &secret[..secret.len().min(6)]
         );
     }
+    // Every metrics line is valid Embedded Metric Format; each request has one, by route, and
+    // each error answer one more by its code.
+    let metrics: Vec<serde_json::Map<String, Value>> = captured
+        .lines()
+        .filter(|l| l.contains("\"_aws\""))
+        .map(|l| whoosh_http::emf::validate(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let requests: Vec<&serde_json::Map<String, Value>> = metrics
+        .iter()
+        .filter(|m| m.contains_key("Requests"))
+        .collect();
+    assert!(requests.len() >= 8, "{metrics:?}");
+    for m in &metrics {
+        assert_eq!(m["Service"], "whoosh");
+        assert_eq!(
+            m["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "Whoosh/test"
+        );
+    }
+    let register = requests
+        .iter()
+        .find(|m| m["Route"] == "POST /api/auth/register")
+        .expect("the registration has its metrics line");
+    assert_eq!(register["Requests"], 1.0);
+    assert_eq!(register["ServerErrors"], 0.0);
+    assert!(register["Latency"].as_f64().unwrap() > 0.0);
+    assert!(
+        metrics
+            .iter()
+            .any(|m| m.get("Code") == Some(&json!("invalid_credentials")) && m["Errors"] == 1.0),
+        "the refused login is counted by its code: {metrics:?}"
+    );
 }
 
 #[tokio::test]

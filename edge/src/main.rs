@@ -6,6 +6,7 @@
 async fn main() -> anyhow::Result<()> {
     let config = whoosh_http::Config::from_env()?;
     whoosh_http::telemetry::init(config.log_format, &config.log_filter);
+    whoosh_http::emf::init(&config.metrics, "edge");
     let bind = config.http.bind;
     let header_timeout = config.http.header_timeout;
     let state = whoosh_http::AppState::connect(config).await?;

@@ -296,6 +296,8 @@ pub struct Config {
     /// Static files of the web client served by the local stack.
     pub web_dir: PathBuf,
     pub matchmaking: MatchmakingConfig,
+    /// Where metrics go as Embedded Metric Format lines (`crate::emf`).
+    pub metrics: crate::emf::MetricsConfig,
 }
 
 /// Every setting that was bad or missing, each naming the setting.
@@ -591,6 +593,11 @@ impl Config {
             public_url,
             web_dir: env.get("WHOOSH_WEB_DIR", PathBuf::from("web")),
             matchmaking: load_matchmaking(env),
+            metrics: crate::emf::MetricsConfig {
+                sink: env.get("METRICS_EMF", crate::emf::Sink::Auto),
+                namespace: env.get("METRICS_NAMESPACE", "Whoosh/local".to_owned()),
+                log_group: env.optional("METRICS_LOG_GROUP"),
+            },
         };
         if env.problems.is_empty() {
             Ok(config)

@@ -267,5 +267,6 @@ pub async fn drift_check(state: &AppState, board: &str) -> Result<usize, ApiErro
         repair_queued = queued,
         "leaderboard drift check"
     );
+    crate::emf::leaderboard_drift(board, drift);
     Ok(drift)
 }

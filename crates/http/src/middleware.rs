@@ -50,10 +50,11 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
+    let method = req.method().clone();
     let span = tracing::info_span!(
         "request",
         request_id = id.to_str().unwrap_or_default(),
-        method = %req.method(),
+        method = %method,
         route = %route,
         user_id = tracing::field::Empty,
     );
@@ -65,6 +66,7 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         500.. => tracing::error!(status, code, latency_ms, "request"),
         _ => tracing::info!(status, code, latency_ms, "request"),
     });
+    crate::emf::request(method.as_str(), &route, status, code, latency_ms);
     response.headers_mut().insert(REQUEST_ID.clone(), id);
     response
 }

@@ -62,6 +62,7 @@ pub async fn run_service_with(
 ) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     crate::telemetry::init(config.log_format, &config.log_filter);
+    crate::emf::init(&config.metrics, name);
     let bind = config.http.bind;
     let header_timeout = config.http.header_timeout;
     let state = AppState::connect(config).await?;
