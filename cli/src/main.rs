@@ -142,7 +142,8 @@ enum LeaderboardsCommand {
         board: Option<String>,
     },
     /// Compare the top N of every board in Redis with PostgreSQL and repair any drift (what the
-    /// schedule runs on AWS).
+    /// schedule runs on AWS). Also `whoosh leaderboards check`.
+    #[command(alias = "check")]
     DriftCheck,
 }
 

@@ -247,12 +247,14 @@ async fn leaderboards_rebuild_and_drift_check_from_the_command_line() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(run(&["leaderboards", "rebuild", "score"]).contains("score: rebuilt with 0 entries"));
-    let checked = run(&["leaderboards", "drift-check"]);
-    for board in ["rating", "score", "xp"] {
-        assert!(
-            checked.contains(&format!("{board}: 0 position(s) differed")),
-            "{checked}"
-        );
+    for command in ["drift-check", "check"] {
+        let checked = run(&["leaderboards", command]);
+        for board in ["rating", "score", "xp"] {
+            assert!(
+                checked.contains(&format!("{board}: 0 position(s) differed")),
+                "{command}: {checked}"
+            );
+        }
     }
     let unknown = whoosh(&db, &[("REDIS_KEY_PREFIX", &prefix)])
         .args(["leaderboards", "rebuild", "nope"])
