@@ -306,7 +306,8 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
 
     await step("breaking news arrives during the round", async () => {
       for (const p of players) {
-        await until(p.page, () => !document.querySelector('[data-testid="news-banner"]')?.hidden, undefined, 15_000);
+        // The banner is there and shown (a missing banner — another view — is not "not hidden").
+        await until(p.page, () => document.querySelector('[data-testid="news-banner"]')?.hidden === false, undefined, 15_000);
         assert.match((await p.page.getByTestId("news-banner").textContent()) ?? "", /Breaking\S*/i);
       }
       assert.equal(await host.page.getByTestId("game-over").count(), 0, "the round is still on");
