@@ -63,7 +63,8 @@ async fn a_database_killed_inside_the_result_transaction_loses_nothing_and_the_o
     let mut pg = ThrowawayPostgres::start().await;
     let db = TestDb::create_on(&pg.admin_url()).await;
     let db_url = db.url.clone();
-    let outbox_dir = std::env::temp_dir().join(format!("whoosh-outbox-{}", Uuid::new_v4().simple()));
+    let outbox_dir =
+        std::env::temp_dir().join(format!("whoosh-outbox-{}", Uuid::new_v4().simple()));
     let app = TestApp::build_on(
         whoosh_edge::start,
         db,
@@ -115,7 +116,10 @@ async fn a_database_killed_inside_the_result_transaction_loses_nothing_and_the_o
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(waiting, "the result transaction never reached the held lock");
+    assert!(
+        waiting,
+        "the result transaction never reached the held lock"
+    );
 
     pg.kill();
     drop((locker, watcher));
@@ -176,13 +180,12 @@ async fn a_database_killed_inside_the_result_transaction_loses_nothing_and_the_o
             .unwrap();
         assert_eq!(games, 2, "two matches, each counted once");
     }
-    let coins: i64 = sqlx::query_scalar(
-        "SELECT balance FROM wallets WHERE user_id = $1 AND currency = 'coins'",
-    )
-    .bind(players[1])
-    .fetch_one(&app.state.db)
-    .await
-    .unwrap();
+    let coins: i64 =
+        sqlx::query_scalar("SELECT balance FROM wallets WHERE user_id = $1 AND currency = 'coins'")
+            .bind(players[1])
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
     assert_eq!(coins, 25 + 30, "each reward credited once");
     assert_bank_invariants(&app.state.db).await;
     let _ = std::fs::remove_dir_all(&outbox_dir);

@@ -35,7 +35,11 @@ pub struct Report {
 
 /// Runs `check` on inputs drawn from `strategy` until the budget is spent. Panics with the
 /// shrunk input when a check fails or panics.
-pub fn fuzz<S>(name: &str, strategy: S, check: impl Fn(S::Value) -> Result<(), TestCaseError>) -> Report
+pub fn fuzz<S>(
+    name: &str,
+    strategy: S,
+    check: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) -> Report
 where
     S: Strategy,
     S::Value: Debug,

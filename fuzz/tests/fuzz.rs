@@ -34,19 +34,16 @@ fn message_text() -> impl Strategy<Value = String> {
         Just("t"),
         Just("extra"),
     ];
-    let shaped = (
-        tag,
-        prop::collection::vec((field, json()), 0..4),
-        edits(),
-    )
-        .prop_map(|(t, fields, edits)| {
+    let shaped = (tag, prop::collection::vec((field, json()), 0..4), edits()).prop_map(
+        |(t, fields, edits)| {
             let mut object = serde_json::Map::new();
             object.insert("t".to_owned(), Value::String(t));
             for (name, value) in fields {
                 object.insert(name.to_owned(), value);
             }
             apply(&Value::Object(object).to_string(), &edits)
-        });
+        },
+    );
     prop_oneof![text(), json().prop_map(|v| v.to_string()), shaped]
 }
 
@@ -67,11 +64,12 @@ fn websocket_messages() {
             (Err(ParseError::Malformed), Some(t)) => {
                 Some(format!("a frame with `t` {t:?} called malformed"))
             }
-            (Err(ParseError::Unknown), Some(t)) => {
-                KNOWN.contains(&t).then(|| format!("known `t` {t:?} called unknown"))
+            (Err(ParseError::Unknown), Some(t)) => KNOWN
+                .contains(&t)
+                .then(|| format!("known `t` {t:?} called unknown")),
+            (Err(ParseError::Invalid) | Ok(_), Some(t)) => {
+                (!KNOWN.contains(&t)).then(|| format!("unknown `t` {t:?} answered {parsed:?}"))
             }
-            (Err(ParseError::Invalid) | Ok(_), Some(t)) => (!KNOWN.contains(&t))
-                .then(|| format!("unknown `t` {t:?} answered {parsed:?}")),
             (Ok(m), None) => Some(format!("{m:?} parsed from a frame without `t`")),
         };
         match wrong {
@@ -85,19 +83,35 @@ fn websocket_messages() {
 fn websocket_messages_of_the_documented_shape_parse_to_themselves() {
     use whoosh_edge::protocol::ClientMessage;
     let valid = prop_oneof![
-        any::<String>().prop_map(|text| (json!({"t": "CHAT", "text": text}), ClientMessage::Chat { text })),
+        any::<String>().prop_map(|text| (
+            json!({"t": "CHAT", "text": text}),
+            ClientMessage::Chat { text }
+        )),
         any::<Option<u128>>().prop_map(|id| {
             let target = id.map(|n| Uuid::from_u128(n).to_string().parse().unwrap());
-            (json!({"t": "SUSPECT", "target": id.map(|n| Uuid::from_u128(n).to_string())}), ClientMessage::Suspect { target })
+            (
+                json!({"t": "SUSPECT", "target": id.map(|n| Uuid::from_u128(n).to_string())}),
+                ClientMessage::Suspect { target },
+            )
         }),
-        any::<bool>().prop_map(|ready| (json!({"t": "READY", "ready": ready}), ClientMessage::Ready { ready })),
-        any::<Option<u64>>().prop_map(|nonce| (json!({"t": "PING", "nonce": nonce}), ClientMessage::Ping { nonce })),
+        any::<bool>().prop_map(|ready| (
+            json!({"t": "READY", "ready": ready}),
+            ClientMessage::Ready { ready }
+        )),
+        any::<Option<u64>>().prop_map(|nonce| (
+            json!({"t": "PING", "nonce": nonce}),
+            ClientMessage::Ping { nonce }
+        )),
         Just((json!({"t": "START"}), ClientMessage::Start)),
     ];
-    fuzz("websocket_messages_documented", valid, |(frame, expected)| {
-        prop_assert_eq!(ClientMessage::parse(&frame.to_string()), Ok(expected));
-        Ok(())
-    });
+    fuzz(
+        "websocket_messages_documented",
+        valid,
+        |(frame, expected)| {
+            prop_assert_eq!(ClientMessage::parse(&frame.to_string()), Ok(expected));
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,34 +132,46 @@ fn claim() -> impl Strategy<Value = whoosh_lambda_profiles::action_token::Action
 fn action_tokens() {
     use whoosh_lambda_profiles::action_token::{MAX_LEN, sign, verify};
     let key = b"fuzzing key of at least thirty-two bytes".to_vec();
-    let inputs = (claim(), edits(), text(), prop::collection::vec(any::<u8>(), 1..64));
-    fuzz("action_tokens", inputs, |(claim, edits, noise, other_key)| {
-        // Signed tokens verify to their claim, under their key only.
-        let token = sign(&key, &claim);
-        prop_assert_eq!(verify(&key, &token), Ok(claim));
-        // (HMAC pads short keys with zero bytes, so keys differing only in trailing zeros
-        // are the same key.)
-        let unpadded = |k: &[u8]| k.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-        if other_key[..unpadded(&other_key)] != key[..unpadded(&key)] {
-            prop_assert!(verify(&other_key, &token).is_err());
-        }
-        // Any edit of a signed token is refused, unless it changed nothing.
-        let edited = apply(&token, &edits);
-        if edited != token {
-            prop_assert!(verify(&key, &edited).is_err(), "edited token {edited:?} accepted");
-        }
-        // Noise, and noise shaped like a token, never verifies (and never panics).
-        prop_assert!(verify(&key, &noise).is_err());
-        let forged = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(noise.as_bytes()),
-            URL_SAFE_NO_PAD.encode(&other_key)
-        );
-        prop_assert!(verify(&key, &forged).is_err());
-        let long = format!("{token}{}", "A".repeat(MAX_LEN));
-        prop_assert!(verify(&key, &long).is_err());
-        Ok(())
-    });
+    let inputs = (
+        claim(),
+        edits(),
+        text(),
+        prop::collection::vec(any::<u8>(), 1..64),
+    );
+    fuzz(
+        "action_tokens",
+        inputs,
+        |(claim, edits, noise, other_key)| {
+            // Signed tokens verify to their claim, under their key only.
+            let token = sign(&key, &claim);
+            prop_assert_eq!(verify(&key, &token), Ok(claim));
+            // (HMAC pads short keys with zero bytes, so keys differing only in trailing zeros
+            // are the same key.)
+            let unpadded = |k: &[u8]| k.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            if other_key[..unpadded(&other_key)] != key[..unpadded(&key)] {
+                prop_assert!(verify(&other_key, &token).is_err());
+            }
+            // Any edit of a signed token is refused, unless it changed nothing.
+            let edited = apply(&token, &edits);
+            if edited != token {
+                prop_assert!(
+                    verify(&key, &edited).is_err(),
+                    "edited token {edited:?} accepted"
+                );
+            }
+            // Noise, and noise shaped like a token, never verifies (and never panics).
+            prop_assert!(verify(&key, &noise).is_err());
+            let forged = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(noise.as_bytes()),
+                URL_SAFE_NO_PAD.encode(&other_key)
+            );
+            prop_assert!(verify(&key, &forged).is_err());
+            let long = format!("{token}{}", "A".repeat(MAX_LEN));
+            prop_assert!(verify(&key, &long).is_err());
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,29 +241,31 @@ fn claims_json() -> impl Strategy<Value = Value> {
         prop::option::of(json()),
         prop::collection::btree_map("[a-z]{1,6}", json(), 0..3),
     )
-        .prop_map(|((iss, aud, sub, typ), (exp, nbf, iat), sid, lobby, extra)| {
-            let mut claims = serde_json::Map::new();
-            for (name, value) in [
-                ("iss", Some(iss)),
-                ("aud", Some(aud)),
-                ("sub", Some(sub)),
-                ("typ", Some(typ)),
-                ("exp", exp),
-                ("nbf", nbf),
-                ("iat", iat),
-                ("jti", Some(json!(Uuid::new_v4().to_string()))),
-                ("sid", sid.map(|s| json!(Uuid::from_u128(s).to_string()))),
-                ("lobby", lobby),
-            ] {
-                if let Some(value) = value {
-                    claims.insert(name.to_owned(), value);
+        .prop_map(
+            |((iss, aud, sub, typ), (exp, nbf, iat), sid, lobby, extra)| {
+                let mut claims = serde_json::Map::new();
+                for (name, value) in [
+                    ("iss", Some(iss)),
+                    ("aud", Some(aud)),
+                    ("sub", Some(sub)),
+                    ("typ", Some(typ)),
+                    ("exp", exp),
+                    ("nbf", nbf),
+                    ("iat", iat),
+                    ("jti", Some(json!(Uuid::new_v4().to_string()))),
+                    ("sid", sid.map(|s| json!(Uuid::from_u128(s).to_string()))),
+                    ("lobby", lobby),
+                ] {
+                    if let Some(value) = value {
+                        claims.insert(name.to_owned(), value);
+                    }
                 }
-            }
-            for (name, value) in extra {
-                claims.entry(name).or_insert(value);
-            }
-            Value::Object(claims)
-        })
+                for (name, value) in extra {
+                    claims.entry(name).or_insert(value);
+                }
+                Value::Object(claims)
+            },
+        )
 }
 
 #[test]
@@ -249,42 +277,63 @@ fn jwt_headers_and_claims() {
         Just(Some(("x5u", "http://127.0.0.1:9/cert"))),
     ];
     let inputs = (claims_json(), header_extras, edits(), text());
-    fuzz("jwt_headers_and_claims", inputs, |(claims, extra, edits, noise)| {
-        // Claims of every shape, genuinely signed with a known key: whatever is accepted has
-        // the right issuer and audience and is within the 30 s leeway of exp and nbf.
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some(s.kid.clone());
-        match extra {
-            Some(("jku", url)) => header.jku = Some(url.to_owned()),
-            Some((_, url)) => header.x5u = Some(url.to_owned()),
-            None => {}
-        }
-        let token = jsonwebtoken::encode(&header, &claims, &s.key).unwrap();
-        let checked_at = now();
-        if let Ok(accepted) = s.ring.verify_any_kind(&s.spec, &token) {
-            prop_assert_eq!(&accepted.iss, "whoosh");
-            prop_assert_eq!(&accepted.aud, "whoosh-players");
-            prop_assert!(accepted.exp >= checked_at - 31, "expired {} accepted", accepted.exp);
-            prop_assert!(accepted.nbf <= checked_at + 31, "future nbf {} accepted", accepted.nbf);
-            prop_assert_eq!(claims["exp"].as_i64(), Some(accepted.exp));
-        }
-        // Any edit of the signed token is refused, unless it changed nothing.
-        let edited = apply(&token, &edits);
-        if edited != token {
-            prop_assert!(s.ring.verify_any_kind(&s.spec, &edited).is_err(), "edited token accepted");
-        }
-        // Unsigned (`alg: none`) and symmetric (HS256 keyed with anything) forms are refused.
-        let body = URL_SAFE_NO_PAD.encode(claims.to_string());
-        for alg in ["none", "HS256", "RS512", "ES256"] {
-            let forged_header = URL_SAFE_NO_PAD
-                .encode(json!({"alg": alg, "kid": s.kid, "typ": "JWT"}).to_string());
-            let forged = format!("{forged_header}.{body}.{}", URL_SAFE_NO_PAD.encode(noise.as_bytes()));
-            prop_assert!(s.ring.verify_any_kind(&s.spec, &forged).is_err(), "alg {alg} accepted");
-        }
-        // Noise never verifies.
-        prop_assert!(s.ring.verify_any_kind(&s.spec, &noise).is_err());
-        Ok(())
-    });
+    fuzz(
+        "jwt_headers_and_claims",
+        inputs,
+        |(claims, extra, edits, noise)| {
+            // Claims of every shape, genuinely signed with a known key: whatever is accepted has
+            // the right issuer and audience and is within the 30 s leeway of exp and nbf.
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            header.kid = Some(s.kid.clone());
+            match extra {
+                Some(("jku", url)) => header.jku = Some(url.to_owned()),
+                Some((_, url)) => header.x5u = Some(url.to_owned()),
+                None => {}
+            }
+            let token = jsonwebtoken::encode(&header, &claims, &s.key).unwrap();
+            let checked_at = now();
+            if let Ok(accepted) = s.ring.verify_any_kind(&s.spec, &token) {
+                prop_assert_eq!(&accepted.iss, "whoosh");
+                prop_assert_eq!(&accepted.aud, "whoosh-players");
+                prop_assert!(
+                    accepted.exp >= checked_at - 31,
+                    "expired {} accepted",
+                    accepted.exp
+                );
+                prop_assert!(
+                    accepted.nbf <= checked_at + 31,
+                    "future nbf {} accepted",
+                    accepted.nbf
+                );
+                prop_assert_eq!(claims["exp"].as_i64(), Some(accepted.exp));
+            }
+            // Any edit of the signed token is refused, unless it changed nothing.
+            let edited = apply(&token, &edits);
+            if edited != token {
+                prop_assert!(
+                    s.ring.verify_any_kind(&s.spec, &edited).is_err(),
+                    "edited token accepted"
+                );
+            }
+            // Unsigned (`alg: none`) and symmetric (HS256 keyed with anything) forms are refused.
+            let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+            for alg in ["none", "HS256", "RS512", "ES256"] {
+                let forged_header = URL_SAFE_NO_PAD
+                    .encode(json!({"alg": alg, "kid": s.kid, "typ": "JWT"}).to_string());
+                let forged = format!(
+                    "{forged_header}.{body}.{}",
+                    URL_SAFE_NO_PAD.encode(noise.as_bytes())
+                );
+                prop_assert!(
+                    s.ring.verify_any_kind(&s.spec, &forged).is_err(),
+                    "alg {alg} accepted"
+                );
+            }
+            // Noise never verifies.
+            prop_assert!(s.ring.verify_any_kind(&s.spec, &noise).is_err());
+            Ok(())
+        },
+    );
 }
 
 #[test]

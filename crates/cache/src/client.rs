@@ -94,14 +94,14 @@ impl Redis {
             INITIAL_CONNECT_DEADLINE,
             Self::open(url, mode, command_timeout),
         )
-            .await
-            .map_err(|_| {
-                redis::RedisError::from((
-                    redis::ErrorKind::IoError,
-                    "no connection to Redis",
-                    format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
-                ))
-            })?
+        .await
+        .map_err(|_| {
+            redis::RedisError::from((
+                redis::ErrorKind::IoError,
+                "no connection to Redis",
+                format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
+            ))
+        })?
     }
 
     async fn open(

@@ -188,8 +188,8 @@ fn ok<T>(what: &str, result: redis::RedisResult<T>) -> T {
 async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() {
     use whoosh_cache::{
         Cancelled, EdgeNode, Enqueued, LeaderboardIndex, LobbyDirectory, LobbyKind, LobbyRecord,
-        Membership, NodeRegistry, Ownership, Party, PartyDirectory, PartyJoin, Ticket,
-        TicketQueue, TicketStatus, leaderboard::Entry,
+        Membership, NodeRegistry, Ownership, Party, PartyDirectory, PartyJoin, Ticket, TicketQueue,
+        TicketStatus, leaderboard::Entry,
     };
     let cluster = whoosh_test_support::ThrowawayRedisCluster::start().await;
     let redis = Redis::connect(&cluster.url(), RedisMode::Cluster)
@@ -234,7 +234,10 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
         let standing = ok("standing", index.standing(board, top.user_id).await).unwrap();
         assert_eq!((standing.rank, standing.entry), (1, top));
         ok("remove", index.remove(board, top.user_id).await);
-        assert_eq!(ok("standing", index.standing(board, top.user_id).await), None);
+        assert_eq!(
+            ok("standing", index.standing(board, top.user_id).await),
+            None
+        );
         assert_eq!(ok("range", index.range(board, 0, 100).await).len(), 19);
     }
 
@@ -282,12 +285,17 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
             player: "p0".to_owned()
         }
     );
-    assert_eq!(ok("waiting", queue.waiting("party", "local").await).len(), 8);
+    assert_eq!(
+        ok("waiting", queue.waiting("party", "local").await).len(),
+        8
+    );
     let first: Vec<String> = ids[..4].to_vec();
     assert!(ok(
         "claim",
         queue
-            .claim("party", "local", &first, "lobby-a", "ws://e", now_ms, minute, minute)
+            .claim(
+                "party", "local", &first, "lobby-a", "ws://e", now_ms, minute, minute
+            )
             .await
     ));
     // The same tickets cannot be claimed twice, nor a group holding one of them.
@@ -295,7 +303,16 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
     assert!(!ok(
         "claim",
         queue
-            .claim("party", "local", &overlapping, "lobby-b", "ws://e", now_ms, minute, minute)
+            .claim(
+                "party",
+                "local",
+                &overlapping,
+                "lobby-b",
+                "ws://e",
+                now_ms,
+                minute,
+                minute
+            )
             .await
     ));
     let t0 = ok("get", queue.get("t0").await).unwrap();
@@ -311,9 +328,7 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
     );
     let expired = ok(
         "expire",
-        queue
-            .expire("party", "local", &ids[4..7], live + 1)
-            .await,
+        queue.expire("party", "local", &ids[4..7], live + 1).await,
     );
     assert_eq!(expired.len(), 3);
     assert!(ok("waiting", queue.waiting("party", "local").await).is_empty());
@@ -347,7 +362,10 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
         ok("join", parties.join("party-1", "friend", 4).await),
         PartyJoin::Added
     );
-    ok("set_ticket", parties.set_ticket(&party, "t-party", minute).await);
+    ok(
+        "set_ticket",
+        parties.set_ticket(&party, "t-party", minute).await,
+    );
     let stored = ok("party get", parties.get("party-1").await).unwrap();
     assert_eq!(stored.ticket.as_deref(), Some("t-party"));
     assert_eq!(stored.members.len(), 2);
@@ -405,10 +423,15 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
         ));
         assert!(!ok(
             "reserve_code",
-            lobbies.reserve_code(&format!("CODE{n}"), "other", minute).await
+            lobbies
+                .reserve_code(&format!("CODE{n}"), "other", minute)
+                .await
         ));
         assert_eq!(
-            ok("resolve_code", lobbies.resolve_code(&format!("CODE{n}")).await),
+            ok(
+                "resolve_code",
+                lobbies.resolve_code(&format!("CODE{n}")).await
+            ),
             Some(id.clone())
         );
         assert_eq!(
@@ -461,7 +484,10 @@ async fn queues_lobbies_nodes_parties_and_boards_work_against_a_redis_cluster() 
             Some("{\"seq\":1}")
         );
         ok("touch", lobbies.touch(&id, minute).await);
-        ok("release_code", lobbies.release_code(&format!("CODE{n}")).await);
+        ok(
+            "release_code",
+            lobbies.release_code(&format!("CODE{n}")).await,
+        );
         ok("lobby remove", lobbies.remove(&id).await);
         assert_eq!(ok("lobby get", lobbies.get(&id).await), None);
     }

@@ -155,8 +155,8 @@ pub async fn connect_redis(
     let redis = Redis::connect_with(&url, mode, config.redis.command_timeout)
         .await
         .with_context(|| {
-        format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL")
-    })?;
+            format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL")
+        })?;
     redis
         .ping()
         .await

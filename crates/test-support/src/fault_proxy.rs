@@ -266,8 +266,7 @@ mod tests {
         proxy.set(Fault::Blackhole);
         a.write_all(b"held").await.unwrap();
         let mut got = [0u8; 4];
-        let waited =
-            tokio::time::timeout(Duration::from_millis(300), a.read_exact(&mut got)).await;
+        let waited = tokio::time::timeout(Duration::from_millis(300), a.read_exact(&mut got)).await;
         assert!(waited.is_err(), "nothing comes back through a blackhole");
         proxy.set(Fault::Pass);
         a.read_exact(&mut got).await.unwrap();

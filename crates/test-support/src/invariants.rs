@@ -100,5 +100,9 @@ pub async fn assert_bank_invariants(db: &PgPool) {
             "{stray} match reward(s) in the ledger without their match"
         ));
     }
-    assert!(broken.is_empty(), "invariants broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "invariants broken:\n{}",
+        broken.join("\n")
+    );
 }

@@ -27,7 +27,9 @@ async fn seed(app: &TestApp, player: &Player) {
         .post(app.at("/api/wallet/grants"))
         .bearer_auth(app.service_token("edge"))
         .header("idempotency-key", format!("seed-{}", player.id))
-        .json(&json!({"user_id": player.id, "currency": "coins", "amount": START, "reason": "grant"}))
+        .json(
+            &json!({"user_id": player.id, "currency": "coins", "amount": START, "reason": "grant"}),
+        )
         .send()
         .await
         .unwrap();
@@ -72,7 +74,11 @@ async fn assert_unavailable(response: Response, during: &str) {
         .parse()
         .unwrap();
     assert!(retry >= 1, "Retry-After {retry} during {during}");
-    assert_eq!(error_code(response).await, "service_unavailable", "{during}");
+    assert_eq!(
+        error_code(response).await,
+        "service_unavailable",
+        "{during}"
+    );
 }
 
 async fn coins(app: &TestApp, player: &Player) -> i64 {
@@ -130,7 +136,11 @@ async fn an_unreachable_database_answers_503_with_retry_after_promptly_and_loses
         assert_eq!(status, StatusCode::CREATED, "retry after {during}");
         bought += 1;
         let again = buy(&app, &player, &key).await;
-        assert_eq!(again.status(), StatusCode::CREATED, "a replay answers the same");
+        assert_eq!(
+            again.status(),
+            StatusCode::CREATED,
+            "a replay answers the same"
+        );
         assert_eq!(coins(&app, &player).await, START - PRICE * bought);
     }
     assert!(
@@ -164,10 +174,12 @@ async fn inject_contention(pool: &sqlx::PgPool, sqlstate: &str, failures: i64) {
 }
 
 async fn attempts(pool: &sqlx::PgPool) -> i64 {
-    sqlx::query_scalar("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM injected_attempts")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM injected_attempts",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -182,6 +194,7 @@ async fn persistent_serialization_failures_and_deadlocks_reach_the_client_as_503
     seed(&app, &player).await;
     let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
     let tries = whoosh_store::RETRY_BACKOFF.len() as i64 + 1;
+    let mut balance = START;
 
     for sqlstate in ["40001", "40P01"] {
         // Contention that never clears: every attempt fails, then the client gets a 503.
@@ -194,14 +207,20 @@ async fn persistent_serialization_failures_and_deadlocks_reach_the_client_as_503
             tries,
             "{sqlstate}: the purchase was tried {tries} times before giving up"
         );
-        assert_eq!(coins(&app, &player).await, START, "nothing was charged");
+        assert_eq!(coins(&app, &player).await, balance, "nothing was charged");
         assert_bank_invariants(&pool).await;
 
         // Contention that clears after two attempts: retried inside the request, one charge.
         inject_contention(&pool, sqlstate, 2).await;
         let response = buy(&app, &player, &key).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{sqlstate}");
-        assert_eq!(attempts(&pool).await, 3, "{sqlstate}: two failures, then success");
+        assert_eq!(
+            attempts(&pool).await,
+            3,
+            "{sqlstate}: two failures, then success"
+        );
+        balance -= PRICE;
+        assert_eq!(coins(&app, &player).await, balance, "charged once");
     }
     assert_eq!(coins(&app, &player).await, START - 2 * PRICE);
     sqlx::query("DROP TRIGGER inject_contention ON ledger")

@@ -59,7 +59,10 @@ async fn seed(queue: &TicketQueue, phase: usize, n: usize, now: i64) -> Vec<Stri
             edge_url: None,
             matched_at_ms: None,
         };
-        queue.enqueue(&ticket, Duration::from_secs(60)).await.unwrap();
+        queue
+            .enqueue(&ticket, Duration::from_secs(60))
+            .await
+            .unwrap();
         ids.push(id);
     }
     ids
@@ -91,11 +94,20 @@ async fn finish_match(app: &TestApp, players: &[uuid::Uuid], round: usize) {
             .enumerate()
             .map(|(i, user)| PlayerRecord {
                 user_id: *user,
-                role: if i == round % players.len() { "mole" } else { "agent" }.to_owned(),
+                role: if i == round % players.len() {
+                    "mole"
+                } else {
+                    "agent"
+                }
+                .to_owned(),
                 won: i != round % players.len(),
                 heat: 0,
                 final_suspect: None,
-                rating_delta: if i == round % players.len() { -15 } else { 5 + i as i32 },
+                rating_delta: if i == round % players.len() {
+                    -15
+                } else {
+                    5 + i as i32
+                },
                 xp: 10 * (i as i64 + 1),
                 coins: 5,
             })
@@ -120,8 +132,7 @@ fn note(owner: &mut HashMap<String, String>, report: &whoosh_lambda_matchmaking:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redis_killed_mid_pass_or_flushed_never_matches_a_ticket_twice_and_boards_are_repaired()
-{
+async fn a_redis_killed_mid_pass_or_flushed_never_matches_a_ticket_twice_and_boards_are_repaired() {
     let mut redis = ThrowawayRedis::start().await;
     let url = redis.url();
     let app = TestApp::spawn_with(
@@ -144,7 +155,10 @@ async fn a_redis_killed_mid_pass_or_flushed_never_matches_a_ticket_twice_and_boa
     edge_node(&app).await;
     let now = now_ms();
     let lost_with_redis = seed(&queue, 0, 30, now).await;
-    note(&mut owner, &match_pass(&app.state, now + 1_000).await.unwrap());
+    note(
+        &mut owner,
+        &match_pass(&app.state, now + 1_000).await.unwrap(),
+    );
     finish_match(&app, &players, 0).await;
     seed(&queue, 0, 20, now).await;
     let pass = {
