@@ -641,6 +641,71 @@ async fn logging_out_everywhere_closes_the_players_socket_with_1008() {
 }
 
 #[tokio::test]
+async fn logging_out_one_session_closes_the_players_socket_with_1008() {
+    let app = spawn(&[]).await;
+    let (guest, mut ws) = seated_guest(&app).await;
+    let status = app
+        .http
+        .post(app.at("/api/auth/logout"))
+        .bearer_auth(&guest.token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy));
+}
+
+#[tokio::test]
+async fn a_password_change_closes_the_players_socket_from_another_session_with_1008() {
+    let app = spawn(&[]).await;
+    let credentials = json!({"username": "sockethaver", "password": "first password here"});
+    let registered = app
+        .http
+        .post(app.at("/api/auth/register"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    // Two sessions: the socket belongs to the second, the password changes from the first.
+    let mut tokens = Vec::new();
+    let mut user_id = String::new();
+    for _ in 0..2 {
+        let session: Value = app
+            .http
+            .post(app.at("/api/auth/login"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        user_id = session["user"]["id"].as_str().unwrap().to_owned();
+        tokens.push(session["access_token"].as_str().unwrap().to_owned());
+    }
+    let player = Player {
+        id: user_id,
+        token: tokens[1].clone(),
+    };
+    let id = lobby(&app, LobbyKind::Private, &[&player]).await;
+    let mut ws = connect(&app, &id, &player).await;
+    until(&mut ws, "WELCOME").await;
+    let changed = app
+        .http
+        .post(app.at("/api/auth/password"))
+        .bearer_auth(&tokens[0])
+        .json(&json!({"current_password": "first password here", "new_password": "second password here"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(changed, 204);
+    assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy));
+}
+
+#[tokio::test]
 async fn a_result_that_meets_a_dead_database_waits_in_the_outbox_and_is_written_once() {
     let mut pg = ThrowawayPostgres::start().await;
     let db = TestDb::create_on(&pg.admin_url()).await;
@@ -912,6 +977,42 @@ async fn deleting_the_account_closes_the_players_socket_with_1008() {
         .status();
     assert_eq!(status, 204);
     assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy));
+}
+
+#[tokio::test]
+async fn deleting_the_account_kills_its_refresh_tokens() {
+    let app = spawn(&[]).await;
+    let session: Value = app
+        .http
+        .post(app.at("/api/auth/guest"))
+        .json(&json!({"device_id": uuid::Uuid::new_v4().to_string()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = session["access_token"].as_str().unwrap();
+    let refresh = session["refresh_token"].as_str().unwrap();
+    let deleted = app
+        .http
+        .delete(app.at("/api/profiles/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(deleted, 204);
+    let refreshed = app
+        .http
+        .post(app.at("/api/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 401);
+    let body: Value = refreshed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_refresh_token");
 }
 
 #[test]

@@ -282,6 +282,45 @@ mod tests {
     }
 
     #[test]
+    fn the_leeway_is_thirty_seconds_and_no_more() {
+        let access = Grant {
+            kind: TokenKind::Access,
+            sub: "u",
+            sid: None,
+            lobby: None,
+        };
+        let ttl = Duration::from_secs(60);
+        // Seconds past `exp`: within 30 accepted, beyond refused as expired.
+        for (past, accepted) in [(25, true), (35, false), (45, false), (59, false)] {
+            let token = ring()
+                .mint(&spec(), access, now() - 60 - past, ttl)
+                .unwrap();
+            let verdict = ring().verify(&spec(), &token, TokenKind::Access);
+            if accepted {
+                assert!(verdict.is_ok(), "{past} s past exp: {verdict:?}");
+            } else {
+                assert_eq!(verdict, Err(TokenError::Expired), "{past} s past exp");
+            }
+        }
+        // Seconds before `nbf`: within 30 accepted, beyond refused.
+        for (ahead, accepted) in [(25, true), (35, false), (45, false), (59, false)] {
+            let token = ring()
+                .mint(&spec(), access, now() + ahead, ttl * 10)
+                .unwrap();
+            let verdict = ring().verify(&spec(), &token, TokenKind::Access);
+            if accepted {
+                assert!(verdict.is_ok(), "nbf {ahead} s ahead: {verdict:?}");
+            } else {
+                assert_eq!(
+                    verdict,
+                    Err(TokenError::Invalid("not yet valid")),
+                    "nbf {ahead} s ahead"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn wrong_issuer_or_audience_is_refused() {
         let token = ring()
             .mint(

@@ -36,6 +36,8 @@ enum Connection {
 #[derive(Clone)]
 pub struct Redis {
     conn: Connection,
+    /// How long one command may take (`REDIS_COMMAND_TIMEOUT`).
+    command_timeout: Duration,
     /// Milliseconds since the Unix epoch until which commands fail fast.
     open_until_ms: Arc<AtomicU64>,
 }
@@ -66,8 +68,9 @@ fn unavailable(detail: &'static str) -> redis::RedisError {
     ))
 }
 
-/// How long one command may take before it fails (so a dead Redis turns into a fast error that
-/// callers can fall back from, not a hung request). Healthy commands take about a millisecond.
+/// How long one command may take before it fails, unless configured otherwise
+/// (`REDIS_COMMAND_TIMEOUT`), so that a dead or silent Redis turns into a fast error that callers
+/// can fall back from, not a hung request. Healthy commands take about a millisecond.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const INITIAL_CONNECT_DEADLINE: Duration = Duration::from_secs(5);
@@ -76,46 +79,65 @@ impl Redis {
     /// Connects to `url` (`redis://` or `rediss://` for TLS). In cluster mode the URL is any node
     /// or the ElastiCache configuration endpoint; the rest of the cluster is discovered.
     pub async fn connect(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
-        // The client libraries retry a refused first connection with backoff for a long time;
-        // at start we want a prompt, clear failure instead.
-        tokio::time::timeout(INITIAL_CONNECT_DEADLINE, Self::open(url, mode))
-            .await
-            .map_err(|_| {
-                redis::RedisError::from((
-                    redis::ErrorKind::IoError,
-                    "no connection to Redis",
-                    format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
-                ))
-            })?
+        Self::connect_with(url, mode, COMMAND_TIMEOUT).await
     }
 
-    async fn open(url: &str, mode: RedisMode) -> redis::RedisResult<Self> {
+    /// [`Self::connect`] with `command_timeout` as the deadline of every command.
+    pub async fn connect_with(
+        url: &str,
+        mode: RedisMode,
+        command_timeout: Duration,
+    ) -> redis::RedisResult<Self> {
+        // The client libraries retry a refused first connection with backoff for a long time;
+        // at start we want a prompt, clear failure instead.
+        tokio::time::timeout(
+            INITIAL_CONNECT_DEADLINE,
+            Self::open(url, mode, command_timeout),
+        )
+        .await
+        .map_err(|_| {
+            redis::RedisError::from((
+                redis::ErrorKind::IoError,
+                "no connection to Redis",
+                format!("gave up after {INITIAL_CONNECT_DEADLINE:?}"),
+            ))
+        })?
+    }
+
+    async fn open(
+        url: &str,
+        mode: RedisMode,
+        command_timeout: Duration,
+    ) -> redis::RedisResult<Self> {
         match mode {
             RedisMode::Single => {
                 let client = redis::Client::open(url)?;
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(CONNECT_TIMEOUT)
-                    .set_response_timeout(COMMAND_TIMEOUT)
+                    .set_response_timeout(command_timeout)
                     .set_number_of_retries(2);
-                Ok(Self::wrap(Connection::Single(
-                    ConnectionManager::new_with_config(client, config).await?,
-                )))
+                Ok(Self::wrap(
+                    Connection::Single(ConnectionManager::new_with_config(client, config).await?),
+                    command_timeout,
+                ))
             }
             RedisMode::Cluster => {
                 let client = ClusterClient::builder(vec![url])
                     .connection_timeout(CONNECT_TIMEOUT)
-                    .response_timeout(COMMAND_TIMEOUT)
+                    .response_timeout(command_timeout)
                     .build()?;
-                Ok(Self::wrap(Connection::Cluster(
-                    client.get_async_connection().await?,
-                )))
+                Ok(Self::wrap(
+                    Connection::Cluster(client.get_async_connection().await?),
+                    command_timeout,
+                ))
             }
         }
     }
 
-    fn wrap(conn: Connection) -> Self {
+    fn wrap(conn: Connection, command_timeout: Duration) -> Self {
         Self {
             conn,
+            command_timeout,
             open_until_ms: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -126,11 +148,12 @@ impl Redis {
         call: impl FnOnce(&'a mut Connection) -> RedisFuture<'a, T> + Send + 'a,
     ) -> RedisFuture<'a, T> {
         let breaker = self.open_until_ms.clone();
+        let deadline = self.command_timeout;
         Box::pin(async move {
             if breaker.load(Ordering::Relaxed) > now_ms() {
                 return Err(unavailable("circuit breaker open after a recent failure"));
             }
-            let outcome = match tokio::time::timeout(COMMAND_TIMEOUT, call(&mut self.conn)).await {
+            let outcome = match tokio::time::timeout(deadline, call(&mut self.conn)).await {
                 Ok(outcome) => outcome,
                 Err(_) => Err(unavailable("command timed out")),
             };

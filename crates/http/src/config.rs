@@ -71,6 +71,8 @@ pub struct RedisConfig {
     pub mode: RedisMode,
     pub key_prefix: String,
     pub elasticache_replication_group_id: Option<String>,
+    /// How long one Redis command may take before it fails and callers fall back.
+    pub command_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -493,7 +495,17 @@ impl Config {
             },
             key_prefix: env.get("REDIS_KEY_PREFIX", "whoosh:".to_owned()),
             elasticache_replication_group_id,
+            command_timeout: env
+                .get(
+                    "REDIS_COMMAND_TIMEOUT",
+                    HumanDuration(whoosh_cache::client::COMMAND_TIMEOUT),
+                )
+                .0,
         };
+        if redis.command_timeout.is_zero() {
+            env.problems
+                .push("REDIS_COMMAND_TIMEOUT=0: must be greater than zero".to_owned());
+        }
         let http = HttpConfig {
             bind: env.get("WHOOSH_BIND", SocketAddr::from(([127, 0, 0, 1], 8080))),
             body_limit_bytes: env.get("HTTP_BODY_LIMIT_BYTES", 65_536),
@@ -640,6 +652,7 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("AUTH_KEYS_SOURCE", "vault:jwt"),
             ("LOG_LEVEL", "info,[=broken"),
+            ("REDIS_COMMAND_TIMEOUT", "0ms"),
         ])
         .err()
         .map(|e| e.to_string())
@@ -652,6 +665,7 @@ mod tests {
             "DATABASE_MAX_CONNECTIONS",
             "AUTH_KEYS_SOURCE",
             "LOG_LEVEL",
+            "REDIS_COMMAND_TIMEOUT",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }

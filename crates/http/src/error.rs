@@ -143,9 +143,15 @@ impl From<Invalid> for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match whoosh_store::classify(&error) {
-            whoosh_store::Failure::Unavailable | whoosh_store::Failure::Contention => {
-                Self::unavailable("the database", error)
-            }
+            whoosh_store::Failure::Unavailable => Self::unavailable("the database", error),
+            // Retried with backoff already (`with_retries`); what is left is persistent
+            // contention, which a later attempt usually gets through.
+            whoosh_store::Failure::Contention => Self {
+                code: ErrorCode::ServiceUnavailable,
+                message: "the database is busy with conflicting writes; retry shortly".into(),
+                retry_after: Some(UNAVAILABLE_RETRY_AFTER),
+                cause: Some(error.into()),
+            },
             _ => Self::internal(error),
         }
     }

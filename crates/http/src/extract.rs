@@ -220,6 +220,8 @@ impl Page {
             .strip_prefix("p1:")?
             .parse()
             .ok()
+            // Every position this server issues is an offset or id, never negative.
+            .filter(|position: &i64| *position >= 0)
     }
 }
 

@@ -134,6 +134,12 @@ pub const REBUILD_OVERLAP: time::Duration = time::Duration::seconds(30);
 
 /// Rebuilds a board's index from PostgreSQL (one rebuild at a time per board).
 pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
+    Ok(try_rebuild(state, board).await?.unwrap_or(0))
+}
+
+/// [`rebuild`], or `None` without doing anything when another rebuild of the board holds its
+/// lock (one running now, or one that Redis failed under, until the lock's 60 s expire).
+pub async fn try_rebuild(state: &AppState, board: &str) -> Result<Option<usize>, ApiError> {
     let lock = format!("{}:rebuilding", state.keys.board_ready(board));
     let mut conn = state.redis.clone();
     let acquired: bool = redis::cmd("SET")
@@ -146,7 +152,7 @@ pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
         .await?
         .is_some();
     if !acquired {
-        return Ok(0);
+        return Ok(None);
     }
     let result = async {
         let started = pg::now(&state.db).await?;
@@ -161,7 +167,7 @@ pub async fn rebuild(state: &AppState, board: &str) -> Result<usize, ApiError> {
         // Only now may readers that fell back to PostgreSQL use the index.
         state.leaderboards.mark_ready(board).await?;
         pg::clear_repair(&state.db, board).await?;
-        Ok::<_, ApiError>(entries.len())
+        Ok::<_, ApiError>(Some(entries.len()))
     }
     .await;
     let _ = redis::cmd("DEL")
@@ -258,8 +264,12 @@ pub async fn drift_check(state: &AppState, board: &str) -> Result<usize, ApiErro
         .count()
         + truth.len().abs_diff(index.len());
     let queued = pg::repair_queued(&state.db, board).await?;
-    if drift > 0 || queued {
-        rebuild(state, board).await?;
+    if (drift > 0 || queued) && try_rebuild(state, board).await?.is_none() {
+        // Never report a board as checked while it still differs: the caller retries.
+        return Err(ApiError::unavailable(
+            "the leaderboard rebuild",
+            anyhow::anyhow!("another rebuild of {board} holds the lock"),
+        ));
     }
     tracing::info!(
         board,

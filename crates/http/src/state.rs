@@ -152,9 +152,11 @@ pub async fn connect_redis(
         _ => anyhow::bail!("set REDIS_URL or ELASTICACHE_REPLICATION_GROUP_ID"),
     };
     let shown = redact_url(&url);
-    let redis = Redis::connect(&url, mode).await.with_context(|| {
-        format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL")
-    })?;
+    let redis = Redis::connect_with(&url, mode, config.redis.command_timeout)
+        .await
+        .with_context(|| {
+            format!("cannot reach Redis at {shown} ({mode:?}); start it or set REDIS_URL")
+        })?;
     redis
         .ping()
         .await

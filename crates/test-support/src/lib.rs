@@ -9,12 +9,16 @@
 
 pub mod app;
 pub mod db;
+pub mod fault_proxy;
+pub mod invariants;
 pub mod lambda;
 pub mod moto;
 pub mod throwaway;
 
 pub use app::{Player, TestApp, test_action_key_file, test_env, test_keys_file};
 pub use db::TestDb;
+pub use fault_proxy::{Fault, FaultProxy};
+pub use invariants::assert_bank_invariants;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;
 pub use throwaway::{ThrowawayPostgres, ThrowawayRedis, ThrowawayRedisCluster};

@@ -387,6 +387,34 @@ async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
 }
 
 #[tokio::test]
+async fn the_ledger_clamps_a_negative_limit_and_refuses_a_negative_cursor() {
+    let app = spawn().await;
+    let p = app.player("Test Player").await;
+    for i in 0..3 {
+        grant(&app, &p.id, json!(10 + i), &format!("g{i}")).await;
+    }
+    for limit in ["-5", "0", "-9223372036854775808"] {
+        let page = get(&app, &p, &format!("/api/wallet/ledger?limit={limit}")).await;
+        assert_eq!(
+            page["entries"].as_array().unwrap().len(),
+            1,
+            "limit={limit}"
+        );
+        assert!(page["next_cursor"].is_string(), "limit={limit}");
+    }
+    let negative = "cDE6LTU"; // base64url of `p1:-5`
+    let r = app
+        .http
+        .get(app.at(&format!("/api/wallet/ledger?cursor={negative}")))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(code(r).await, "invalid_cursor");
+}
+
+#[tokio::test]
 async fn the_ledger_refuses_updates_and_deletes() {
     let app = spawn().await;
     let p = app.player("Test Player").await;

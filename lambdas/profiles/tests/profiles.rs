@@ -9,7 +9,7 @@ use std::time::Duration;
 use whoosh_auth::Grant;
 use whoosh_lambda_profiles::action_token::{self, ActionClaim};
 use whoosh_test_support::{
-    Player, TestApp, ThrowawayRedis, error_code as code, test_action_key_file,
+    Fault, FaultProxy, Player, TestApp, ThrowawayRedis, error_code as code, test_action_key_file,
 };
 
 async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
@@ -357,6 +357,209 @@ async fn redis_down_reads_fall_back_and_the_index_is_rebuilt_when_it_returns_or_
         .map(|r| (r.entry.user_id.to_string(), r.entry.value))
         .collect();
     assert_eq!(restored, during);
+}
+
+#[tokio::test]
+async fn leaderboard_pages_clamp_limits_and_refuse_bad_cursors() {
+    use base64::Engine;
+    let app = spawn_with(&[]).await;
+    let players = [
+        app.player("Page One").await,
+        app.player("Page Two").await,
+        app.player("Page Three").await,
+    ];
+    for (i, p) in players.iter().enumerate() {
+        score(&app, p, 10 * (i as i64 + 1)).await;
+    }
+    let page = |query: String| {
+        let app = &app;
+        async move {
+            app.http
+                .get(app.at(&format!("/api/leaderboards/score?{query}")))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let cursor = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    // Limits out of range are clamped: at least one entry, at most the maximum.
+    for (limit, expected) in [("-5", 1), ("0", 1), ("1000000", 3)] {
+        let response = page(format!("limit={limit}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "limit={limit}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["entries"].as_array().unwrap().len(),
+            expected,
+            "limit={limit}"
+        );
+    }
+    // The cursor of a clamped page continues it.
+    let first: Value = page("limit=-5".to_owned()).await.json().await.unwrap();
+    let next = first["next_cursor"].as_str().unwrap();
+    let second: Value = page(format!("limit=1&cursor={next}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["entries"][0]["user_id"], players[1].id.as_str());
+    // Garbage, foreign and negative cursors are 400 `invalid_cursor`; a bad limit 400.
+    for (query, status, error) in [
+        (
+            "cursor=garbage".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+        ),
+        (
+            format!("cursor={}", cursor("p1:-5")),
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+        ),
+        (
+            format!("cursor={}", cursor("p2:1")),
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+        ),
+        (
+            "limit=-1x".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let response = page(query.clone()).await;
+        assert_eq!(response.status(), status, "{query}");
+        assert_eq!(code(response).await, error, "{query}");
+    }
+    // A cursor past the end is an empty last page.
+    let past: Value = page(format!("cursor={}", cursor("p1:1000")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(past["entries"].as_array().unwrap().len(), 0);
+    assert_eq!(past["next_cursor"], Value::Null);
+}
+
+/// The board page as a client with bounded patience sees it: the status and the entries.
+async fn top_within(app: &TestApp, board: &str, patience: Duration) -> Vec<(String, i64)> {
+    let response = app
+        .http
+        .get(app.at(&format!("/api/leaderboards/{board}?limit=100")))
+        .timeout(patience)
+        .send()
+        .await
+        .expect("the leaderboard answered before the client gave up");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["user_id"].as_str().unwrap().to_owned(),
+                e["value"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_blackholed_redis_costs_one_command_timeout_and_reads_fall_back_to_postgres() {
+    // Redis (a throwaway one) behind a proxy that can swallow every packet: a Redis that neither
+    // answers nor closes, the case a connection refusal does not cover.
+    let redis = ThrowawayRedis::start().await;
+    let proxy = FaultProxy::in_front_of(&redis.url()).await;
+    let app = spawn_with(&[
+        ("REDIS_URL", &proxy.reroute(&redis.url())),
+        ("REDIS_COMMAND_TIMEOUT", "300ms"),
+        ("HTTP_REQUEST_TIMEOUT", "60s"),
+    ])
+    .await;
+    let players = [
+        app.player("Silent One").await,
+        app.player("Silent Two").await,
+        app.player("Silent Three").await,
+    ];
+    for (i, p) in players.iter().enumerate() {
+        score(&app, p, 10 * (i as i64 + 1)).await;
+    }
+    let expected = top(&app, "score").await;
+    assert_eq!(expected.len(), 3);
+    // Let the index be built (the first read started a rebuild) before the faults begin. While
+    // that rebuild holds the board's lock, the drift check answers 503 rather than claim a check.
+    let mut ready = false;
+    for _ in 0..50 {
+        let checked = app
+            .http
+            .post(app.at("/api/leaderboards/score/drift-check"))
+            .bearer_auth(app.service_token("arcade"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if checked == StatusCode::OK && app.state.leaderboards.is_ready("score").await.unwrap() {
+            ready = true;
+            break;
+        }
+        assert_eq!(checked, StatusCode::SERVICE_UNAVAILABLE);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the index was built");
+
+    // The client's patience is far below the request timeout (60 s): an answer within it came
+    // from the Redis command timeout and the PostgreSQL fallback, not from a hang.
+    let patience = Duration::from_secs(20);
+    for fault in [Fault::Blackhole, Fault::Reset, Fault::Drop] {
+        proxy.set(fault);
+        assert_eq!(
+            top_within(&app, "score", patience).await,
+            expected,
+            "{fault:?}: the page comes from PostgreSQL"
+        );
+    }
+    // A score written while Redis is silent is committed to PostgreSQL and shows at once.
+    proxy.set(Fault::Blackhole);
+    score(&app, &players[0], 25).await;
+    let during = top_within(&app, "score", patience).await;
+    assert_eq!(during[0], (players[0].id.clone(), 35));
+
+    // When Redis answers again, the drift check brings the index back to PostgreSQL's order.
+    proxy.set(Fault::Pass);
+    for _ in 0..50 {
+        if app.state.redis.ping().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut checked = false;
+    for _ in 0..50 {
+        let drift = app
+            .http
+            .post(app.at("/api/leaderboards/score/drift-check"))
+            .bearer_auth(app.service_token("arcade"))
+            .send()
+            .await
+            .unwrap();
+        if drift.status() == StatusCode::OK {
+            checked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        checked,
+        "the drift check never succeeded after the fault was lifted"
+    );
+    let indexed: Vec<(String, i64)> = app
+        .state
+        .leaderboards
+        .range("score", 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.entry.user_id.to_string(), r.entry.value))
+        .collect();
+    assert_eq!(indexed, during, "the index equals PostgreSQL again");
 }
 
 #[tokio::test]
