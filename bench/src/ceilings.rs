@@ -66,22 +66,25 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     out.insert("argon2id".into(), argon2(o.hash_window));
     out.insert("token_verify".into(), token_verify()?);
 
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(crate::cores())
-        .thread_name(SERVER_THREAD)
-        .enable_all()
-        .build()?;
+    let server = ServerRuntime(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(crate::cores())
+            .thread_name(SERVER_THREAD)
+            .enable_all()
+            .build()?,
+    ));
+    let server = server.get()?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
         .timeout(Duration::from_secs(30))
         .build()?;
 
-    let hello = hello(&server, &http, &o).await?;
+    let hello = hello(server, &http, &o).await?;
     eprintln!("hello: {hello}");
     out.insert("axum_hello".into(), hello.clone());
 
     let router = match (&o.database_url, &o.redis_url) {
-        (Some(db), Some(redis)) => Some(router(&server, &http, &o, db, redis).await?),
+        (Some(db), Some(redis)) => Some(router(server, &http, &o, db, redis).await?),
         _ => None,
     };
     match router {
@@ -110,12 +113,29 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     }
 
     if o.sockets > 0 {
-        let broadcast = broadcast(&server, &o).await?;
+        let broadcast = broadcast(server, &o).await?;
         eprintln!("broadcast: {broadcast}");
         out.insert("bare_broadcast".into(), broadcast);
     }
-    server.shutdown_timeout(Duration::from_secs(5));
     Ok(Value::Object(out))
+}
+
+/// The servers' runtime, shut down in the background when dropped (a runtime may not be
+/// dropped, blocking, from the asynchronous context the scenario runs in).
+struct ServerRuntime(Option<tokio::runtime::Runtime>);
+
+impl ServerRuntime {
+    fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
+        self.0.as_ref().context("the server runtime is gone")
+    }
+}
+
+impl Drop for ServerRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn ratio(a: &Value, b: &Value) -> Value {
