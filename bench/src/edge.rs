@@ -17,7 +17,11 @@
 //!
 //! Everything is bounded: each phase has a deadline, and the run ends by itself.
 
-use anyhow::{Context, bail, ensure};
+use crate::client::{
+    STEP_TIMEOUT, Seat, TOKEN_FRESH, Ws, cpu_secs, guest, http_client, is_event, open_lobby,
+    open_socket, refresh_join, refusal_kind, rss_kb, scrape, startable, unix_us,
+};
+use anyhow::{Context, ensure};
 use futures_util::{SinkExt, StreamExt, stream};
 use hdrhistogram::Histogram;
 use serde::Deserialize;
@@ -28,39 +32,16 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
-use tokio::{net::TcpStream, sync::watch};
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream,
-    tungstenite::{
-        self, Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig,
-    },
-};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
 
-pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Linux reports process CPU times in USER_HZ ticks, 100 per second on every architecture
-/// userspace sees (`getconf CLK_TCK`).
-const USER_HZ: f64 = 100.0;
-/// A join token lives 2 minutes by default; older ones are refreshed before connecting.
-pub(crate) const TOKEN_FRESH: Duration = Duration::from_secs(90);
-/// How long one HTTP call, one handshake up to `WELCOME`, or one close may take.
-pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Events the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby.rs):
 /// the client sums the sizes of its last this-many events to estimate what that buffer holds.
 /// Only events are kept (and numbered); state messages (`WELCOME`, `LOBBY`, `TICK`) carry the
 /// latest event's `seq` and are superseded, not kept.
 const REPLAY_CAPACITY: usize = 32;
-
-/// Whether a server message is an event: numbered, kept for resumption. The others are state
-/// messages, which repeat the latest event's number.
-pub(crate) fn is_event(t: &str) -> bool {
-    matches!(
-        t,
-        "GAME_STARTED" | "NEWS" | "CHAT" | "GAME_OVER" | "ERROR" | "PONG"
-    )
-}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -73,17 +54,6 @@ pub struct Options {
     pub play: Duration,
     pub concurrency: usize,
     pub round_secs: u32,
-}
-
-/// One player's seat, as setup left it.
-#[derive(Debug, Clone)]
-pub(crate) struct Seat {
-    pub(crate) lobby: String,
-    pub(crate) ws_url: String,
-    pub(crate) access: String,
-    pub(crate) join: String,
-    pub(crate) join_at: Instant,
-    pub(crate) host: bool,
 }
 
 /// What the phases tell every socket task.
@@ -136,10 +106,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     ensure!(o.concurrency > 0, "--concurrency must be positive");
     let pid = o.server_pid;
     rss_kb(pid).with_context(|| format!("cannot read /proc/{pid}/status (--server-pid)"))?;
-    let http = reqwest::Client::builder()
-        .timeout(STEP_TIMEOUT)
-        .pool_max_idle_per_host(o.concurrency)
-        .build()?;
+    let http = http_client(o.concurrency)?;
     let run_started = Instant::now();
 
     // Setup: guests, lobbies, seats.
@@ -359,120 +326,6 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     }))
 }
 
-/// A call that retries (at most 5 times) while the server answers 429 or 503.
-pub(crate) async fn call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    bearer: Option<&str>,
-    body: Option<&Value>,
-) -> anyhow::Result<Value> {
-    for _ in 0..5 {
-        let mut request = http.request(method.clone(), url);
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("{method} {url}"))?;
-        let status = response.status().as_u16();
-        if matches!(status, 429 | 503) {
-            let wait = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-                .unwrap_or(1)
-                .min(5);
-            eprintln!("{method} {url} answered {status}; retrying in {wait} s");
-            tokio::time::sleep(Duration::from_secs(wait)).await;
-            continue;
-        }
-        let text = response.text().await?;
-        ensure!(
-            (200..300).contains(&status),
-            "{method} {url} answered {status}: {text}"
-        );
-        return Ok(serde_json::from_str(&text)?);
-    }
-    bail!("{method} {url}: still refused after 5 attempts")
-}
-
-pub(crate) fn field(v: &Value, name: &str) -> anyhow::Result<String> {
-    Ok(v[name]
-        .as_str()
-        .with_context(|| format!("no `{name}` in {v}"))?
-        .to_owned())
-}
-
-/// A new guest; returns its access token.
-pub(crate) async fn guest(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
-    let body = json!({"device_id": uuid::Uuid::new_v4().to_string()});
-    let session = call(
-        http,
-        reqwest::Method::POST,
-        &format!("{url}/api/auth/guest"),
-        None,
-        Some(&body),
-    )
-    .await?;
-    field(&session, "access_token")
-}
-
-/// The first of `group` opens a private lobby, the rest join it by its code.
-pub(crate) async fn open_lobby(
-    http: &reqwest::Client,
-    url: &str,
-    group: Vec<String>,
-    round_secs: u32,
-    size: usize,
-) -> anyhow::Result<Vec<Seat>> {
-    let settings = json!({"round_secs": round_secs, "max_players": size});
-    let mut group = group.into_iter();
-    let host = group.next().context("empty lobby")?;
-    let lobby = call(
-        http,
-        reqwest::Method::POST,
-        &format!("{url}/api/lobbies"),
-        Some(&host),
-        Some(&settings),
-    )
-    .await?;
-    let id = field(&lobby, "lobby_id")?;
-    let code = json!({"code": field(&lobby, "code")?});
-    let mut seats = vec![Seat {
-        lobby: id.clone(),
-        ws_url: field(&lobby, "ws_url")?,
-        join: field(&lobby, "join_token")?,
-        join_at: Instant::now(),
-        access: host,
-        host: true,
-    }];
-    for access in group {
-        let joined = call(
-            http,
-            reqwest::Method::POST,
-            &format!("{url}/api/lobbies/join"),
-            Some(&access),
-            Some(&code),
-        )
-        .await?;
-        ensure!(field(&joined, "lobby_id")? == id, "joined another lobby");
-        seats.push(Seat {
-            lobby: id.clone(),
-            ws_url: field(&joined, "ws_url")?,
-            join: field(&joined, "join_token")?,
-            join_at: Instant::now(),
-            access,
-            host: false,
-        });
-    }
-    Ok(seats)
-}
-
 /// Opens the seat's socket and reads up to its `WELCOME`. A refusal is described by its HTTP
 /// status and code (or the transport error), to be counted.
 async fn connect(
@@ -481,84 +334,14 @@ async fn connect(
     mut seat: Seat,
 ) -> Result<(Ws, bool, u64), String> {
     if seat.join_at.elapsed() > TOKEN_FRESH {
-        let lobby = call(
-            http,
-            reqwest::Method::GET,
-            &format!("{url}/api/lobbies/{}", seat.lobby),
-            Some(&seat.access),
-            None,
-        )
+        seat.join = refresh_join(http, url, &seat)
+            .await
+            .map_err(|e| format!("token refresh: {e}"))?;
+    }
+    let (ws, welcome) = open_socket(&seat.ws_url, &seat.join)
         .await
-        .map_err(|e| format!("token refresh: {e}"))?;
-        seat.join = field(&lobby, "join_token").map_err(|e| e.to_string())?;
-    }
-    let mut request = seat
-        .ws_url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| format!("bad ws_url: {e}"))?;
-    request.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {}", seat.join)).map_err(|e| e.to_string())?,
-    );
-    // Small client buffers: the client's memory is not what is measured, but 5,000 sockets at
-    // tungstenite's default 128 KiB read buffer would crowd the machine for nothing.
-    let config = WebSocketConfig::default()
-        .read_buffer_size(16 * 1024)
-        .write_buffer_size(0);
-    let handshake = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-    let mut ws = match tokio::time::timeout(STEP_TIMEOUT, handshake).await {
-        Err(_) => return Err("handshake timeout".into()),
-        Ok(Err(tungstenite::Error::Http(response))) => {
-            let code = response
-                .body()
-                .as_deref()
-                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-                .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            return Err(format!("{} {code}", response.status().as_u16()));
-        }
-        Ok(Err(other)) => return Err(format!("transport: {other}")),
-        Ok(Ok((ws, _))) => ws,
-    };
-    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next()).await {
-            Err(_) => return Err("no WELCOME in time".into()),
-            Ok(Some(Ok(Message::Text(text)))) => {
-                let head: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-                match head["t"].as_str() {
-                    Some("WELCOME") => {
-                        return Ok((ws, seat.host, head["seq"].as_u64().unwrap_or(0)));
-                    }
-                    Some("ERROR") => return Err(format!("ERROR {}", head["code"])),
-                    _ => {}
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            Ok(Some(Err(e))) => return Err(format!("transport: {e}")),
-            Ok(None) => return Err("closed before WELCOME".into()),
-        }
-    }
-}
-
-pub(crate) fn unix_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
-
-/// Whether a host may start: every connected seat but the host's is ready, and at least three
-/// are connected (every client connected before the ready phase, so the set is final).
-pub(crate) fn startable(lobby: &Value) -> bool {
-    let Some(players) = lobby["lobby"]["players"].as_array() else {
-        return false;
-    };
-    let connected: Vec<&Value> = players.iter().filter(|p| p["connected"] == true).collect();
-    connected.len() >= 3
-        && connected
-            .iter()
-            .all(|p| p["host"] == true || p["ready"] == true)
+        .map_err(|refusal| refusal_kind(&refusal))?;
+    Ok((ws, seat.host, welcome["seq"].as_u64().unwrap_or(0)))
 }
 
 /// One player's socket from `WELCOME` to the end of the run.
@@ -676,54 +459,5 @@ async fn player(
             }
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        let _ = ws.close(None).await;
-        while let Some(Ok(_)) = ws.next().await {}
-    })
-    .await;
-}
-
-/// The unlabelled counters and gauges of `{base}/metrics` (Prometheus text), by name; empty when
-/// the endpoint cannot be read.
-pub(crate) async fn scrape(http: &reqwest::Client, base: &str) -> BTreeMap<String, f64> {
-    let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
-        return BTreeMap::new();
-    };
-    let Ok(text) = response.text().await else {
-        return BTreeMap::new();
-    };
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (name, value) = l.split_once(' ')?;
-            Some((name.to_owned(), value.trim().parse().ok()?))
-        })
-        .collect()
-}
-
-/// VmRSS of `pid`, in KiB.
-fn rss_kb(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .context("no VmRSS line")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("malformed VmRSS")?
-        .parse()?)
-}
-
-/// utime + stime of `pid` (all its threads), in seconds.
-fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name (which may hold spaces) start at field 3, the state.
-    let rest = stat.rsplit_once(')').context("malformed stat")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| -> anyhow::Result<f64> {
-        Ok(fields.get(i).context("short stat")?.parse::<u64>()? as f64)
-    };
-    // utime is field 14, stime field 15: indexes 11 and 12 from the state.
-    Ok((ticks(11)? + ticks(12)?) / USER_HZ)
+    crate::client::close(ws).await;
 }

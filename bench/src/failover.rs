@@ -23,8 +23,9 @@
 //! Everything is bounded: each phase has a deadline (`--deadline-seconds` after the kill for the
 //! games to end), and the run ends by itself.
 
-use crate::edge::{
-    STEP_TIMEOUT, Seat, Ws, call, field, guest, is_event, open_lobby, startable, unix_us,
+use crate::client::{
+    Seat, Ws, guest, http_client, is_event, open_lobby, open_socket, refresh_join, refusal_kind,
+    scrape, socket_url, startable, unix_us, wait_after,
 };
 use anyhow::{Context, bail, ensure};
 use futures_util::{SinkExt, StreamExt, stream};
@@ -39,9 +40,7 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::tungstenite::{
-    self, Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig,
-};
+use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -121,10 +120,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         "no process {} (--owner-pid)",
         o.owner_pid
     );
-    let http = reqwest::Client::builder()
-        .timeout(STEP_TIMEOUT)
-        .pool_max_idle_per_host(o.concurrency)
-        .build()?;
+    let http = http_client(o.concurrency)?;
     let b_http = o.node_b.replacen("ws", "http", 1);
     let ready = http.get(format!("{b_http}/readyz")).send().await;
     ensure!(
@@ -185,8 +181,9 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .count();
     let connected: Vec<Result<(Seat, Ws, u64), String>> = stream::iter(seats)
         .map(|seat| async {
-            let (ws, seq) = open(&a_ws, &seat.lobby, &seat.join, None).await?;
-            Ok((seat, ws, seq))
+            let target = socket_url(&a_ws, &seat.lobby, None);
+            let (ws, welcome) = open_socket(&target, &seat.join).await?;
+            Ok((seat, ws, welcome["seq"].as_u64().unwrap_or(0)))
         })
         .buffer_unordered(o.concurrency)
         .collect()
@@ -229,7 +226,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let refreshed = shared.tokens_refreshed.load(Ordering::Relaxed);
 
     // Kill A.
-    let b_before = crate::edge::scrape(&http, &b_http).await;
+    let b_before = scrape(&http, &b_http).await;
     let killed = Instant::now();
     shared
         .killed_us
@@ -309,7 +306,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let (rows, distinct, match_players) = persisted;
-    let b_after = crate::edge::scrape(&http, &b_http).await;
+    let b_after = scrape(&http, &b_http).await;
     let b_delta = |name: &str| {
         b_after.get(name).copied().unwrap_or(0.0) - b_before.get(name).copied().unwrap_or(0.0)
     };
@@ -374,7 +371,13 @@ fn hist() -> anyhow::Result<Histogram<u64>> {
 }
 
 /// `matches` rows, distinct ids among them, and `match_players` rows for `ids`, via `psql`.
-fn matches_in_db(database_url: &str, ids: &[String]) -> anyhow::Result<(usize, usize, usize)> {
+pub(crate) fn matches_in_db(
+    database_url: &str,
+    ids: &[String],
+) -> anyhow::Result<(usize, usize, usize)> {
+    if ids.is_empty() {
+        return Ok((0, 0, 0));
+    }
     let list = ids
         .iter()
         .map(|id| {
@@ -389,10 +392,34 @@ fn matches_in_db(database_url: &str, ids: &[String]) -> anyhow::Result<(usize, u
          (SELECT count(DISTINCT id) FROM matches WHERE id IN ({list})), \
          (SELECT count(*) FROM match_players WHERE match_id IN ({list}))"
     );
-    let out = std::process::Command::new("psql")
-        .args(["-X", "-At", "-F", " ", "-d", database_url, "-c", &sql])
-        .output()
+    psql_counts(database_url, &sql)
+}
+
+/// The three counts one `SELECT` of three subqueries returns, via `psql` (the statement goes
+/// through standard input: a list of thousands of ids is longer than one argument may be).
+pub(crate) fn psql_counts(database_url: &str, sql: &str) -> anyhow::Result<(usize, usize, usize)> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-At",
+            "-F",
+            " ",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            database_url,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .context("running psql")?;
+    let mut stdin = child.stdin.take().context("psql's stdin")?;
+    stdin.write_all(sql.as_bytes())?;
+    stdin.write_all(b";\n")?;
+    drop(stdin);
+    let out = child.wait_with_output()?;
     ensure!(
         out.status.success(),
         "psql: {}",
@@ -405,114 +432,6 @@ fn matches_in_db(database_url: &str, ids: &[String]) -> anyhow::Result<(usize, u
         .collect::<Result<_, _>>()?;
     ensure!(n.len() == 3, "unexpected psql output {text:?}");
     Ok((n[0], n[1], n[2]))
-}
-
-/// Opens a game socket (`ws_base` is either a full `ws_url` or a node's base) and reads up to its
-/// `WELCOME`; returns the socket and the `WELCOME`'s `seq`. A refusal is described as
-/// `"<status> <code>"`, a close before `WELCOME` as `"close <code>"`.
-async fn open(
-    url: &str,
-    lobby: &str,
-    join: &str,
-    last_seq: Option<u64>,
-) -> Result<(Ws, u64), String> {
-    let (ws, seq, _) = open_full(url, lobby, join, last_seq).await?;
-    Ok((ws, seq))
-}
-
-async fn open_full(
-    url: &str,
-    lobby: &str,
-    join: &str,
-    last_seq: Option<u64>,
-) -> Result<(Ws, u64, Value), String> {
-    let base = url.split("/ws/").next().unwrap_or(url);
-    let target = match last_seq {
-        Some(seq) => format!("{base}/ws/lobbies/{lobby}?last_seq={seq}"),
-        None => format!("{base}/ws/lobbies/{lobby}"),
-    };
-    let mut request = target
-        .as_str()
-        .into_client_request()
-        .map_err(|e| format!("bad url: {e}"))?;
-    request.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {join}")).map_err(|e| e.to_string())?,
-    );
-    let config = WebSocketConfig::default()
-        .read_buffer_size(16 * 1024)
-        .write_buffer_size(0);
-    let handshake = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-    let mut ws = match tokio::time::timeout(STEP_TIMEOUT, handshake).await {
-        Err(_) => return Err("handshake timeout".into()),
-        Ok(Err(tungstenite::Error::Http(response))) => {
-            let code = response
-                .body()
-                .as_deref()
-                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-                .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let retry = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            return Err(format!(
-                "{} {code} retry-after={retry}",
-                response.status().as_u16()
-            ));
-        }
-        Ok(Err(other)) => return Err(format!("transport: {other}")),
-        Ok(Ok((ws, _))) => ws,
-    };
-    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next()).await {
-            Err(_) => return Err("no WELCOME in time".into()),
-            Ok(Some(Ok(Message::Text(text)))) => {
-                let head: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-                match head["t"].as_str() {
-                    Some("WELCOME") => {
-                        let seq = head["seq"].as_u64().unwrap_or(0);
-                        return Ok((ws, seq, head));
-                    }
-                    Some("ERROR") => return Err(format!("ERROR {}", head["code"])),
-                    _ => {}
-                }
-            }
-            Ok(Some(Ok(Message::Close(frame)))) => {
-                return Err(format!(
-                    "close {}",
-                    frame.map_or_else(
-                        || "without code".to_owned(),
-                        |f| u16::from(f.code).to_string()
-                    )
-                ));
-            }
-            Ok(Some(Ok(_))) => {}
-            Ok(Some(Err(e))) => return Err(format!("transport: {e}")),
-            Ok(None) => return Err("closed before WELCOME".into()),
-        }
-    }
-}
-
-/// The wait a refusal asks for: `Retry-After` for 421/429/503, else the backoff.
-fn wait_after(refusal: &str, attempt: u32, fixed: Option<Duration>) -> Duration {
-    if let Some(d) = fixed {
-        return d;
-    }
-    let retry_after = refusal
-        .split("retry-after=")
-        .nth(1)
-        .and_then(|s| s.trim().parse::<u64>().ok());
-    if ["421 ", "429 ", "503 "]
-        .iter()
-        .any(|s| refusal.starts_with(s))
-    {
-        return Duration::from_secs(retry_after.unwrap_or(1).min(5));
-    }
-    // 0.5 s, 1 s, 2 s, 4 s, then 5 s.
-    Duration::from_millis((500u64 << attempt.min(4)).min(5_000))
 }
 
 fn since_kill_us(shared: &Shared) -> u64 {
@@ -584,15 +503,7 @@ async fn player(
                         shared.started.fetch_add(1, Ordering::Relaxed);
                         // A's API dies with A: take a fresh join token for B now.
                         if let Ok(_slot) = shared.refresh_slots.acquire().await {
-                            let lobby = call(
-                                &shared.http,
-                                reqwest::Method::GET,
-                                &format!("{}/api/lobbies/{}", shared.url, seat.lobby),
-                                Some(&seat.access),
-                                None,
-                            )
-                            .await;
-                            if let Ok(token) = lobby.and_then(|l| field(&l, "join_token")) {
+                            if let Ok(token) = refresh_join(&shared.http, &shared.url, &seat).await {
                                 join = token;
                                 shared.tokens_refreshed.fetch_add(1, Ordering::Relaxed);
                             }
@@ -630,20 +541,17 @@ async fn player(
             return out;
         }
         out.attempts += 1;
-        match open_full(&shared.node_b, &seat.lobby, &join, Some(last_seq)).await {
-            Ok((new_ws, seq, welcome)) => {
+        let target = socket_url(&shared.node_b, &seat.lobby, Some(last_seq));
+        match open_socket(&target, &join).await {
+            Ok((new_ws, welcome)) => {
                 out.welcome_us = Some(since_kill_us(&shared));
                 out.resumed = welcome["resumed"].as_bool();
-                last_seq = seq;
+                last_seq = welcome["seq"].as_u64().unwrap_or(0);
                 ws = new_ws;
                 break;
             }
             Err(refusal) => {
-                let kind = refusal
-                    .split(" retry-after=")
-                    .next()
-                    .unwrap_or(&refusal)
-                    .to_owned();
+                let kind = refusal_kind(&refusal);
                 if let Ok(mut r) = shared.refusals.lock() {
                     *r.entry(kind.clone()).or_default() += 1;
                 }
@@ -694,10 +602,6 @@ async fn player(
         }
     }
     let _ = last_seq;
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        let _ = ws.close(None).await;
-        while let Some(Ok(_)) = ws.next().await {}
-    })
-    .await;
+    crate::client::close(ws).await;
     out
 }

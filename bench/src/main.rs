@@ -1,12 +1,17 @@
 //! `whoosh-bench`: bounded, loopback-only measurements that docs/BENCHMARKS.md quotes.
 //!
 //! - `ceilings`: what this machine can do at most — argon2id hashes per second with the
-//!   production parameters on every core, and RS256 token verifications per second.
+//!   production parameters on every core, RS256 token verifications per second, an axum
+//!   hello-world at saturation, the profiles Router over HTTP and through the Lambda adapter (CPU
+//!   per request), a bare tokio-tungstenite broadcast server (see `ceilings.rs`).
 //! - `login`: login requests per second against a running stack (closed loop at a fixed
 //!   concurrency, bounded in time), with latency percentiles; compare with `ceilings`.
-//! - `purchase`: store purchases at a fixed arrival rate (open model: each request is sent at its
-//!   scheduled time and its latency counts from then, so a slow server cannot hide its queue).
-//!
+//! - `api`: a mix of login, authenticated GET, score update, top-100 and purchase at a fixed
+//!   arrival rate, per endpoint (see `api.rs`).
+//! - `purchase`, `scores`, `top`: one endpoint at a fixed arrival rate (open model: each request
+//!   is sent at its scheduled time and its latency counts from then, so a slow server cannot hide
+//!   its queue; see `load.rs`).
+//! - `sse`: time from a score's commit to its arrival at every leaderboard feed subscriber.
 //! - `matcher`: one pure matching pass (grouping only, no Redis) over N waiting tickets, for
 //!   several N, to show the pass stays O(n log n).
 //! - `edge`: N players in private lobbies over WebSockets against a running stack: the server's
@@ -15,8 +20,12 @@
 //! - `failover`: two edge nodes on one database and key prefix; games started on A, A killed,
 //!   every player reconnects to B: time from the kill to play resuming, per lobby, and whether
 //!   every result is recorded once (see `failover.rs`).
+//! - `soak`: thousands of players in back-to-back games for minutes, an edge node killed
+//!   half-way: lost results, ledger mismatches, RSS over time (see `soak.rs`).
+//! - `report`: the JSON of a `scripts/bench` run as the tables of docs/BENCHMARKS.md.
 //!
-//! Each prints a human summary and, with `--json FILE`, writes the figures as JSON.
+//! The WebSocket scenarios share their client (guest sign-in, lobby set-up, sockets) in
+//! `client.rs`. Each scenario prints its figures as JSON and, with `--json FILE`, writes them.
 
 use anyhow::{Context, ensure};
 use clap::{Parser, Subcommand};
@@ -28,10 +37,16 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use whoosh_auth::{Grant, Keyring, TokenKind, TokenSpec};
+use whoosh_auth::{Grant, Keyring, TokenSpec};
 
+mod api;
+mod ceilings;
+mod client;
 mod edge;
 mod failover;
+mod load;
+mod report;
+mod soak;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,11 +63,31 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Machine ceilings: argon2id hashes/s on all cores, token verifications/s on one.
+    /// Machine ceilings: argon2id hashes/s on all cores, token verifications/s on one, an axum
+    /// hello-world at saturation, the profiles Router over HTTP and through the Lambda adapter
+    /// (CPU per request), a bare tokio-tungstenite broadcast server (messages per CPU-second).
     Ceilings {
         /// How long to hash.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// How long each HTTP stage runs (after a 1 s warm-up).
+        #[arg(long, default_value_t = 10)]
+        http_seconds: u64,
+        /// Requests in flight at once in the HTTP stages.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Sockets of the broadcast stage, as many as the edge run's players (0 skips it).
+        #[arg(long, default_value_t = 5000)]
+        sockets: usize,
+        /// The broadcast stage's measured window.
+        #[arg(long, default_value_t = 20)]
+        ws_seconds: u64,
+        /// PostgreSQL for the router stages (a database of its own; created and migrated).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        /// Redis for the router stages.
+        #[arg(long, env = "REDIS_URL")]
+        redis_url: Option<String>,
     },
     /// Login throughput and latency against a running stack.
     Login {
@@ -118,6 +153,25 @@ enum Command {
         #[arg(long, default_value_t = 25)]
         commits: u32,
     },
+    /// A mix of player requests (login, authenticated GET, score update, top-100, purchase) at
+    /// a fixed arrival rate: per-endpoint latency and errors by status.
+    Api {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value = ".whoosh/keys.json")]
+        keys: PathBuf,
+        /// Requests per second, all kinds together.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Funded guests the requests are spread over.
+        #[arg(long, default_value_t = 50)]
+        players: usize,
+        /// Relative weight of each kind of request.
+        #[arg(long, default_value = "login=1,me=40,score=20,top=29,purchase=10")]
+        mix: String,
+    },
     /// One pure matchmaking pass (sort + sweep, no I/O) over N waiting tickets.
     Matcher {
         /// Waiting tickets per pass; several sizes show the growth.
@@ -157,6 +211,69 @@ enum Command {
         #[arg(long, default_value_t = 180)]
         round_secs: u32,
     },
+    /// Thousands of players in back-to-back games for a bounded time, an edge node killed
+    /// half-way: lost results, ledger mismatches, RSS over time.
+    Soak {
+        /// The API and an edge (e.g. `whoosh dev`), loopback only.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The edge players reconnect to when theirs dies (`ws://…`; default: --url's edge).
+        #[arg(long)]
+        fallback: Option<String>,
+        /// An edge node's process id, killed with SIGKILL half-way.
+        #[arg(long)]
+        kill_pid: Option<u32>,
+        /// A shell command starting a replacement node 5 s after the kill (stopped at the end).
+        #[arg(long)]
+        restart_command: Option<String>,
+        /// Processes whose RSS is sampled (e.g. every edge node).
+        #[arg(long, value_delimiter = ',')]
+        watch_pids: Vec<u32>,
+        #[arg(long, default_value_t = 2000)]
+        players: usize,
+        #[arg(long, default_value_t = 10)]
+        lobby_size: usize,
+        /// How long games keep starting (at most 60).
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        /// Round length asked for each lobby (60–600); run the nodes with a short
+        /// EDGE_ROUND_SECS_OVERRIDE so that games end within the run.
+        #[arg(long, default_value_t = 60)]
+        round_secs: u32,
+        /// HTTP calls and handshakes in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        sample_seconds: u64,
+        /// How long games in progress may take to finish after the end.
+        #[arg(long, default_value_t = 120)]
+        drain_seconds: u64,
+        /// The nodes' PostgreSQL, to check results and ledgers (`psql`).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Rewrites the tables of docs/BENCHMARKS.md (between its bench markers) from the JSON files
+    /// of a `scripts/bench` run.
+    Report {
+        /// The run's directory of JSON files (ceilings.json, login.json, api.json, …).
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value = "docs/BENCHMARKS.md")]
+        doc: PathBuf,
+        /// The command that produced the figures, quoted in the document.
+        #[arg(long, default_value = "scripts/bench")]
+        command: String,
+        /// The cargo profile the binaries were built with.
+        #[arg(long, default_value = "release")]
+        profile: String,
+        #[arg(long, default_value_t = 0)]
+        elapsed_secs: u64,
+    },
+    /// A node of the platform for the smoke tests: every API router and an edge (as `whoosh dev`
+    /// composes them, without the web client and the matcher), configured from the environment
+    /// like every service, serving on WHOOSH_BIND until SIGTERM.
+    #[command(hide = true)]
+    Stack,
     /// Games on node A, A killed (SIGKILL), every player reconnects to node B: time from the kill
     /// to the first TICK from B per lobby, and results recorded once in PostgreSQL.
     Failover {
@@ -199,7 +316,40 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let figures = match cli.command {
-        Command::Ceilings { seconds } => ceilings(Duration::from_secs(seconds)).await?,
+        Command::Stack => return stack().await,
+        Command::Report {
+            dir,
+            doc,
+            command,
+            profile,
+            elapsed_secs,
+        } => report::run(&report::Options {
+            dir,
+            doc,
+            command,
+            profile,
+            elapsed_secs,
+        })?,
+        Command::Ceilings {
+            seconds,
+            http_seconds,
+            concurrency,
+            sockets,
+            ws_seconds,
+            database_url,
+            redis_url,
+        } => {
+            ceilings::run(ceilings::Options {
+                hash_window: Duration::from_secs(seconds),
+                http_window: Duration::from_secs(http_seconds),
+                concurrency,
+                sockets,
+                ws_window: Duration::from_secs(ws_seconds),
+                database_url,
+                redis_url,
+            })
+            .await?
+        }
         Command::Login {
             url,
             concurrency,
@@ -228,6 +378,24 @@ async fn main() -> anyhow::Result<()> {
             subscribers,
             commits,
         } => sse(&url, &keys, subscribers, commits).await?,
+        Command::Api {
+            url,
+            keys,
+            rate,
+            seconds,
+            players,
+            mix,
+        } => {
+            api::run(api::Options {
+                url,
+                keys,
+                rate,
+                window: Duration::from_secs(seconds),
+                players,
+                mix: api::parse_mix(&mix)?,
+            })
+            .await?
+        }
         Command::Matcher { tickets, passes } => matcher(&tickets, passes)?,
         Command::Edge {
             url,
@@ -254,6 +422,44 @@ async fn main() -> anyhow::Result<()> {
                 play: Duration::from_secs(play_seconds),
                 concurrency,
                 round_secs,
+            })
+            .await?
+        }
+        Command::Soak {
+            url,
+            fallback,
+            kill_pid,
+            restart_command,
+            watch_pids,
+            players,
+            lobby_size,
+            minutes,
+            round_secs,
+            concurrency,
+            sample_seconds,
+            drain_seconds,
+            database_url,
+        } => {
+            ensure!(
+                minutes > 0.0 && minutes <= soak::MAX_MINUTES as f64,
+                "--minutes must be above 0 and at most {}",
+                soak::MAX_MINUTES
+            );
+            let fallback = fallback.unwrap_or_else(|| url.replacen("http", "ws", 1));
+            soak::run(soak::Options {
+                url,
+                fallback,
+                kill_pid,
+                restart_command,
+                watch_pids,
+                players,
+                lobby_size,
+                duration: Duration::from_secs_f64(minutes * 60.0),
+                round_secs,
+                concurrency,
+                sample: Duration::from_secs(sample_seconds.max(1)),
+                drain: Duration::from_secs(drain_seconds),
+                database_url,
             })
             .await?
         }
@@ -294,59 +500,40 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+/// Serves the API routers and an edge node until SIGTERM (see `Command::Stack`).
+async fn stack() -> anyhow::Result<()> {
+    let config = whoosh_http::Config::from_env()?;
+    whoosh_http::telemetry::init(config.log_format, &config.log_filter);
+    let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
+    let state = whoosh_http::AppState::connect(config).await?;
+    whoosh_store::MIGRATOR
+        .run(&state.db)
+        .await
+        .context("applying migrations")?;
+    let edge = whoosh_edge::Edge::start(&state);
+    let routes = whoosh_lambda_auth::routes()
+        .merge(whoosh_lambda_matchmaking::routes())
+        .merge(whoosh_lambda_profiles::routes())
+        .merge(whoosh_lambda_economy::routes())
+        .merge(whoosh_edge::routes(edge.clone()));
+    let app = whoosh_http::app(routes, state);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
+    whoosh_http::serve_http(
+        listener,
+        app,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await?;
+    edge.drained().await;
+    Ok(())
 }
 
-async fn ceilings(window: Duration) -> anyhow::Result<Value> {
-    // argon2id: one hashing thread per core, as the server's blocking pool would run them.
-    let threads = cores();
-    let started = Instant::now();
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            std::thread::spawn(move || {
-                let mut n = 0u64;
-                while started.elapsed() < window {
-                    if whoosh_auth::password::hash_blocking("benchmark password").is_ok() {
-                        n += 1;
-                    }
-                }
-                n
-            })
-        })
-        .collect();
-    let hashes: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
-    let hashes_per_sec = hashes as f64 / started.elapsed().as_secs_f64();
-
-    // Token verification: the cost every authenticated request pays, on one core.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let (ring, _) = Keyring::generate(now)?;
-    let spec = TokenSpec {
-        issuer: "whoosh".into(),
-        audience: "whoosh-players".into(),
-    };
-    let token = ring.mint(
-        &spec,
-        Grant::access("00000000-0000-0000-0000-000000000001", uuid::Uuid::nil()),
-        now,
-        Duration::from_secs(900),
-    )?;
-    let rounds = 20_000u32;
-    let started = Instant::now();
-    for _ in 0..rounds {
-        ensure!(
-            ring.verify(&spec, &token, TokenKind::Access).is_ok(),
-            "verification failed"
-        );
-    }
-    let verify_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
-    Ok(json!({
-        "cores": threads,
-        "argon2id": { "params": "m=19456,t=2,p=1", "hashes_per_sec": round(hashes_per_sec) },
-        "token_verify": { "rounds": rounds, "us_per_verify": round(verify_us) },
-    }))
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn round(x: f64) -> f64 {
@@ -420,14 +607,8 @@ async fn login(url: &str, concurrency: usize, window: Duration) -> anyhow::Resul
         "logins": total.len(),
         "errors": errors,
         "logins_per_sec": round(total.len() as f64 / elapsed),
-        "latency_ms": percentiles(&total),
+        "latency_ms": load::percentiles(&total),
     }))
-}
-
-/// p50/p99/p999 in milliseconds of a histogram of microseconds.
-fn percentiles(h: &Histogram<u64>) -> Value {
-    let ms = |q: f64| round(h.value_at_quantile(q) as f64 / 1000.0);
-    json!({ "p50": ms(0.5), "p99": ms(0.99), "p999": ms(0.999) })
 }
 
 fn unix_now() -> anyhow::Result<i64> {
@@ -449,68 +630,20 @@ async fn purchase(
     let http = reqwest::Client::new();
     let tokens = funded_players(&http, url, &service, players).await?;
     let url = url.to_owned();
-    let (histogram, errors, elapsed) = open_loop(rate, window, move |n| {
-        let http = http.clone();
+    let (tally, elapsed) = load::open_loop(rate, window, move |n| {
         let token = tokens[n as usize % tokens.len()].clone();
-        let endpoint = format!("{url}/api/store/purchase");
-        async move {
-            let r = http
-                .post(endpoint)
-                .bearer_auth(token)
-                .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-                .json(&json!({"item_id": "hint-breaking-news"}))
-                .send()
-                .await;
-            r.map(|r| r.status().as_u16() == 201).unwrap_or(false)
-        }
+        load::purchase(http.clone(), url.clone(), token)
     })
     .await?;
     Ok(json!({
         "target_rate": rate,
         "seconds": round(elapsed),
-        "purchases": histogram.len(),
-        "errors": errors,
-        "purchases_per_sec": round(histogram.len() as f64 / elapsed),
-        "latency_ms": percentiles(&histogram),
+        "purchases": tally.histogram.len(),
+        "errors": tally.error_count(),
+        "errors_by_status": tally.errors,
+        "purchases_per_sec": round(tally.histogram.len() as f64 / elapsed),
+        "latency_ms": load::percentiles(&tally.histogram),
     }))
-}
-
-/// Sends request `n` at `n / rate` seconds after the start for `window`; each latency counts from
-/// the scheduled time (so a slow server cannot hide its queue). Returns latencies (µs), errors and
-/// the elapsed seconds.
-async fn open_loop<F, Fut>(
-    rate: u32,
-    window: Duration,
-    request: F,
-) -> anyhow::Result<(Histogram<u64>, u64, f64)>
-where
-    F: Fn(u64) -> Fut,
-    Fut: Future<Output = bool> + Send + 'static,
-{
-    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
-    let started = tokio::time::Instant::now();
-    let mut sent = Vec::new();
-    let mut n = 0u64;
-    while started.elapsed() < window {
-        let scheduled = started + interval * u32::try_from(n).unwrap_or(u32::MAX);
-        tokio::time::sleep_until(scheduled).await;
-        let call = request(n);
-        sent.push(tokio::spawn(
-            async move { (call.await, scheduled.elapsed()) },
-        ));
-        n += 1;
-    }
-    let mut histogram = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut errors = 0u64;
-    for task in sent {
-        let (ok, latency) = task.await?;
-        if ok {
-            histogram.record(latency.as_micros() as u64).ok();
-        } else {
-            errors += 1;
-        }
-    }
-    Ok((histogram, errors, started.elapsed().as_secs_f64()))
 }
 
 /// The issuer/audience the local stack uses (override with JWT_ISSUER / JWT_AUDIENCE).
@@ -632,57 +765,41 @@ async fn scores(
         let (user, token) = &players[i % players.len()];
         submissions.push((token.clone(), action(&http, url, &service, user, 10).await?));
     }
-    let submissions = Arc::new(submissions);
-    let endpoint = format!("{url}/api/scores");
-    let (histogram, errors, elapsed) = open_loop(rate, window, move |n| {
-        let http = http.clone();
-        let endpoint = endpoint.clone();
-        let submissions = submissions.clone();
+    let url = url.to_owned();
+    let (tally, elapsed) = load::open_loop(rate, window, move |n| {
+        let submission = submissions.get(n as usize).cloned();
+        let (http, url) = (http.clone(), url.clone());
         async move {
-            let Some((token, action_token)) = submissions.get(n as usize) else {
-                return false;
+            let Some((token, action_token)) = submission else {
+                return Err("no action token left".to_owned());
             };
-            let r = http
-                .post(endpoint)
-                .bearer_auth(token)
-                .json(&json!({"action_token": action_token, "delta": 7}))
-                .send()
-                .await;
-            r.map(|r| r.status().is_success()).unwrap_or(false)
+            load::score(http, url, token, action_token, 7).await
         }
     })
     .await?;
     Ok(json!({
         "target_rate": rate,
         "seconds": round(elapsed),
-        "score_updates": histogram.len(),
-        "errors": errors,
-        "latency_ms": percentiles(&histogram),
+        "score_updates": tally.histogram.len(),
+        "errors": tally.error_count(),
+        "errors_by_status": tally.errors,
+        "latency_ms": load::percentiles(&tally.histogram),
     }))
 }
 
 async fn top(url: &str, rate: u32, window: Duration) -> anyhow::Result<Value> {
     ensure_loopback(url)?;
     let http = reqwest::Client::new();
-    let endpoint = format!("{url}/api/leaderboards/score?limit=100");
-    let (histogram, errors, elapsed) = open_loop(rate, window, move |_| {
-        let http = http.clone();
-        let endpoint = endpoint.clone();
-        async move {
-            http.get(endpoint)
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        }
-    })
-    .await?;
+    let url = url.to_owned();
+    let (tally, elapsed) =
+        load::open_loop(rate, window, move |_| load::top(http.clone(), url.clone())).await?;
     Ok(json!({
         "target_rate": rate,
         "seconds": round(elapsed),
-        "reads": histogram.len(),
-        "errors": errors,
-        "latency_ms": percentiles(&histogram),
+        "reads": tally.histogram.len(),
+        "errors": tally.error_count(),
+        "errors_by_status": tally.errors,
+        "latency_ms": load::percentiles(&tally.histogram),
     }))
 }
 
@@ -782,7 +899,7 @@ async fn sse(
         "commits": commits,
         "deliveries": histogram.len(),
         "missing": missing,
-        "commit_to_receipt_ms": percentiles(&histogram),
+        "commit_to_receipt_ms": load::percentiles(&histogram),
     }))
 }
 
