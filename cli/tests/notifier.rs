@@ -299,12 +299,13 @@ async fn a_429_pauses_sending_for_retry_after_then_delivers() {
     let _ = stop.send(());
     running.await.unwrap();
 
-    let f = telegram.fake.lock().unwrap();
-    assert_eq!(f.seen[0].0, 429);
-    assert_eq!(f.delivered.len(), 2, "each delivered once after the pause");
-    let waited = f.delivered[0].2.duration_since(f.seen[0].1);
-    assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
-    drop(f);
+    {
+        let f = telegram.fake.lock().unwrap();
+        assert_eq!(f.seen[0].0, 429);
+        assert_eq!(f.delivered.len(), 2, "each delivered once after the pause");
+        let waited = f.delivered[0].2.duration_since(f.seen[0].1);
+        assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
+    }
     let stored = statuses(&pool).await;
     assert_eq!(stored["first"], ("sent".to_owned(), 2));
     assert_eq!(
