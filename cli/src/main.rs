@@ -4,6 +4,9 @@
 //!   paths the ALB routes to it, the edge, and the web client — and the URL to open.
 //! - `whoosh matchmaker`: the matcher loop alone (with health endpoints), for the small
 //!   Deployment that forms matches on EKS (edge/k8s/matchmaker.yaml).
+//! - `whoosh notifier`: drains the notification queue to Telegram (edge/k8s/notifier.yaml).
+//! - `whoosh analytics export|report`: product events as hourly NDJSON files; DAU, matches per
+//!   player and purchase conversion for a range of days.
 //! - `whoosh migrate`: applies the database migrations.
 //! - `whoosh keys generate|rotate|retire|show`: manages the RS256 signing keyring at
 //!   `AUTH_KEYS_SOURCE` (a file or a Secrets Manager secret).
@@ -41,6 +44,15 @@ enum Command {
     /// Run the matcher loop (every MATCHMAKING_INTERVAL) and serve /healthz and /readyz on
     /// WHOOSH_BIND; several may run at once.
     Matchmaker,
+    /// Deliver queued notifications (match found, battle invitation, passed on a leaderboard) to
+    /// players' linked Telegram chats until SIGTERM; serves /healthz and /readyz on WHOOSH_BIND.
+    /// Needs TELEGRAM_BOT_TOKEN_SOURCE; several may run at once.
+    Notifier,
+    /// Product analytics: export events as NDJSON files, or print a report.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
     /// Apply every pending database migration to DATABASE_URL.
     Migrate,
     /// Manage the RS256 signing keyring at AUTH_KEYS_SOURCE.
@@ -72,6 +84,31 @@ enum Command {
     Outbox {
         #[command(subcommand)]
         command: OutboxCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AnalyticsCommand {
+    /// Write every settled UTC hour of events (ended over 5 minutes ago) after the watermark to
+    /// <OUT>/YYYY-MM-DD/HH.ndjson, one JSON event per line; <OUT>/_watermark remembers where it
+    /// stopped, so a re-run writes nothing twice.
+    Export {
+        /// The folder to write (the deployment syncs it to storage).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Start here (YYYY-MM-DD or RFC 3339) when there is no watermark, or when it is later.
+        #[arg(long, value_parser = whoosh::analytics::parse_since)]
+        since: Option<time::OffsetDateTime>,
+    },
+    /// Print daily active users, matches per player and purchase conversion for a range of UTC
+    /// days (both ends included).
+    Report {
+        /// First day, YYYY-MM-DD.
+        #[arg(long, value_parser = whoosh::analytics::parse_day)]
+        from: time::Date,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long, value_parser = whoosh::analytics::parse_day)]
+        to: time::Date,
     },
 }
 
@@ -162,6 +199,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Dev => dev(config).await,
         Command::Matchmaker => matchmaker(config).await,
+        Command::Notifier => notifier(config).await,
+        Command::Analytics { command } => analytics(&config, command).await,
         Command::Migrate => migrate(&config).await,
         Command::Keys { command } => keys(&config, command).await,
         Command::Leaderboards { command } => leaderboards(config, command).await,
@@ -539,6 +578,84 @@ async fn matchmaker(config: Config) -> anyhow::Result<()> {
     )
     .await?;
     matcher.await.context("the matcher task failed")?;
+    Ok(())
+}
+
+/// The notifier on its own, with the health endpoints for the orchestrator's probes. Stops on
+/// SIGTERM once the send in flight is marked.
+async fn notifier(config: Config) -> anyhow::Result<()> {
+    let bind = config.http.bind;
+    let header_timeout = config.http.header_timeout;
+    let source = config.telegram.bot_token_source.clone().context(
+        "set TELEGRAM_BOT_TOKEN_SOURCE (env:NAME, file:PATH or aws-secretsmanager:ID) to run the notifier",
+    )?;
+    let aws = if source.needs_aws() {
+        Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    } else {
+        None
+    };
+    let token = source.load(aws.as_ref()).await.with_context(|| {
+        format!("cannot load the bot token from TELEGRAM_BOT_TOKEN_SOURCE={source}")
+    })?;
+    let state = AppState::connect(config).await?;
+    let telegram = whoosh::notifier::Telegram::new(
+        &state.config.telegram.api_base,
+        secrecy::SecretString::from(
+            secrecy::ExposeSecret::expose_secret(&token)
+                .trim()
+                .to_owned(),
+        ),
+        state.config.notifier.send_timeout,
+    )
+    .context("building the HTTP client")?;
+    let notifier = whoosh::notifier::Notifier {
+        db: state.db.clone(),
+        telegram,
+        config: state.config.notifier.clone(),
+        site: state.config.public_url.clone(),
+    };
+    let worker = tokio::spawn(notifier.run(whoosh_http::serve::shutting_down()));
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
+    tracing::info!(addr = %listener.local_addr()?, api = %state.config.telegram.api_base, "notifier running");
+    let health = whoosh_http::app(Router::new(), state);
+    whoosh_http::serve_http(
+        listener,
+        health,
+        header_timeout,
+        whoosh_http::shutdown_signal(),
+    )
+    .await?;
+    worker.await.context("the notifier task failed")?;
+    Ok(())
+}
+
+async fn analytics(config: &Config, command: AnalyticsCommand) -> anyhow::Result<()> {
+    let db = whoosh_http::state::connect_database(config).await?;
+    match command {
+        AnalyticsCommand::Export { out, since } => {
+            let done = whoosh::analytics::export(&db, &out, since).await?;
+            let watermark = done
+                .watermark
+                .and_then(|w| {
+                    w.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| "none".to_owned());
+            println!(
+                "exported {} event(s) in {} file(s) to {}; watermark {watermark}",
+                done.events,
+                done.files.len(),
+                out.display()
+            );
+        }
+        AnalyticsCommand::Report { from, to } => {
+            anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+            let report = whoosh_store::analytics::report(&db, from, to).await?;
+            print!("{}", whoosh::analytics::render_report(from, to, &report));
+        }
+    }
     Ok(())
 }
 

@@ -609,6 +609,7 @@ impl Lobby {
             tokio::spawn(async move { edge.release_code(&code).await });
         }
         tracing::info!(lobby_id = %self.record.id, players = self.streams.len(), "game started");
+        self.record_match_started();
         self.broadcast_lobby();
         for user in self.users() {
             let view = self.game.as_ref().and_then(|g| g.view_for(user));
@@ -740,6 +741,37 @@ impl Lobby {
                 }
             }
         }
+    }
+
+    /// One `match_started` analytics event per player, written off the lobby's task (a game
+    /// never waits for analytics). Keyed by match and player, so a retry counts once; lost only
+    /// if PostgreSQL is down at that moment (the `match_finished` events are exact: they are
+    /// written with the result).
+    fn record_match_started(&self) {
+        use whoosh_store::analytics::{self, Event};
+        let Ok(match_id) = uuid::Uuid::parse_str(&self.record.id) else {
+            return;
+        };
+        let db = self.edge.state.db.clone();
+        let mode = self.record.mode.clone();
+        let users = self.users();
+        tokio::spawn(async move {
+            let players = u32::try_from(users.len()).unwrap_or(u32::MAX);
+            for user in users {
+                let user_id = *user.as_uuid();
+                let started = Event::MatchStarted {
+                    user_id,
+                    match_id,
+                    mode: mode.clone(),
+                    players,
+                };
+                let key = format!("match_started:{match_id}:{user_id}");
+                if let Err(error) = analytics::record_once(&db, &started, Some(&key)).await {
+                    tracing::warn!(%error, %match_id, "match_started event not recorded");
+                    return;
+                }
+            }
+        });
     }
 
     fn submit_results(&self, outcome: &whoosh_core::game::Outcome) {

@@ -311,6 +311,42 @@ async fn a_four_player_game_runs_from_join_to_game_over_and_persists_once() {
         .await
         .unwrap();
     assert_eq!(games, 4);
+
+    // Analytics: one match_started (at game start) and one match_finished (with the result, so
+    // not again on the retry) per player.
+    let mut counts = (0, 0);
+    for _ in 0..100 {
+        counts = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT count(*) FILTER (WHERE name = 'match_started'), count(*) FILTER (WHERE name = 'match_finished')
+             FROM analytics_events WHERE properties->>'match_id' = $1",
+        )
+        .bind(match_id.to_string())
+        .fetch_one(db)
+        .await
+        .unwrap();
+        if counts == (4, 4) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(counts, (4, 4));
+    let finished: Vec<(uuid::Uuid, Value)> = sqlx::query_as(
+        "SELECT user_id, properties FROM analytics_events WHERE name = 'match_finished' AND properties->>'match_id' = $1",
+    )
+    .bind(match_id.to_string())
+    .fetch_all(db)
+    .await
+    .unwrap();
+    for (user, properties) in finished {
+        let i = players
+            .iter()
+            .position(|p| p.id == user.to_string())
+            .unwrap();
+        let you = &results[i]["you"];
+        assert_eq!(properties["won"], you["won"]);
+        assert_eq!(properties["rating_delta"], you["rating_delta"]);
+        assert_eq!(properties["mode"], "party");
+    }
 }
 
 #[tokio::test]

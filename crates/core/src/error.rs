@@ -146,6 +146,8 @@ error_codes! {
     InvalidLobbySettings = ("invalid_lobby_settings", 400),
     /// Only the party's leader may do this.
     NotPartyLeader = ("not_party_leader", 403),
+    /// A Telegram webhook call without the configured `X-Telegram-Bot-Api-Secret-Token`.
+    InvalidWebhookSecret = ("invalid_webhook_secret", 401),
 }
 
 impl Serialize for ErrorCode {

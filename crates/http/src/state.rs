@@ -28,6 +28,9 @@ pub struct AppState {
     pub lobbies: LobbyDirectory,
     /// The action-token HMAC key, loaded on first use (only the profiles service needs it).
     action_key: Arc<tokio::sync::OnceCell<Arc<[u8]>>>,
+    /// The Telegram webhook secret, loaded on first use (only the auth service needs it); `None`
+    /// when none is configured.
+    telegram_webhook_secret: Arc<tokio::sync::OnceCell<Option<Arc<[u8]>>>>,
 }
 
 /// The shortest action-token HMAC key accepted.
@@ -70,6 +73,7 @@ impl AppState {
             nodes,
             lobbies,
             action_key: Arc::default(),
+            telegram_webhook_secret: Arc::default(),
         })
     }
 
@@ -94,6 +98,33 @@ impl AppState {
                     )));
                 }
                 Ok(Arc::from(key))
+            })
+            .await
+            .cloned()
+    }
+}
+
+impl AppState {
+    /// The webhook secret from `TELEGRAM_WEBHOOK_SECRET_SOURCE`, loaded once; `None` when unset.
+    pub async fn telegram_webhook_secret(&self) -> Result<Option<Arc<[u8]>>, crate::ApiError> {
+        use secrecy::ExposeSecret;
+        self.telegram_webhook_secret
+            .get_or_try_init(|| async {
+                let Some(source) = &self.config.telegram.webhook_secret_source else {
+                    return Ok(None);
+                };
+                let aws = if source.needs_aws() {
+                    Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+                } else {
+                    None
+                };
+                let secret = source.load(aws.as_ref()).await.map_err(|e| {
+                    crate::ApiError::internal(anyhow::anyhow!(
+                        "cannot load TELEGRAM_WEBHOOK_SECRET_SOURCE={source}: {e}"
+                    ))
+                })?;
+                let secret = secret.expose_secret().trim().as_bytes().to_vec();
+                Ok(Some(Arc::from(secret)).filter(|s: &Arc<[u8]>| !s.is_empty()))
             })
             .await
             .cloned()

@@ -5,7 +5,11 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use whoosh_core::{DeviceId, DisplayName, Username};
 
-use crate::{Failure, classify};
+use crate::{
+    Failure,
+    analytics::{self, Event},
+    classify,
+};
 
 /// A user row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -43,13 +47,15 @@ fn taken_or(e: sqlx::Error) -> AccountError {
     }
 }
 
+/// Creates a full account and its `signup` analytics event, in one transaction.
 pub async fn create_full(
     db: &PgPool,
     username: &Username,
     password_hash: &str,
     display_name: &DisplayName,
 ) -> Result<Account, AccountError> {
-    sqlx::query_as(&format!(
+    let mut tx = db.begin().await?;
+    let account: Account = sqlx::query_as(&format!(
         "INSERT INTO users (id, username, username_key, password_hash, display_name, is_guest)
          VALUES ($1, $2, $3, $4, $5, false) RETURNING {COLUMNS}"
     ))
@@ -58,9 +64,16 @@ pub async fn create_full(
     .bind(username.key())
     .bind(password_hash)
     .bind(display_name.as_str())
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await
-    .map_err(taken_or)
+    .map_err(taken_or)?;
+    let signup = Event::Signup {
+        user_id: account.id,
+        guest: false,
+    };
+    analytics::record(&mut *tx, &signup).await?;
+    tx.commit().await?;
+    Ok(account)
 }
 
 pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<Account>, sqlx::Error> {
@@ -117,6 +130,11 @@ pub async fn guest_for_device(
     .await?
     .rows_affected();
     if bound == 1 {
+        let signup = Event::Signup {
+            user_id: account.id,
+            guest: true,
+        };
+        analytics::record(&mut *tx, &signup).await?;
         tx.commit().await?;
         return Ok((account, true));
     }

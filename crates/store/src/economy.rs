@@ -329,7 +329,8 @@ pub struct Purchase {
     pub owned: i64,
 }
 
-/// Buys `quantity` of `item_id`: debit and grant in one transaction, idempotent by key.
+/// Buys `quantity` of `item_id`: debit, grant and the `purchase` analytics event in one
+/// transaction, idempotent by key.
 /// `render` turns the purchase into the stored and returned answer.
 pub async fn purchase(
     db: &PgPool,
@@ -411,6 +412,14 @@ async fn purchase_once(
         balance,
         owned,
     };
+    let bought = crate::analytics::Event::Purchase {
+        user_id: user,
+        item_id: done.item_id.clone(),
+        quantity,
+        cost,
+        currency: done.currency.clone(),
+    };
+    crate::analytics::record(&mut *tx, &bought).await?;
     let (status, body) = render(&done);
     settle(&mut tx, user, idem, status, &body).await?;
     tx.commit().await?;

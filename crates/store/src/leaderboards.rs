@@ -114,7 +114,8 @@ pub enum ScoreError {
 }
 
 /// Adds `delta` (> 0) to the user's value on every active board of `kind`, under a row lock, and
-/// writes a `score_events` row for each. The value rising moves `first_reached_at` to now.
+/// writes a `score_events` row for each. The value rising moves `first_reached_at` to now, and
+/// notifies the player it passed (`notifications::enqueue_overtaken`).
 pub async fn add(
     tx: &mut Transaction<'_, Postgres>,
     kind: &str,
@@ -137,8 +138,8 @@ pub async fn add(
         .bind(user)
         .execute(&mut **tx)
         .await?;
-        let current: i64 = sqlx::query_scalar(
-            "SELECT value FROM leaderboard_entries WHERE board = $1 AND user_id = $2 FOR UPDATE",
+        let (current, current_at): (i64, OffsetDateTime) = sqlx::query_as(
+            "SELECT value, first_reached_at FROM leaderboard_entries WHERE board = $1 AND user_id = $2 FOR UPDATE",
         )
         .bind(&board)
         .bind(user)
@@ -167,6 +168,14 @@ pub async fn add(
             .bind(value)
             .execute(&mut **tx)
             .await?;
+        crate::notifications::enqueue_overtaken(
+            tx,
+            &board,
+            user,
+            Some((current, current_at)),
+            (value, at),
+        )
+        .await?;
         changed.push((
             board,
             Standing {
@@ -206,7 +215,8 @@ pub async fn clear_repair(db: &PgPool, board: &str) -> Result<(), sqlx::Error> {
 
 /// Sets a user's value on a board (ratings and XP from game results, which can fall as well as
 /// rise). `first_reached_at` moves to now only when the value rises; a fall keeps it, and a later
-/// rise back stamps the new time.
+/// rise back stamps the new time. A rise notifies the player it passed
+/// (`notifications::enqueue_overtaken`).
 pub async fn set(
     tx: &mut Transaction<'_, Postgres>,
     board: &str,
@@ -216,6 +226,13 @@ pub async fn set(
     if !(0..=MAX_VALUE).contains(&value) {
         return Err(ScoreError::Overflow);
     }
+    let before: Option<(i64, OffsetDateTime)> = sqlx::query_as(
+        "SELECT value, first_reached_at FROM leaderboard_entries WHERE board = $1 AND user_id = $2 FOR UPDATE",
+    )
+    .bind(board)
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await?;
     let (value, at): (i64, OffsetDateTime) = sqlx::query_as(
         "INSERT INTO leaderboard_entries (board, user_id, value, first_reached_at) VALUES ($1, $2, $3, clock_timestamp())
          ON CONFLICT (board, user_id) DO UPDATE SET
@@ -230,6 +247,7 @@ pub async fn set(
     .bind(value)
     .fetch_one(&mut **tx)
     .await?;
+    crate::notifications::enqueue_overtaken(tx, board, user, before, (value, at)).await?;
     Ok(Standing {
         rank: 0,
         user_id: user,

@@ -4,11 +4,14 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod analytics;
 pub mod economy;
 pub mod leaderboards;
 pub mod matches;
+pub mod notifications;
 pub mod profiles;
 pub mod sessions;
+pub mod telegram;
 
 use sqlx::{
     PgPool,

@@ -1,8 +1,11 @@
 //! Finished matches, recorded once: the match row, one row per player, ratings, XP, games and
 //! wins, the rating and XP boards, and coin rewards in the ledger — all in one transaction, keyed
-//! by the match id so that a retry (from the outbox, or by another node) changes nothing.
+//! by the match id so that a retry (from the outbox, or by another node) changes nothing. The
+//! `match_finished` analytics events and the `leaderboard_overtaken` notifications the new values
+//! cause are written in the same transaction.
 
 use crate::{
+    analytics::{self, Event},
     economy::{self, EconomyError},
     leaderboards::{self, ScoreError, Standing},
 };
@@ -101,12 +104,14 @@ pub async fn record(
             return Ok(None);
         }
         let mut changed = Vec::with_capacity(m.players.len() * 2);
-        // Lock players in id order so two matches finishing at once never deadlock.
+        // Lock players in id order so two matches finishing at once never deadlock. NO KEY UPDATE:
+        // it still serialises two results of one player, but not the foreign-key checks of the
+        // notifications and analytics rows other results write about them.
         let mut players: Vec<&PlayerRecord> = m.players.iter().collect();
         players.sort_by_key(|p| p.user_id);
         for p in players {
             let Some(before): Option<i32> =
-                sqlx::query_scalar("SELECT elo FROM users WHERE id = $1 FOR UPDATE")
+                sqlx::query_scalar("SELECT elo FROM users WHERE id = $1 FOR NO KEY UPDATE")
                     .bind(p.user_id)
                     .fetch_optional(&mut *tx)
                     .await?
@@ -141,6 +146,17 @@ pub async fn record(
             .bind(p.final_suspect)
             .execute(&mut *tx)
             .await?;
+            let finished = Event::MatchFinished {
+                user_id: p.user_id,
+                match_id: m.id,
+                mode: m.mode.clone(),
+                role: p.role.clone(),
+                won: p.won,
+                reason: m.reason.clone(),
+                rating_delta: after - before,
+                duration_secs: (m.finished_at - m.started_at).whole_seconds().max(0),
+            };
+            analytics::record(&mut *tx, &finished).await?;
             changed.push((
                 "rating".to_owned(),
                 leaderboards::set(&mut tx, "rating", p.user_id, i64::from(after)).await?,

@@ -4,14 +4,20 @@
 //!
 //! Credentials are checked in constant shape: an unknown user and a wrong password answer the same
 //! status, body and (through a dummy hash) time. Logins are throttled per account and per address.
+//!
+//! Telegram linking lives here too: a signed-in player asks for a single-use code, opens
+//! `https://t.me/<bot>?start=<code>`, and Telegram posts the `/start <code>` message to the
+//! webhook, which links that chat to the account. `whoosh notifier` then sends there.
 
 use axum::{
     Router,
+    body::Bytes,
     extract::State,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
     routing::{get, post},
 };
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -25,7 +31,9 @@ use whoosh_http::{
 };
 use whoosh_store::{
     accounts::{self, Account, AccountError},
+    analytics::{self, Event},
     sessions::{self, Rotation},
+    telegram::{self, Redeemed},
 };
 
 use whoosh_http::middleware::throttle;
@@ -42,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/logout-all", post(logout_all))
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/me", get(me))
+        .route("/api/auth/telegram/link", post(telegram_link))
+        .route("/api/auth/telegram/webhook", post(telegram_webhook))
         .route("/.well-known/jwks.json", get(jwks))
 }
 
@@ -158,6 +168,8 @@ struct Jwks {
     logout_all,
     change_password,
     me,
+    telegram_link,
+    telegram_webhook,
     jwks
 ))]
 struct ApiDoc;
@@ -202,6 +214,7 @@ async fn issue(
     state: &AppState,
     account: Account,
     family: Option<(Uuid, String)>,
+    via: &str,
 ) -> Result<Session, ApiError> {
     let auth = &state.config.auth;
     let (family_id, refresh_token) = match family {
@@ -223,6 +236,15 @@ async fn issue(
             auth.access_token_ttl,
         )
         .map_err(ApiError::internal)?;
+    let started = Event::SessionStart {
+        user_id: account.id,
+        via: via.to_owned(),
+        days_since_signup: analytics::days_since(account.created_at, now()),
+    };
+    // Counted at most once: a failed write is logged and the session goes on.
+    if let Err(error) = analytics::record(&state.db, &started).await {
+        tracing::warn!(%error, user_id = %account.id, "session_start event not recorded");
+    }
     Ok(Session {
         user: account.into(),
         access_token,
@@ -272,7 +294,7 @@ async fn register(
     tracing::info!(user_id = %account.id, "account registered");
     Ok((
         StatusCode::CREATED,
-        Json(issue(&state, account, None).await?),
+        Json(issue(&state, account, None, "register").await?),
     ))
 }
 
@@ -330,7 +352,7 @@ async fn login(
     }
     let account = account.ok_or_else(invalid_credentials)?;
     let _ = state.limiter.reset("login-account", &username.key()).await;
-    Ok(Json(issue(&state, account, None).await?))
+    Ok(Json(issue(&state, account, None, "login").await?))
 }
 
 /// Logs in as the guest account of a device, creating it on the device's first call.
@@ -360,7 +382,7 @@ async fn guest(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(issue(&state, account, None).await?)))
+    Ok((status, Json(issue(&state, account, None, "guest").await?)))
 }
 
 /// Turns the calling guest into a full account (same id; its sessions continue).
@@ -439,7 +461,7 @@ async fn refresh_session(
                 .await?
                 .ok_or_else(invalid)?;
             Ok(Json(
-                issue(&state, account, Some((family_id, token))).await?,
+                issue(&state, account, Some((family_id, token)), "refresh").await?,
             ))
         }
         Rotation::Reused { user_id, family_id } => {
@@ -586,3 +608,170 @@ async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
         Json(state.keyring.jwks()),
     )
 }
+
+/// A link code and the bot link that spends it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TelegramLinkCode {
+    /// Single use; 22 characters of `A–Z a–z 0–9 - _`.
+    pub code: String,
+    /// Open it in Telegram and press Start: `https://t.me/<bot>?start=<code>`.
+    pub url: String,
+    /// Seconds until the code expires (`TELEGRAM_LINK_CODE_TTL`).
+    pub expires_in: u64,
+}
+
+/// Issues a short-lived, single-use code that links a Telegram chat to the calling account.
+///
+/// The player opens `url`; Telegram sends `/start <code>` to the bot, and the webhook links that
+/// chat. Notifications (a match found, a battle invitation, being passed on a leaderboard) then
+/// arrive there. A new code does not cancel earlier unexpired ones.
+#[utoipa::path(post, path = "/api/auth/telegram/link", tag = "auth", security(("access_token" = [])), responses(
+    (status = 201, description = "A new code.", body = TelegramLinkCode),
+    (status = 401, description = "`invalid_token`, `token_expired`: see docs/API.md#authenticating-requests.", body = ErrorBody),
+    (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_ACCOUNT` (policy `telegram-link`) or the API-wide limit.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: the database is unavailable.", body = ErrorBody),
+))]
+async fn telegram_link(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = *user.user_id.as_uuid();
+    throttle(
+        &state,
+        "telegram-link",
+        &id.to_string(),
+        state.config.auth.login_rate_per_account,
+    )
+    .await?;
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let code = URL_SAFE_NO_PAD.encode(bytes);
+    let ttl = state.config.telegram.link_code_ttl;
+    telegram::create_code(&state.db, id, &refresh::hash(&code), now() + ttl).await?;
+    let url = format!(
+        "https://t.me/{}?start={code}",
+        state.config.telegram.bot_username
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(TelegramLinkCode {
+            code,
+            url,
+            expires_in: ttl.as_secs(),
+        }),
+    ))
+}
+
+/// The part of a Telegram `Update` the webhook reads; every other field is ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+struct TelegramUpdate {
+    update_id: i64,
+    #[serde(default)]
+    message: Option<TelegramMessage>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct TelegramMessage {
+    chat: TelegramChat,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct TelegramChat {
+    id: i64,
+}
+
+/// What the webhook answers: nothing to do, or one Bot API call that Telegram makes on the
+/// answer (`sendMessage` to the chat that wrote).
+#[derive(Debug, Serialize, ToSchema)]
+struct WebhookReply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chat_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'static str>,
+}
+
+/// The header Telegram sends the webhook secret in.
+const TELEGRAM_SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// The Telegram Bot API webhook (set with `setWebhook` and `secret_token`).
+///
+/// Checks `X-Telegram-Bot-Api-Secret-Token` in constant time. A message `/start <code>` with a
+/// live code links its chat to the code's account and answers with a confirmation the Bot API
+/// sends; an unknown, used or expired code answers with a message saying so. Every other
+/// well-formed update is acknowledged with 200 so that Telegram does not resend it.
+#[utoipa::path(post, path = "/api/auth/telegram/webhook", tag = "auth", request_body = TelegramUpdate,
+    params(("X-Telegram-Bot-Api-Secret-Token" = String, Header, description = "The secret from `TELEGRAM_WEBHOOK_SECRET_SOURCE`.")),
+    responses(
+    (status = 200, description = "Handled (linked, refused, or nothing to do); may carry a `sendMessage` for Telegram to make.", body = WebhookReply),
+    (status = 400, description = "`invalid_json`: not a Telegram update.", body = ErrorBody),
+    (status = 401, description = "`invalid_webhook_secret`: the header is missing or wrong, or no secret is configured.", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: the database is unavailable (Telegram retries).", body = ErrorBody),
+))]
+async fn telegram_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReply>, ApiError> {
+    let presented = headers
+        .get(TELEGRAM_SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let secret = state.telegram_webhook_secret().await?;
+    let valid = secret
+        .as_deref()
+        .is_some_and(|s| whoosh_auth::secret::matches_in_constant_time(s, presented));
+    if !valid {
+        return Err(ApiError::new(
+            ErrorCode::InvalidWebhookSecret,
+            "the webhook secret is missing or wrong",
+        ));
+    }
+    let update: TelegramUpdate = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("not a Telegram update: {e}"),
+        )
+    })?;
+    let nothing = WebhookReply {
+        method: None,
+        chat_id: None,
+        text: None,
+    };
+    let Some(message) = update.message else {
+        return Ok(Json(nothing));
+    };
+    let Some(code) = message
+        .text
+        .as_deref()
+        .and_then(|t| t.trim().strip_prefix("/start"))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(Json(nothing));
+    };
+    let chat = message.chat.id;
+    let reply = |text| WebhookReply {
+        method: Some("sendMessage"),
+        chat_id: Some(chat),
+        text: Some(text),
+    };
+    if code.len() > 64 {
+        return Ok(Json(reply(LINK_CODE_INVALID)));
+    }
+    match telegram::redeem(&state.db, &refresh::hash(code), chat).await? {
+        Redeemed::Linked(user_id) => {
+            tracing::info!(%user_id, update_id = update.update_id, "telegram chat linked");
+            Ok(Json(reply(
+                "Linked! Whoosh will tell you here when a match is found, a friend invites you to a battle, or someone passes you on a leaderboard.",
+            )))
+        }
+        Redeemed::Invalid => Ok(Json(reply(LINK_CODE_INVALID))),
+    }
+}
+
+const LINK_CODE_INVALID: &str =
+    "That link has expired or was used already. Open Whoosh and ask for a new Telegram link.";

@@ -10,6 +10,9 @@
 //! matched ticket never names a lobby that does not exist.
 //!
 //! The clock is an argument (`now_ms`): tests widen windows and expire tickets without sleeping.
+//!
+//! Each player of a formed lobby gets a `match_found` notification (Telegram, through
+//! `whoosh notifier`), enqueued in PostgreSQL once the lobby's tickets are claimed.
 
 use crate::{MODES, TICKET_KEEP, queue};
 use std::{future::Future, time::Duration};
@@ -186,6 +189,7 @@ async fn queue_pass(
             tickets.release_players(&ticket.id, &ticket.members).await?;
         }
         tracing::info!(lobby = %lobby.id, node = %node.id, players = seats, "match formed");
+        notify_match_found(state, &lobby, &players).await;
         report.lobbies.push(FormedLobby {
             lobby_id: lobby.id,
             region: region.to_owned(),
@@ -195,6 +199,32 @@ async fn queue_pass(
         });
     }
     Ok(())
+}
+
+/// Enqueues a `match_found` notification for each player of a formed lobby (keyed by lobby and
+/// player, so a pass that runs twice enqueues once). The match stands whether or not this
+/// succeeds: a failure is logged, and the players still see the match on their tickets.
+async fn notify_match_found(state: &AppState, lobby: &LobbyRecord, players: &[String]) {
+    use whoosh_store::notifications::{self, Kind, NewNotification};
+    for player in players {
+        let Ok(user_id) = uuid::Uuid::parse_str(player) else {
+            continue;
+        };
+        let found = NewNotification {
+            user_id,
+            kind: Kind::MatchFound,
+            payload: serde_json::json!({
+                "lobby_id": lobby.id,
+                "mode": lobby.mode,
+                "region": lobby.region,
+                "players": players.len(),
+            }),
+            idempotency_key: format!("match_found:{}:{user_id}", lobby.id),
+        };
+        if let Err(error) = notifications::enqueue(&state.db, &found).await {
+            tracing::warn!(%error, lobby = %lobby.id, %user_id, "match_found notification not enqueued");
+        }
+    }
 }
 
 fn waiting_of(entry: &PoolEntry) -> Waiting {

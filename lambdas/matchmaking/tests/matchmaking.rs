@@ -186,8 +186,25 @@ async fn close_ratings_match_into_one_lobby_and_a_far_player_keeps_waiting() {
     let node = app.state.nodes.live("local").await.unwrap();
     assert_eq!(node[0].load, 3, "seats reserved on the node");
 
+    let far_id: uuid::Uuid = far.id.parse().unwrap();
     let far = ticket(&app, &far, &far_ticket).await;
     assert_eq!(far["status"], "searching");
+
+    // Each matched player has one match_found notification for this lobby; the far one none.
+    for p in &close {
+        let queued = whoosh_store::notifications::of_user(&app.state.db, p.id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].kind, "match_found");
+        assert_eq!(queued[0].status, "pending");
+        assert_eq!(queued[0].payload["lobby_id"], lobby_id.as_str());
+        assert_eq!(queued[0].payload["players"], 3);
+    }
+    let far_queued = whoosh_store::notifications::of_user(&app.state.db, far_id)
+        .await
+        .unwrap();
+    assert!(far_queued.is_empty(), "{far_queued:?}");
 }
 
 #[tokio::test]

@@ -414,6 +414,34 @@ pub async fn erase_account(state: &AppState, user: UserId) -> Result<bool, ApiEr
     Ok(true)
 }
 
+/// Leaderboard-view events being written at once; past this, views go uncounted rather than
+/// queue up behind a slow database.
+const VIEW_EVENTS_IN_FLIGHT: usize = 32;
+static VIEW_EVENTS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(VIEW_EVENTS_IN_FLIGHT);
+
+/// Records a `leaderboard_view` off the request path (fire and forget, bounded): the read never
+/// waits for it. Under Lambda, a write still running when the response is sent finishes when the
+/// environment next runs, or is lost with it; views are a trend, not a ledger.
+fn count_view(state: &AppState, user: Option<Uuid>, board: &str, view: &str) {
+    let Ok(permit) = VIEW_EVENTS.try_acquire() else {
+        tracing::debug!(board, "leaderboard_view not recorded: too many in flight");
+        return;
+    };
+    let db = state.db.clone();
+    let event = whoosh_store::analytics::Event::LeaderboardView {
+        user_id: user,
+        board: board.to_owned(),
+        view: view.to_owned(),
+    };
+    tokio::spawn(async move {
+        if let Err(error) = whoosh_store::analytics::record(&db, &event).await {
+            tracing::debug!(%error, "leaderboard_view not recorded");
+        }
+        drop(permit);
+    });
+}
+
 async fn known_board(state: &AppState, board: &str) -> Result<Board, ApiError> {
     pg::board(&state.db, board)
         .await?
@@ -442,6 +470,7 @@ async fn board_top(
     page: Page,
 ) -> Result<Json<BoardPage>, ApiError> {
     known_board(&state, &board).await?;
+    count_view(&state, None, &board, "top");
     let offset = page.after.unwrap_or(0).max(0);
     let rows = boards::top(&state, &board, offset, page.limit + 1).await?;
     let more = rows.len() as i64 > page.limit;
@@ -469,6 +498,7 @@ async fn board_me(
     Path(board): Path<String>,
 ) -> Result<Json<BoardStanding>, ApiError> {
     known_board(&state, &board).await?;
+    count_view(&state, Some(*user.user_id.as_uuid()), &board, "me");
     let row = boards::rank_of(&state, &board, *user.user_id.as_uuid()).await?;
     Ok(Json(BoardStanding { board, entry: row }))
 }
@@ -487,6 +517,7 @@ async fn board_around_me(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<AroundMe>, ApiError> {
     known_board(&state, &board).await?;
+    count_view(&state, Some(*user.user_id.as_uuid()), &board, "around_me");
     let radius = match query.get("radius") {
         None => 5,
         Some(r) => r
