@@ -63,6 +63,8 @@ export const THRESHOLDS = {
   tickLagSeconds: 0.25,
   /** Lambda p99 duration as a share of the function timeout, percent. */
   durationPercentOfTimeout: 80,
+  /** Age of the oldest notification waiting to be sent, seconds. */
+  notificationAgeSeconds: 300,
   /** Aurora Serverless v2 capacity in use, percent of the maximum ACU. */
   auroraAcuPercent: 90,
 } as const;
@@ -117,6 +119,21 @@ export class Monitoring extends Construct {
       period: cdk.Duration.minutes(15),
     });
 
+    // The notifier's backlog, sent each minute by every `whoosh notifier` replica through the
+    // metrics agent (Maximum: the replicas report the same queue).
+    const notificationAge = new cloudwatch.Metric({
+      namespace: ns,
+      metricName: 'NotificationOldestDueAge',
+      statistic: 'Maximum',
+      period: fiveMinutes,
+    });
+    const notificationBacklog = new cloudwatch.Metric({
+      namespace: ns,
+      metricName: 'NotificationBacklog',
+      statistic: 'Maximum',
+      period: fiveMinutes,
+    });
+
     // --- Edge metrics (Prometheus via EMF) ---
     const edgeNs = edgeMetricsNamespace(this.env);
     const edgeDims = { ClusterName: f.eksClusterName, Namespace: f.edgeNamespace };
@@ -162,6 +179,13 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       description: 'The leaderboard drift check found the Redis index different from PostgreSQL and rebuilt it.',
+    });
+
+    this.alarm('notification-backlog', {
+      metric: notificationAge,
+      threshold: THRESHOLDS.notificationAgeSeconds,
+      evaluationPeriods: 2,
+      description: `The oldest notification due has waited more than ${THRESHOLDS.notificationAgeSeconds} s for 10 minutes (notifier down, or Telegram refusing).`,
     });
 
     // One expression over the eight per-service counts: an alarm takes at most ten metrics.
@@ -315,6 +339,7 @@ export class Monitoring extends Construct {
       graph('Healthy edge pods behind the ALB', [edgeHealthyPods]),
       graph('Action tokens refused (5 min)', [actionTokenRejects], [THRESHOLDS.actionTokenRejects]),
       graph('Leaderboard entries corrected by the drift check', [drift]),
+      graph('Notifications due, and the oldest one\'s age (s)', [notificationBacklog, notificationAge], [THRESHOLDS.notificationAgeSeconds]),
       graph('Aurora capacity used (%)', [auroraAcu], [THRESHOLDS.auroraAcuPercent]),
     );
   }

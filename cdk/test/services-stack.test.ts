@@ -166,6 +166,7 @@ test('the issue-required alarms exist and notify the alarm topic', () => {
     'edge-outbox-depth',
     'edge-no-healthy-pods',
     'aurora-capacity',
+    'notification-backlog',
     ...SERVICES.flatMap((s) => [`${s.name}-lambda-errors`, `${s.name}-lambda-throttles`, `${s.name}-lambda-duration`, `${s.name}-5xx`]),
   ];
   for (const r of required) {
@@ -186,7 +187,7 @@ test('the alarms read the metrics the services emit as EMF (crates/http/src/emf.
   // The names the Rust module documents (its table) are the names the alarms read.
   const emf = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'crates', 'http', 'src', 'emf.rs'), 'utf8');
   const emitted = [...emf.matchAll(/^\/\/! \| `(\w+)` \|/gm)].map((m) => m[1]);
-  for (const name of ['Requests', 'Latency', 'ServerErrors', 'RateLimited', 'Errors', 'LeaderboardDrift']) {
+  for (const name of ['Requests', 'Latency', 'ServerErrors', 'RateLimited', 'Errors', 'LeaderboardDrift', 'NotificationOldestDueAge']) {
     assert.ok(emitted.includes(name), `crates/http/src/emf.rs does not emit ${name}`);
   }
   assert.ok(emf.includes(`format!("{method} {route}")`), 'Route is "<METHOD> <template>"');
@@ -203,6 +204,11 @@ test('the alarms read the metrics the services emit as EMF (crates/http/src/emf.
       { Name: 'Route', Value: 'POST /api/scores' },
       { Name: 'Service', Value: 'profiles' },
     ]),
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-notification-backlog',
+    Namespace: 'Whoosh/test',
+    MetricName: 'NotificationOldestDueAge',
   });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     AlarmName: 'whoosh-test-leaderboard-drift',

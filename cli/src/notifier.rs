@@ -305,19 +305,22 @@ impl Notifier {
         tracing::info!("notifier stopped");
     }
 
-    /// The `notifier backlog` line the runbook's alarm reads.
+    /// The `notifier backlog` line and metrics (`NotificationBacklog`, …) the alarm reads.
     async fn log_backlog(&self) {
         match (
             notifications::backlog(&self.db).await,
             telegram::dead_links(&self.db).await,
         ) {
-            (Ok(b), Ok(dead_links)) => tracing::info!(
-                due = b.due,
-                oldest_due_secs = b.oldest_due_secs,
-                failed = b.failed,
-                dead_links,
-                "notifier backlog"
-            ),
+            (Ok(b), Ok(dead_links)) => {
+                tracing::info!(
+                    due = b.due,
+                    oldest_due_secs = b.oldest_due_secs,
+                    failed = b.failed,
+                    dead_links,
+                    "notifier backlog"
+                );
+                whoosh_http::emf::notifier_backlog(b.due, b.oldest_due_secs, b.failed, dead_links);
+            }
             (Err(error), _) | (_, Err(error)) => {
                 tracing::warn!(%error, "notifier backlog unknown");
             }

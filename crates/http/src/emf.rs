@@ -6,7 +6,7 @@
 //!   function's output. `auto` (the default) means `stdout` under the Lambda runtime and `off`
 //!   elsewhere.
 //! - `tcp://host:port`: to a CloudWatch agent's EMF listener (port 25888), for jobs on EKS such
-//!   as the drift check, whose output goes to container logs that are not parsed as EMF. Each line
+//!   as the drift check and the notifier, whose output goes to container logs that are not parsed as EMF. Each line
 //!   names the log group the agent writes it to (`METRICS_LOG_GROUP`). A background thread writes
 //!   them; when the agent is unreachable the line is dropped (and a warning logged), never the job
 //!   held up.
@@ -23,6 +23,10 @@
 //! | `RateLimited` | Count | Service; Service, Route | every HTTP request (1 when 429) |
 //! | `Errors` | Count | Service, Code | every error answer, by its stable code |
 //! | `LeaderboardDrift` | Count | (none); Board | every drift check of a board |
+//! | `NotificationBacklog` | Count | (none) | each minute, by each `whoosh notifier`: notifications due now |
+//! | `NotificationOldestDueAge` | Seconds | (none) | with it: age of the oldest due notification |
+//! | `NotificationsFailed` | Count | (none) | with it: notifications given up for good |
+//! | `TelegramDeadLinks` | Count | (none) | with it: linked chats that refused messages |
 //!
 //! `Route` is the matched route template with its method (`POST /api/scores`), so the set of
 //! values is bounded by the routes; `Code` by the error codes.
@@ -98,6 +102,7 @@ impl Default for MetricsConfig {
 pub enum Unit {
     Count,
     Milliseconds,
+    Seconds,
 }
 
 impl Unit {
@@ -105,6 +110,7 @@ impl Unit {
         match self {
             Self::Count => "Count",
             Self::Milliseconds => "Milliseconds",
+            Self::Seconds => "Seconds",
         }
     }
 }
@@ -227,6 +233,22 @@ pub fn leaderboard_drift(board: &str, drift: usize) {
         .dimension_set(&["Board"])
         .dimension("Board", board)
         .metric("LeaderboardDrift", Unit::Count, drift as f64)
+        .emit();
+}
+
+/// Emits the notifier's backlog: notifications due now, the age of the oldest of them (seconds),
+/// those given up for good, and Telegram chats whose link died.
+pub fn notifier_backlog(due: i64, oldest_due_secs: i64, failed: i64, dead_links: i64) {
+    Record::new()
+        .dimension_set(&[])
+        .metric("NotificationBacklog", Unit::Count, due as f64)
+        .metric(
+            "NotificationOldestDueAge",
+            Unit::Seconds,
+            oldest_due_secs as f64,
+        )
+        .metric("NotificationsFailed", Unit::Count, failed as f64)
+        .metric("TelegramDeadLinks", Unit::Count, dead_links as f64)
         .emit();
 }
 
