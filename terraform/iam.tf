@@ -1,13 +1,20 @@
 # Permissions of the pods' IRSA roles (eks.tf creates the roles). The Lambda functions' roles are
 # made by the CDK app, which grants them the same kind of narrow access from the ARNs in outputs.tf.
 
-# --- The edge: the signing keyring and the Redis endpoint lookup, nothing else ---
+# --- The edge's pods (edge, matchmaker, drift check, notifier): the signing keyring, the notifier's
+# bot token and the Redis endpoint lookup, nothing else ---
 
 data "aws_iam_policy_document" "edge" {
   statement {
     sid       = "ReadSigningKeyring"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.app["auth-keys"].arn]
+  }
+
+  statement {
+    sid       = "ReadTelegramBotToken"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.app["telegram-bot-token"].arn]
   }
 
   statement {

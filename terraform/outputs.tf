@@ -201,6 +201,16 @@ output "auth_keys_secret_arn" {
   value       = aws_secretsmanager_secret.app["auth-keys"].arn
 }
 
+output "telegram_bot_token_secret_arn" {
+  description = "Telegram Bot API token secret of the notifier (TELEGRAM_BOT_TOKEN_SOURCE=aws-secretsmanager:<this>)."
+  value       = aws_secretsmanager_secret.app["telegram-bot-token"].arn
+}
+
+output "telegram_webhook_secret_arn" {
+  description = "Telegram webhook secret of the auth service (TELEGRAM_WEBHOOK_SECRET_SOURCE=aws-secretsmanager:<this>)."
+  value       = aws_secretsmanager_secret.app["telegram-webhook-secret"].arn
+}
+
 output "action_hmac_secret_arn" {
   description = "Action-token HMAC key secret."
   value       = aws_secretsmanager_secret.app["action-hmac"].arn

@@ -10,19 +10,28 @@
 #   database-url  DATABASE_URL, assembled by scripts/deploy from the Aurora master secret below
 #                 (the services read a URL, not a secret). Lambdas get it through a CloudFormation
 #                 dynamic reference, the edge through a Kubernetes Secret.
+#   telegram-bot-token       the Telegram Bot API token the notifier sends with
+#                 (TELEGRAM_BOT_TOKEN_SOURCE); put by the operator from @BotFather
+#                 (docs/OPERATIONS.md, Notifications and Telegram). Until it has a value the
+#                 notifier refuses to start and notifications wait in the queue.
+#   telegram-webhook-secret  the secret Telegram sends with each webhook call
+#                 (TELEGRAM_WEBHOOK_SECRET_SOURCE of the auth service); scripts/deploy fills it with
+#                 random characters when it is empty.
 #
 # The Aurora master secret itself is created and rotated by RDS (aws_rds_cluster.main).
 
 locals {
   app_secrets = {
-    auth-keys    = "RS256 signing keyring of Whoosh tokens (AUTH_KEYS_SOURCE); managed with `whoosh keys`"
-    action-hmac  = "HMAC key of Whoosh action tokens; base64 of 32 random bytes"
-    database-url = "DATABASE_URL of the Whoosh services, assembled by scripts/deploy from the Aurora master secret"
+    auth-keys               = "RS256 signing keyring of Whoosh tokens (AUTH_KEYS_SOURCE); managed with `whoosh keys`"
+    action-hmac             = "HMAC key of Whoosh action tokens; base64 of 32 random bytes"
+    database-url            = "DATABASE_URL of the Whoosh services, assembled by scripts/deploy from the Aurora master secret"
+    telegram-bot-token      = "Telegram Bot API token of the Whoosh notifier (TELEGRAM_BOT_TOKEN_SOURCE); put by the operator"
+    telegram-webhook-secret = "Secret token of the Telegram webhook (TELEGRAM_WEBHOOK_SECRET_SOURCE); filled by scripts/deploy"
   }
 }
 
 resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV2_AWS_57:No rotation Lambda by design. The keyring rotates in stages with `whoosh keys rotate` and redeploys (docs/OPERATIONS.md, Rotating the signing key); database-url follows the Aurora master secret, which RDS rotates (aws_secretsmanager_secret_rotation.aurora_master); action-hmac is replaced by the documented key-rotation procedure.
+  #checkov:skip=CKV2_AWS_57:No rotation Lambda by design. The keyring rotates in stages with `whoosh keys rotate` and redeploys (docs/OPERATIONS.md, Rotating the signing key); database-url follows the Aurora master secret, which RDS rotates (aws_secretsmanager_secret_rotation.aurora_master); action-hmac is replaced by the documented key-rotation procedure; the Telegram bot token is rotated in @BotFather and the webhook secret with setWebhook (docs/OPERATIONS.md).
   for_each = local.app_secrets
 
   name                    = "${local.name}/${each.key}"

@@ -183,7 +183,11 @@ export class ServicesStack extends cdk.Stack {
         resources: ['*'],
       }),
     );
-    const secrets = [f.authKeysSecretArn, ...(spec.readsActionKey ? [f.actionHmacSecretArn] : [])];
+    const secrets = [
+      f.authKeysSecretArn,
+      ...(spec.readsActionKey ? [f.actionHmacSecretArn] : []),
+      ...(spec.readsTelegramWebhookSecret ? [f.telegramWebhookSecretArn] : []),
+    ];
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadSecrets',
@@ -242,6 +246,9 @@ export class ServicesStack extends cdk.Stack {
         // Metrics as EMF lines on stdout (METRICS_EMF=auto under Lambda), read by the alarms.
         METRICS_NAMESPACE: metricsNamespace(f.environment),
         ...(spec.readsActionKey ? { ACTION_KEY_SOURCE: `aws-secretsmanager:${f.actionHmacSecretArn}` } : {}),
+        ...(spec.readsTelegramWebhookSecret
+          ? { TELEGRAM_WEBHOOK_SECRET_SOURCE: `aws-secretsmanager:${f.telegramWebhookSecretArn}` }
+          : {}),
         ...(ctx.restartedAt ? { WHOOSH_RESTARTED_AT: ctx.restartedAt } : {}),
       },
     });

@@ -17,6 +17,8 @@ export interface ServiceSpec {
   reservedConcurrency: number;
   /** Whether the function reads the action-token HMAC key (ACTION_KEY_SOURCE). */
   readsActionKey: boolean;
+  /** Whether the function checks Telegram's webhook calls (TELEGRAM_WEBHOOK_SECRET_SOURCE). */
+  readsTelegramWebhookSecret?: boolean;
 }
 
 export const SERVICES: readonly ServiceSpec[] = [
@@ -28,6 +30,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     memoryMiB: 2048,
     reservedConcurrency: 100,
     readsActionKey: false,
+    readsTelegramWebhookSecret: true,
   },
   {
     name: 'matchmaking',

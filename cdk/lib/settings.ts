@@ -27,6 +27,7 @@ export interface Foundation {
   redisReplicationGroupArn: string;
   authKeysSecretArn: string;
   actionHmacSecretArn: string;
+  telegramWebhookSecretArn: string;
   databaseUrlSecretArn: string;
   kmsKeyArn: string;
   lambdaLogGroupNames: Record<string, string>;
@@ -84,6 +85,7 @@ export function loadFoundation(file: string): Foundation {
     redisReplicationGroupArn: s('redis_replication_group_arn'),
     authKeysSecretArn: s('auth_keys_secret_arn'),
     actionHmacSecretArn: s('action_hmac_secret_arn'),
+    telegramWebhookSecretArn: s('telegram_webhook_secret_arn'),
     databaseUrlSecretArn: s('database_url_secret_arn'),
     kmsKeyArn: s('kms_key_arn'),
     lambdaLogGroupNames: output(outputs, 'lambda_log_group_names', isStringMap, 'a map of service name to log group'),

@@ -38,6 +38,22 @@ test('the four services run as arm64 provided.al2023 functions named after the e
   }
 });
 
+test('only the auth function gets the Telegram webhook secret, and may read it', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:whoosh-test/telegram-webhook-secret-YzAbCd';
+  for (const spec of SERVICES) {
+    const fn = Object.values(resources('AWS::Lambda::Function')).find(
+      (r) => r['Properties']['FunctionName'] === `whoosh-test-${spec.name}`,
+    );
+    const source = fn?.['Properties']['Environment']['Variables']['TELEGRAM_WEBHOOK_SECRET_SOURCE'];
+    assert.equal(source, spec.name === 'auth' ? `aws-secretsmanager:${arn}` : undefined, spec.name);
+  }
+  const readers = Object.values(resources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p['Properties']['PolicyDocument']).includes(arn),
+  );
+  assert.equal(readers.length, 1, 'one role may read the webhook secret');
+  assert.match(JSON.stringify(readers[0]['Properties']['Roles']), /Auth/);
+});
+
 test('the function timeout leaves room for the service to answer its own 504', () => {
   assert.ok(FUNCTION_TIMEOUT_SECONDS > REQUEST_TIMEOUT_SECONDS);
 });
