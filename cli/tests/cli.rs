@@ -111,6 +111,11 @@ async fn unreachable_database_stops_with_a_message_naming_database_url() {
         text.contains("cannot reach PostgreSQL at DATABASE_URL="),
         "{text}"
     );
+    // … and how to fix it.
+    assert!(
+        text.contains("start it or point DATABASE_URL at a running server"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +129,7 @@ async fn unreachable_redis_stops_with_a_message_naming_redis() {
     assert!(!out.status.success());
     let text = stderr_and_stdout(&out);
     assert!(
-        text.contains("cannot reach Redis") && text.contains("REDIS_URL"),
+        text.contains("cannot reach Redis") && text.contains("start it or set REDIS_URL"),
         "{text}"
     );
 }
