@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod battles;
 pub mod economy;
+pub mod groups;
 pub mod leaderboards;
 pub mod matches;
 pub mod profiles;
