@@ -158,7 +158,7 @@ pub async fn create(
                     .bind(theirs)
                     .fetch_optional(&mut *tx)
                     .await?;
-            if !visibility.is_some_and(|v| v != "private") {
+            if visibility.is_none_or(|v| v == "private") {
                 return Err(reject(ErrorCode::GroupNotFound, "no such group"));
             }
             let staff: Vec<Uuid> = sqlx::query_scalar(
