@@ -35,7 +35,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'matchmaking',
     binary: 'whoosh-matchmaking',
-    paths: ['/api/matchmaking/*', '/api/lobbies/*'],
+    paths: ['/api/matchmaking/*', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
     memoryMiB: 512,
     reservedConcurrency: 100,
     readsActionKey: false,
@@ -43,7 +43,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'profiles',
     binary: 'whoosh-profiles',
-    paths: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*'],
+    paths: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*', '/api/groups', '/api/groups/*'],
     memoryMiB: 512,
     reservedConcurrency: 200,
     readsActionKey: true,

@@ -14,8 +14,8 @@ const resources = (type: string) => template.findResources(type);
 /** DESIGN.md §3: which service serves which paths behind the ALB. */
 const ROUTES: Record<string, string[]> = {
   auth: ['/api/auth/*', '/.well-known/jwks.json'],
-  matchmaking: ['/api/matchmaking/*', '/api/lobbies/*'],
-  profiles: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*'],
+  matchmaking: ['/api/matchmaking/*', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
+  profiles: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*', '/api/groups', '/api/groups/*'],
   economy: ['/api/wallet/*', '/api/store/*', '/api/inventory/*'],
 };
 

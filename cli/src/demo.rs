@@ -76,9 +76,9 @@ pub async fn seed(
             .await
             .context("recording a demo match")?;
         match changed {
-            Some(changed) => {
+            Some(recorded) => {
                 out.matches_recorded += 1;
-                whoosh_http::leaderboards::write_through(state, &changed).await;
+                whoosh_http::leaderboards::write_through(state, &recorded.changed).await;
             }
             None => out.matches_already_there += 1,
         }

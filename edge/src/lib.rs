@@ -7,11 +7,13 @@
 //! - [`results`]: game results to PostgreSQL exactly once, through a durable outbox;
 //! - [`forward`]: a socket that reached a node other than its lobby's owner, pumped to the owner;
 //! - [`feed`]: live leaderboards over SSE;
+//! - [`me`]: `/ws/me`, a player's own channel of events (battles, ranks) with resume;
 //! - [`protocol`]: the JSON messages of a lobby socket (docs/PROTOCOL.md).
 
 pub mod feed;
 pub mod forward;
 pub mod lobby;
+pub mod me;
 pub mod metrics;
 pub mod node;
 pub mod protocol;
@@ -35,6 +37,7 @@ pub fn routes(edge: Edge) -> Router<AppState> {
     Router::new()
         .route("/sse/leaderboards/{board}", get(feed::leaderboard_feed))
         .route("/ws/lobbies/{id}", get(socket::upgrade))
+        .route("/ws/me", get(me::upgrade))
         .route("/metrics", get(metrics::render))
         .layer(Extension(Arc::new(feed::Feeds::default())))
         .layer(Extension(edge))

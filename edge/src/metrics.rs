@@ -2,7 +2,7 @@
 //!
 //! | metric | kind | meaning |
 //! |---|---|---|
-//! | `whoosh_edge_connections{kind}` | gauge | open game sockets (`ws`) and SSE streams (`sse`) |
+//! | `whoosh_edge_connections{kind}` | gauge | open game sockets (`ws`), `/ws/me` sockets (`me`) and SSE streams (`sse`) |
 //! | `whoosh_edge_lobbies` | gauge | running lobbies |
 //! | `whoosh_edge_tick_lag_seconds` | histogram | how late each lobby tick ran |
 //! | `whoosh_edge_tick_lag_max_seconds` | gauge | the latest tick since the previous scrape (for CloudWatch, which takes no histograms) |
@@ -16,6 +16,7 @@
 //! | `whoosh_edge_snapshot_failures_total` | counter | snapshot writes that failed (Redis slow or down) |
 //! | `whoosh_edge_lobbies_resumed_total` | counter | lobbies this node took over and resumed from a snapshot |
 //! | `whoosh_edge_forwarded_total` | counter | sockets forwarded to the node that owns their lobby |
+//! | `whoosh_edge_user_events_out_total` | counter | user events (and their replays) sent on `/ws/me` sockets |
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

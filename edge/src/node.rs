@@ -79,6 +79,8 @@ pub struct EdgeShared {
     pub state: AppState,
     pub config: EdgeConfig,
     pub results: Results,
+    /// The `/ws/me` sockets of this node, by user.
+    pub me: crate::me::UserHub,
     lobbies: Mutex<HashMap<String, LobbyHandle>>,
     pub connections: Arc<Semaphore>,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
@@ -118,6 +120,7 @@ impl Edge {
         let config = state.config.edge.clone();
         let shared = Arc::new(EdgeShared {
             results: Results::new(state.clone(), config.outbox_dir.clone()),
+            me: crate::me::UserHub::default(),
             connections: Arc::new(Semaphore::new(config.max_connections)),
             state: state.clone(),
             config,
@@ -129,6 +132,7 @@ impl Edge {
         });
         tokio::spawn(heartbeat(shared.clone()));
         tokio::spawn(revocations(shared.clone()));
+        tokio::spawn(crate::me::listen(shared.clone()));
         tokio::spawn(shared.results.clone().run_worker());
         Self(shared)
     }
@@ -192,18 +196,28 @@ impl EdgeShared {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Counts a socket of `ip`, or `None` when the address is at its cap.
+    /// Counts a game socket of `ip` (a player, part of the node's load), or `None` when the
+    /// address is at its cap.
     pub fn admit_ip(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        self.admit_ip_as(ip, true)
+    }
+
+    /// Counts a socket of `ip` against the per-address cap; `player` sockets also count in the
+    /// load the matchmaker places lobbies by (a `/ws/me` socket does not).
+    pub fn admit_ip_as(self: &Arc<Self>, ip: IpAddr, player: bool) -> Option<IpSlot> {
         let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
         let open = per_ip.entry(ip).or_insert(0);
         if *open >= self.config.max_connections_per_ip {
             return None;
         }
         *open += 1;
-        self.players.fetch_add(1, Ordering::Relaxed);
+        if player {
+            self.players.fetch_add(1, Ordering::Relaxed);
+        }
         Some(IpSlot {
             edge: self.clone(),
             ip,
+            player,
         })
     }
 
@@ -257,6 +271,7 @@ impl EdgeShared {
 pub struct IpSlot {
     edge: Arc<EdgeShared>,
     ip: IpAddr,
+    player: bool,
 }
 
 impl Drop for IpSlot {
@@ -268,7 +283,9 @@ impl Drop for IpSlot {
                 per_ip.remove(&self.ip);
             }
         }
-        self.edge.players.fetch_sub(1, Ordering::Relaxed);
+        if self.player {
+            self.edge.players.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -302,6 +319,10 @@ async fn revocations(edge: Arc<EdgeShared>) {
     #[derive(serde::Deserialize)]
     struct Revocation {
         user_id: UserId,
+        #[serde(default)]
+        sessions: Vec<uuid::Uuid>,
+        #[serde(default)]
+        all_sessions: bool,
     }
     let channel = edge.state.keys.revocations_channel();
     loop {
@@ -324,6 +345,7 @@ async fn revocations(edge: Arc<EdgeShared>) {
                                 for lobby in edge.all_lobbies() {
                                     let _ = lobby.tx.try_send(Command::Revoke { user: r.user_id });
                                 }
+                                edge.me.revoke(r.user_id, &r.sessions, r.all_sessions);
                             }
                         }
                         () = whoosh_http::shutting_down() => return,

@@ -145,9 +145,12 @@ impl Results {
 
     /// Writes `record` to PostgreSQL (once), then updates the board index and live feed.
     pub async fn write(&self, record: &MatchRecord) -> Result<(), RecordError> {
-        if let Some(changed) = matches::record(&self.state.db, record).await? {
-            leaderboards::write_through(&self.state, &changed).await;
+        if let Some(recorded) = matches::record(&self.state.db, record).await? {
+            leaderboards::write_through(&self.state, &recorded.changed).await;
             tracing::info!(match_id = %record.id, players = record.players.len(), "match result recorded");
+            if let Some(battle) = recorded.battle {
+                whoosh_http::events::battle::finished(&self.state, &battle).await;
+            }
         }
         Ok(())
     }

@@ -147,22 +147,8 @@ async fn admit(
     ip: std::net::IpAddr,
     headers: &HeaderMap,
 ) -> Result<Route, ApiError> {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-        if !state
-            .config
-            .http
-            .allowed_origins
-            .iter()
-            .any(|o| o == origin)
-        {
-            return Err(ApiError::new(
-                ErrorCode::OriginNotAllowed,
-                "this page's origin may not open game sockets (see ALLOWED_ORIGINS)",
-            ));
-        }
-    }
-    let token = join_token(headers, query_token).ok_or_else(|| {
+    check_origin(state, headers)?;
+    let token = socket_token(headers, query_token).ok_or_else(|| {
         ApiError::new(
             ErrorCode::InvalidToken,
             "a join token is required (Authorization: Bearer, the `bearer.<token>` subprotocol, or ?token=)",
@@ -335,8 +321,29 @@ async fn admit(
     })))
 }
 
-/// The join token from `Authorization: Bearer`, a `bearer.<token>` subprotocol, or `?token=`.
-fn join_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+/// Refuses a browser page whose `Origin` is not in `ALLOWED_ORIGINS` (a request without one —
+/// a native client — passes: its token authenticates it).
+pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+        if !state
+            .config
+            .http
+            .allowed_origins
+            .iter()
+            .any(|o| o == origin)
+        {
+            return Err(ApiError::new(
+                ErrorCode::OriginNotAllowed,
+                "this page's origin may not open game sockets (see ALLOWED_ORIGINS)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A socket's token from `Authorization: Bearer`, a `bearer.<token>` subprotocol, or `?token=`.
+pub(crate) fn socket_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -351,7 +358,7 @@ fn join_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a 
 }
 
 /// A client's message allowance: `limit` per `period`, refilled continuously.
-struct Allowance {
+pub(crate) struct Allowance {
     tokens: f64,
     limit: f64,
     per_sec: f64,
@@ -359,7 +366,7 @@ struct Allowance {
 }
 
 impl Allowance {
-    fn new(rate: whoosh_cache::Rate) -> Self {
+    pub(crate) fn new(rate: whoosh_cache::Rate) -> Self {
         let limit = f64::from(rate.limit);
         Self {
             tokens: limit,
@@ -369,7 +376,7 @@ impl Allowance {
         }
     }
 
-    fn take(&mut self) -> bool {
+    pub(crate) fn take(&mut self) -> bool {
         let now = Instant::now();
         self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_sec)
             .min(self.limit);
@@ -442,7 +449,7 @@ async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_
     }
 }
 
-async fn close<S>(sink: &mut S, how: Close)
+pub(crate) async fn close<S>(sink: &mut S, how: Close)
 where
     S: SinkExt<Message> + Unpin,
 {
@@ -547,7 +554,7 @@ async fn reject(
 }
 
 /// Whether a read failed because the client's frame or message exceeded the cap.
-fn too_big(error: axum::Error) -> bool {
+pub(crate) fn too_big(error: axum::Error) -> bool {
     let inner = error.into_inner();
     match inner.downcast_ref::<tungstenite::Error>() {
         Some(tungstenite::Error::Capacity(_)) => true,

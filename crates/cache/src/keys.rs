@@ -63,6 +63,21 @@ impl KeySchema {
         format!("{}auth:revocations", self.prefix)
     }
 
+    /// A user's event counter (the last `seq` given out): `<prefix>ue:{<user>}:seq`.
+    pub fn user_event_seq(&self, user: &str) -> String {
+        format!("{}ue:{{{user}}}:seq", self.prefix)
+    }
+
+    /// A user's bounded event log (a stream whose ids are `<seq>-0`), in the counter's slot.
+    pub fn user_event_log(&self, user: &str) -> String {
+        format!("{}ue:{{{user}}}:log", self.prefix)
+    }
+
+    /// Pub/sub channel on which every user event is announced to the edge nodes.
+    pub fn user_events_channel(&self) -> String {
+        format!("{}ue:events", self.prefix)
+    }
+
     /// Game results waiting for PostgreSQL (a stream): `<prefix>outbox:{results}`.
     pub fn results_outbox(&self) -> String {
         format!("{}outbox:{{results}}", self.prefix)

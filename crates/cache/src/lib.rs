@@ -10,6 +10,7 @@ pub mod leaderboard;
 pub mod lobbies;
 pub mod matchmaking;
 pub mod rate_limit;
+pub mod user_events;
 
 pub use client::{Redis, RedisMode};
 pub use keys::KeySchema;
@@ -22,3 +23,4 @@ pub use matchmaking::{
     TicketStatus,
 };
 pub use rate_limit::{Decision, Rate, RateLimiter};
+pub use user_events::{Catchup, UserEvent, UserEvents};

@@ -148,6 +148,45 @@ error_codes! {
     NotPartyLeader = ("not_party_leader", 403),
     /// A Telegram webhook call without the configured `X-Telegram-Bot-Api-Secret-Token`.
     InvalidWebhookSecret = ("invalid_webhook_secret", 401),
+    /// A group name outside 3–32 characters after trimming, or holding control characters.
+    InvalidGroupName = ("invalid_group_name", 400),
+    /// A group tag that is not 2–5 letters and digits.
+    InvalidGroupTag = ("invalid_group_tag", 400),
+    /// A group description, visibility or role outside its documented values.
+    InvalidGroupSettings = ("invalid_group_settings", 400),
+    /// No such group, or a private one the caller is not a member of.
+    GroupNotFound = ("group_not_found", 404),
+    /// The player is not a member of the group.
+    GroupMemberNotFound = ("group_member_not_found", 404),
+    /// No such live invite code for a group (unknown, expired or used up).
+    InviteNotFound = ("invite_not_found", 404),
+    /// The group name is already taken (case-insensitively).
+    GroupNameTaken = ("group_name_taken", 409),
+    /// The player is already a member of the group.
+    AlreadyGroupMember = ("already_group_member", 409),
+    /// The group holds its maximum number of members.
+    GroupFull = ("group_full", 409),
+    /// The player is a member of as many groups as a player may be.
+    TooManyGroups = ("too_many_groups", 409),
+    /// The owner leaves only after handing the group over (or disbanding it).
+    OwnerMustTransfer = ("owner_must_transfer", 409),
+    /// This group takes new members by invite code only.
+    InviteRequired = ("invite_required", 403),
+    /// Only the group's owner or an admin may do this.
+    NotGroupAdmin = ("not_group_admin", 403),
+    /// Only the group's owner may do this (roles, ownership, removing an admin).
+    NotGroupOwner = ("not_group_owner", 403),
+    /// A battle request that makes no sense (challenging oneself or one's own group; neither or
+    /// both of `opponent_id` and `opponent_group`).
+    InvalidBattle = ("invalid_battle", 400),
+    /// No such battle, or not one the caller may see.
+    BattleNotFound = ("battle_not_found", 404),
+    /// The battle has begun (or finished): it takes no new players and cannot begin again.
+    BattleClosed = ("battle_closed", 409),
+    /// The caller's side of the battle holds its maximum number of players.
+    BattleSideFull = ("battle_side_full", 409),
+    /// A battle begins only with both sides present and enough players for a game.
+    BattleNotReady = ("battle_not_ready", 409),
 }
 
 impl Serialize for ErrorCode {

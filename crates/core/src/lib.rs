@@ -7,6 +7,7 @@
 pub mod account;
 pub mod error;
 pub mod game;
+pub mod group;
 pub mod ids;
 pub mod matchmaking;
 pub mod progression;
@@ -14,6 +15,7 @@ pub mod room;
 
 pub use account::{DeviceId, DisplayName, Password, Username};
 pub use error::ErrorCode;
+pub use group::{GroupDescription, GroupName, GroupRole, GroupTag, Visibility};
 pub use ids::UserId;
 pub use matchmaking::LobbyCode;
 

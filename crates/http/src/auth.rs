@@ -101,22 +101,38 @@ impl FromRequestParts<AppState> for AuthUser {
             TokenKind::Access,
             "send Authorization: Bearer <access token>",
         )?;
-        let invalid = || ApiError::new(ErrorCode::InvalidToken, "the token is not valid here");
-        let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
-        let session_id = claims.sid.ok_or_else(invalid)?;
-        if session_revoked(state, user_id, session_id).await {
-            return Err(ApiError::new(
-                ErrorCode::InvalidToken,
-                "the session has ended; log in again",
-            ));
-        }
-        tracing::Span::current().record("user_id", tracing::field::display(user_id));
-        Ok(Self {
-            user_id,
-            session_id,
-            issued_at: claims.iat,
-        })
+        let user = live_session(state, &claims).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.user_id));
+        Ok(user)
     }
+}
+
+/// The player of verified access-token claims, unless the session was revoked.
+async fn live_session(state: &AppState, claims: &Claims) -> Result<AuthUser, ApiError> {
+    let invalid = || ApiError::new(ErrorCode::InvalidToken, "the token is not valid here");
+    let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
+    let session_id = claims.sid.ok_or_else(invalid)?;
+    if session_revoked(state, user_id, session_id).await {
+        return Err(ApiError::new(
+            ErrorCode::InvalidToken,
+            "the session has ended; log in again",
+        ));
+    }
+    Ok(AuthUser {
+        user_id,
+        session_id,
+        issued_at: claims.iat,
+    })
+}
+
+/// Verifies an access token exactly as the [`AuthUser`] extractor does (signature, kind, expiry,
+/// revoked session), for sockets whose token comes in a subprotocol or the query.
+pub async fn verify_access(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state
+        .keyring
+        .verify(&state.tokens, token, TokenKind::Access)
+        .map_err(|e| token_error(&e))?;
+    live_session(state, &claims).await
 }
 
 /// Whether a session was revoked within an access token's lifetime. When Redis is unreachable

@@ -182,7 +182,10 @@ pub async fn try_rebuild(state: &AppState, board: &str) -> Result<Option<usize>,
 pub async fn write_through(state: &AppState, changed: &[(String, Standing)]) {
     for (board, s) in changed {
         match state.leaderboards.upsert(board, &entry(s)).await {
-            Ok(()) => announce(state, board).await,
+            Ok(()) => {
+                announce(state, board).await;
+                tell_player(state, board, s).await;
+            }
             Err(error) => {
                 tracing::warn!(board, %error, "leaderboard index write failed; repair queued");
                 if let Err(e) = pg::queue_repair(&state.db, board).await {
@@ -191,6 +194,24 @@ pub async fn write_through(state: &AppState, changed: &[(String, Standing)]) {
             }
         }
     }
+}
+
+/// The player's new value and rank on `board`, as a `leaderboard` event on their own channel.
+async fn tell_player(state: &AppState, board: &str, s: &Standing) {
+    let rank = match rank_of(state, board, s.user_id).await {
+        Ok(found) => found.map(|r| r.rank),
+        Err(error) => {
+            tracing::warn!(board, ?error, "rank unavailable for the player's event");
+            None
+        }
+    };
+    crate::events::notify(
+        state,
+        &[s.user_id],
+        crate::events::kind::LEADERBOARD,
+        &serde_json::json!({ "board": board, "value": s.value, "rank": rank }),
+    )
+    .await;
 }
 
 /// Publishes that `board` changed: `<board> <version>` on the changes channel, where the version

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod emf;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod leaderboards;

@@ -160,3 +160,28 @@ pub async fn throttle(
         }
     }
 }
+
+/// Counts one join-by-code attempt — a lobby's, a party's or a group invite's, guesses included —
+/// against the per-user and per-address budgets (`LOBBY_JOIN_RATE`, `LOBBY_JOIN_RATE_PER_IP`).
+/// All code kinds share one budget, so a guesser gains nothing by spreading over them.
+pub async fn throttle_code_guess(
+    state: &AppState,
+    user: &crate::AuthUser,
+    ip: ClientIp,
+) -> Result<(), ApiError> {
+    let config = &state.config.matchmaking;
+    throttle(
+        state,
+        "join-code-user",
+        &user.user_id.to_string(),
+        config.lobby_join_rate,
+    )
+    .await?;
+    throttle(
+        state,
+        "join-code-ip",
+        &ip.0.to_string(),
+        config.lobby_join_rate_per_ip,
+    )
+    .await
+}

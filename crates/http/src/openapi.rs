@@ -81,6 +81,8 @@ impl ToSchema for ErrorCodeSchema {
         (name = "scores", description = "Action tokens and score submission (profiles service)."),
         (name = "matchmaking", description = "Quick-match tickets (matchmaking service)."),
         (name = "lobbies", description = "Private lobbies and parties (matchmaking service)."),
+        (name = "battles", description = "Challenges between players or groups, played as one match (matchmaking service)."),
+        (name = "groups", description = "Groups (clans): membership, roles, invite codes, the group leaderboard (profiles service)."),
         (name = "docs", description = "This document."),
     ),
 )]

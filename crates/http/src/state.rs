@@ -4,7 +4,9 @@ use crate::Config;
 use anyhow::Context;
 use std::sync::Arc;
 use whoosh_auth::{Keyring, PasswordHasher, TokenSpec};
-use whoosh_cache::{KeySchema, LeaderboardIndex, LobbyDirectory, NodeRegistry, RateLimiter, Redis};
+use whoosh_cache::{
+    KeySchema, LeaderboardIndex, LobbyDirectory, NodeRegistry, RateLimiter, Redis, UserEvents,
+};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -26,6 +28,8 @@ pub struct AppState {
     pub nodes: NodeRegistry,
     /// Live lobbies: who owns each, its settings and members.
     pub lobbies: LobbyDirectory,
+    /// Per-user event logs, announced to the edge's `/ws/me` sockets.
+    pub user_events: UserEvents,
     /// The action-token HMAC key, loaded on first use (only the profiles service needs it).
     action_key: Arc<tokio::sync::OnceCell<Arc<[u8]>>>,
     /// The Telegram webhook secret, loaded on first use (only the auth service needs it); `None`
@@ -59,6 +63,7 @@ impl AppState {
         let leaderboards = LeaderboardIndex::new(redis.clone(), keys.clone());
         let nodes = NodeRegistry::new(redis.clone(), keys.clone());
         let lobbies = LobbyDirectory::new(redis.clone(), keys.clone());
+        let user_events = UserEvents::new(redis.clone(), keys.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -72,6 +77,7 @@ impl AppState {
             leaderboards,
             nodes,
             lobbies,
+            user_events,
             action_key: Arc::default(),
             telegram_webhook_secret: Arc::default(),
         })

@@ -5,7 +5,9 @@
 pub mod accounts;
 pub mod actions;
 pub mod analytics;
+pub mod battles;
 pub mod economy;
+pub mod groups;
 pub mod leaderboards;
 pub mod matches;
 pub mod notifications;

@@ -78,13 +78,19 @@ impl From<EconomyError> for RecordError {
     }
 }
 
-/// Records `m` unless it is recorded already. Returns the board standings it changed (for the
-/// Redis index and the live feed), or `None` when the match was recorded before.
+/// What recording a match changed.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The board standings it changed (for the Redis index and the live feed).
+    pub changed: Vec<(String, Standing)>,
+    /// The battle this match was played for, now finished.
+    pub battle: Option<crate::battles::Finished>,
+}
+
+/// Records `m` unless it is recorded already (`None` then). Finishes the battle played in this
+/// match, if any, in the same transaction: once per match id.
 /// Players whose account was deleted meanwhile are skipped.
-pub async fn record(
-    db: &PgPool,
-    m: &MatchRecord,
-) -> Result<Option<Vec<(String, Standing)>>, RecordError> {
+pub async fn record(db: &PgPool, m: &MatchRecord) -> Result<Option<Recorded>, RecordError> {
     crate::with_retries(|| async {
         let mut tx = db.begin().await?;
         let inserted = sqlx::query(
@@ -176,8 +182,10 @@ pub async fn record(
                 .await?;
             }
         }
+        let winners: Vec<Uuid> = m.players.iter().filter(|p| p.won).map(|p| p.user_id).collect();
+        let battle = crate::battles::finish(&mut tx, m.id, &winners).await?;
         tx.commit().await?;
-        Ok(Some(changed))
+        Ok(Some(Recorded { changed, battle }))
     })
     .await
 }

@@ -116,7 +116,8 @@ pub async fn matches(
     .await
 }
 
-/// Deletes an account and everything it owns (cascades); audit rows (ledger, score events,
+/// Deletes an account and everything it owns (cascades; owned groups are handed over or
+/// disbanded, see [`crate::groups::depart_all`]); audit rows (ledger, score events,
 /// actions) keep their facts with the user id set to NULL. Returns the boards it was on.
 pub async fn delete_account(db: &PgPool, id: Uuid) -> Result<Option<Vec<String>>, sqlx::Error> {
     let mut tx = db.begin().await?;
@@ -125,11 +126,21 @@ pub async fn delete_account(db: &PgPool, id: Uuid) -> Result<Option<Vec<String>>
             .bind(id)
             .fetch_all(&mut *tx)
             .await?;
+    // Owned groups pass to another member (or are disbanded) before the memberships cascade away.
+    let departure = crate::groups::depart_all(&mut tx, id).await?;
     let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
     tx.commit().await?;
+    if deleted == 1 && departure != crate::groups::Departure::default() {
+        tracing::info!(
+            user_id = %id,
+            handed_over = departure.handed_over.len(),
+            disbanded = departure.disbanded.len(),
+            "groups of a deleted account handed over or disbanded"
+        );
+    }
     Ok((deleted == 1).then_some(boards))
 }

@@ -118,18 +118,7 @@ impl TestApp {
         let state = AppState::connect(config)
             .await
             .unwrap_or_else(|e| panic!("{e:#}"));
-        let app = whoosh_http::app(build(&state), state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel();
-        tokio::spawn(whoosh_http::serve_http(
-            listener,
-            app,
-            state.config.http.header_timeout,
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let (addr, tx) = serve(build(&state), &state).await;
         Self {
             addr,
             url: format!("http://{addr}"),
@@ -142,6 +131,61 @@ impl TestApp {
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+
+    /// Another service on this app's database and Redis prefix, on a port of its own — e.g. a
+    /// second edge node (give it its own `EDGE_NODE_ID` and `EDGE_PUBLIC_URL`).
+    pub async fn sibling(
+        &self,
+        build: impl FnOnce(&AppState) -> Router<AppState>,
+        overrides: &[(&str, &str)],
+    ) -> Sibling {
+        let vars = test_env(&self.db, self.state.keys.prefix(), overrides);
+        let config = Config::load(&mut Env::new(vars)).unwrap_or_else(|e| panic!("{e}"));
+        let state = AppState::connect(config)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let (addr, tx) = serve(build(&state), &state).await;
+        Sibling {
+            addr,
+            url: format!("http://{addr}"),
+            state,
+            shutdown: Some(tx),
+        }
+    }
+}
+
+/// Serves `routes` with the shared stack on a free port until the sender is dropped or fired.
+async fn serve(routes: Router<AppState>, state: &AppState) -> (SocketAddr, oneshot::Sender<()>) {
+    let app = whoosh_http::app(routes, state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(whoosh_http::serve_http(
+        listener,
+        app,
+        state.config.http.header_timeout,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    (addr, tx)
+}
+
+/// A service beside a [`TestApp`], sharing its database and Redis prefix; stopped on drop.
+#[derive(Debug)]
+pub struct Sibling {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
     }
 }
 

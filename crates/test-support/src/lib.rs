@@ -15,7 +15,7 @@ pub mod lambda;
 pub mod moto;
 pub mod throwaway;
 
-pub use app::{Player, TestApp, test_action_key_file, test_env, test_keys_file};
+pub use app::{Player, Sibling, TestApp, test_action_key_file, test_env, test_keys_file};
 pub use db::TestDb;
 pub use fault_proxy::{Fault, FaultProxy};
 pub use invariants::assert_bank_invariants;

@@ -1,5 +1,6 @@
-//! The matchmaking service. The ALB routes `/api/matchmaking/*` and `/api/lobbies/*` here; the local
-//! all-in-one binary mounts the same routes at the same paths.
+//! The matchmaking service. The ALB routes `/api/matchmaking/*`, `/api/lobbies/*` and
+//! `/api/battles`, `/api/battles/*` here; the local all-in-one binary mounts the same routes at the
+//! same paths.
 //!
 //! - Tickets (quick match): a player, or a party's leader for the whole party, asks for a match;
 //!   the matcher loop ([`run_matcher`]) groups waiting tickets by rating and places each group in a
@@ -7,9 +8,11 @@
 //!   join_token}` from it.
 //! - Parties: friends gather under a join code and queue together.
 //! - Private lobbies: a host opens a lobby and shares its join code.
+//! - Battles: a challenge between two players or two groups, played in a lobby of their own.
 //!
 //! Tickets, parties and lobbies live in Redis (`whoosh_cache`); PostgreSQL gives the ratings.
 
+mod battles;
 mod lobbies;
 pub mod matcher;
 mod parties;
@@ -51,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/lobbies/parties/join", post(parties::join))
         .route("/api/lobbies/parties/{id}", get(parties::show))
         .route("/api/lobbies/parties/{id}/leave", post(parties::leave))
+        .route("/api/battles", post(battles::create))
+        .route("/api/battles/{id}", get(battles::show))
+        .route("/api/battles/{id}/join", post(battles::join))
+        .route("/api/battles/{id}/begin", post(battles::begin))
 }
 
 /// The routes a deployed matchmaking service serves: [`routes`] and its part of the API document
@@ -71,7 +78,11 @@ pub fn service_routes() -> Router<AppState> {
     parties::create,
     parties::join,
     parties::show,
-    parties::leave
+    parties::leave,
+    battles::create,
+    battles::show,
+    battles::join,
+    battles::begin
 ))]
 struct ApiDoc;
 
@@ -165,30 +176,7 @@ impl JoinByCode {
         user: &whoosh_http::AuthUser,
         ip: whoosh_http::ClientIp,
     ) -> Result<LobbyCode, ApiError> {
-        throttle_code_guess(state, user, ip).await?;
+        whoosh_http::middleware::throttle_code_guess(state, user, ip).await?;
         Ok(LobbyCode::parse(&self.code)?)
     }
-}
-
-/// Counts one join-by-code attempt against the per-user and per-address budgets.
-async fn throttle_code_guess(
-    state: &AppState,
-    user: &whoosh_http::AuthUser,
-    ip: whoosh_http::ClientIp,
-) -> Result<(), ApiError> {
-    let config = &state.config.matchmaking;
-    whoosh_http::middleware::throttle(
-        state,
-        "join-code-user",
-        &user.user_id.to_string(),
-        config.lobby_join_rate,
-    )
-    .await?;
-    whoosh_http::middleware::throttle(
-        state,
-        "join-code-ip",
-        &ip.0.to_string(),
-        config.lobby_join_rate_per_ip,
-    )
-    .await
 }

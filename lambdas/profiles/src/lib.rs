@@ -1,16 +1,17 @@
 //! The profiles service: profiles and match history, leaderboards (Redis index over PostgreSQL),
-//! action tokens and scores, and account deletion. The ALB routes `/api/profiles/*`,
-//! `/api/leaderboards/*`, `/api/scores/*` and `/api/actions/*` here; the local all-in-one binary
+//! action tokens and scores, groups, and account deletion. The ALB routes `/api/profiles/*`,
+//! `/api/leaderboards/*`, `/api/scores/*`, `/api/actions/*` and `/api/groups`, `/api/groups/*` here; the local all-in-one binary
 //! mounts the same routes at the same paths.
 
 pub mod action_token;
+mod groups;
 
 use axum::{
     Router,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post, put},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,6 +47,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/actions", post(register_action))
         .route("/api/scores", post(submit_score))
+        .route("/api/groups", post(groups::create))
+        .route("/api/groups/me", get(groups::mine))
+        .route("/api/groups/leaderboard", get(groups::leaderboard))
+        .route("/api/groups/join", post(groups::join_by_invite))
+        .route(
+            "/api/groups/{id}",
+            get(groups::show).delete(groups::disband),
+        )
+        .route("/api/groups/{id}/join", post(groups::join))
+        .route("/api/groups/{id}/leave", post(groups::leave))
+        .route("/api/groups/{id}/invites", post(groups::invite))
+        .route("/api/groups/{id}/transfer", post(groups::transfer))
+        .route("/api/groups/{id}/members", get(groups::members))
+        .route("/api/groups/{id}/members/{user}", delete(groups::kick))
+        .route(
+            "/api/groups/{id}/members/{user}/role",
+            put(groups::set_role),
+        )
 }
 
 /// The routes a deployed profiles service serves: [`routes`] and its part of the API document at
@@ -69,7 +88,20 @@ pub fn service_routes() -> Router<AppState> {
     board_sync,
     board_drift_check,
     register_action,
-    submit_score
+    submit_score,
+    groups::create,
+    groups::mine,
+    groups::leaderboard,
+    groups::join_by_invite,
+    groups::show,
+    groups::disband,
+    groups::join,
+    groups::leave,
+    groups::invite,
+    groups::transfer,
+    groups::members,
+    groups::kick,
+    groups::set_role
 ))]
 struct ApiDoc;
 

@@ -1,0 +1,221 @@
+//! `/api/battles`: challenges between two players or two groups, played as one match.
+//!
+//! A player challenges another player, or an owner or admin challenges another group for their
+//! own; the challenged player accepts by joining, and members of the two groups join their
+//! group's side. Any player of the battle begins it once both sides are present with at least
+//! three players in all: a lobby is opened on a live edge node (as for a formed quick match, it
+//! starts when every player is in) and every player hears `battle:begin` on `/ws/me`. The edge
+//! finishes the battle when it records the match (see `whoosh_store::battles`).
+
+use crate::{now_ms, region, socket_url};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use whoosh_cache::{LobbyKind, LobbyRecord};
+use whoosh_core::ErrorCode;
+use whoosh_http::{ApiError, AppState, AuthUser, ErrorBody, Json, events};
+use whoosh_store::battles::{self as store, Battle, BattleError, Challenge};
+
+fn answer(e: BattleError) -> ApiError {
+    match e {
+        BattleError::Rejected(code, message) => ApiError::new(code, message),
+        BattleError::Db(e) => e.into(),
+    }
+}
+
+fn battle_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(ErrorCode::BattleNotFound, "no such battle"))
+}
+
+fn invalid(message: &'static str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidBattle, message)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewBattle {
+    /// Challenge this player (a user id); or
+    #[serde(default)]
+    opponent_id: Option<String>,
+    /// challenge this group (a group id), for `group_id`: the caller must own or administer it.
+    #[serde(default)]
+    opponent_group: Option<String>,
+    /// The caller's group, with `opponent_group`.
+    #[serde(default)]
+    group_id: Option<String>,
+}
+
+/// Opens a battle with the caller on the challenger side, and invites the other side.
+#[utoipa::path(post, path = "/api/battles", tag = "battles", request_body = NewBattle, security(("access_token" = [])), responses(
+    (status = 201, description = "The battle.", body = Battle),
+    (status = 400, description = "`invalid_battle`: neither or both of `opponent_id` and `opponent_group`, an id that is not a UUID, or a challenge to oneself or one's own group; `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 403, description = "`not_group_admin`: only the owner or an admin challenges for a group.", body = ErrorBody),
+    (status = 404, description = "`not_found` (no such player); `group_not_found`.", body = ErrorBody),
+))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(body): Json<NewBattle>,
+) -> Result<(StatusCode, Json<Battle>), ApiError> {
+    let id =
+        |raw: &str| -> Result<Uuid, ApiError> { raw.parse().map_err(|_| invalid("ids are UUIDs")) };
+    let challenge = match (&body.opponent_id, &body.opponent_group, &body.group_id) {
+        (Some(opponent), None, None) => Challenge::Player {
+            opponent: id(opponent.as_str())?,
+        },
+        (None, Some(theirs), Some(mine)) => Challenge::Group {
+            mine: id(mine.as_str())?,
+            theirs: id(theirs.as_str())?,
+        },
+        _ => {
+            return Err(invalid(
+                "send opponent_id, or opponent_group with group_id (your group)",
+            ));
+        }
+    };
+    let created = store::create(
+        &state.db,
+        Uuid::now_v7(),
+        *user.user_id.as_uuid(),
+        challenge,
+    )
+    .await
+    .map_err(answer)?;
+    events::battle::invited(&state, &created.battle, &created.invited).await;
+    tracing::info!(battle_id = %created.battle.id, user_id = %user.user_id, "battle opened");
+    Ok((StatusCode::CREATED, Json(created.battle)))
+}
+
+/// A battle, for its players, the challenged player and members of its groups.
+#[utoipa::path(get, path = "/api/battles/{id}", tag = "battles", params(("id" = String, Path, description = "The battle id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The battle.", body = Battle),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`battle_not_found`: no such battle, or not one the caller may see.", body = ErrorBody),
+))]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Battle>, ApiError> {
+    let battle = store::view(&state.db, battle_id(&id)?, *user.user_id.as_uuid())
+        .await
+        .map_err(answer)?;
+    Ok(Json(battle))
+}
+
+/// Joins the caller's side: the challenged player accepts; group members join their group's side.
+/// Joining again changes nothing.
+#[utoipa::path(post, path = "/api/battles/{id}/join", tag = "battles", params(("id" = String, Path, description = "The battle id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The battle with the caller on it.", body = Battle),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`battle_not_found`: no such battle, or the caller has no side in it.", body = ErrorBody),
+    (status = 409, description = "`battle_closed` (it began); `battle_side_full` (5 players).", body = ErrorBody),
+))]
+pub(crate) async fn join(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Battle>, ApiError> {
+    let me = *user.user_id.as_uuid();
+    let joined = store::join(&state.db, battle_id(&id)?, me)
+        .await
+        .map_err(answer)?;
+    if joined.added {
+        events::battle::joined(&state, &joined.battle, me, joined.side).await;
+    }
+    Ok(Json(joined.battle))
+}
+
+/// Where a begun battle is played.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BattleBegun {
+    #[serde(flatten)]
+    battle: Battle,
+    edge_url: String,
+    /// `{edge_url}/ws/lobbies/{lobby_id}`; the join token comes from `GET /api/lobbies/{lobby_id}`.
+    ws_url: String,
+}
+
+/// Begins the battle (any of its players): opens its lobby on a live edge node.
+#[utoipa::path(post, path = "/api/battles/{id}/begin", tag = "battles", params(("id" = String, Path, description = "The battle id.")), security(("access_token" = [])), responses(
+    (status = 200, description = "The battle, playing, and where.", body = BattleBegun),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`battle_not_found`: no such battle, or the caller is not one of its players.", body = ErrorBody),
+    (status = 409, description = "`battle_closed` (it began already); `battle_not_ready` (a side is empty, or fewer than 3 players).", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: no live edge node has room.", body = ErrorBody),
+))]
+pub(crate) async fn begin(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<BattleBegun>, ApiError> {
+    let id = battle_id(&id)?;
+    let me = *user.user_id.as_uuid();
+    let ready = store::ready(&state.db, id, me).await.map_err(answer)?;
+    let region = region(&state, None)?;
+    let members: Vec<String> = ready
+        .players
+        .iter()
+        .map(|p| p.user_id.to_string())
+        .collect();
+    let seats = members.len() as u32;
+    let node = state
+        .nodes
+        .least_loaded(&region, seats)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unavailable(
+                "a game node",
+                anyhow::anyhow!("no live edge node in {region} with {seats} free seats"),
+            )
+        })?;
+    let lobby_id = Uuid::now_v7();
+    let config = &state.config.matchmaking;
+    let lobby = LobbyRecord {
+        id: lobby_id.to_string(),
+        kind: LobbyKind::Match,
+        mode: "party".to_owned(),
+        region,
+        node: node.id.clone(),
+        url: node.url.clone(),
+        epoch: 1,
+        host: None,
+        code: None,
+        round_secs: u32::try_from(config.round.as_secs()).unwrap_or(u32::MAX),
+        max_players: u8::try_from(seats).unwrap_or(u8::MAX),
+        created_at_ms: now_ms(),
+        state: "waiting".to_owned(),
+        members,
+    };
+    // The lobby exists before the battle names it; if another begin won, it is removed again.
+    state.lobbies.create(&lobby, config.lobby_ttl).await?;
+    let begun = store::begin(&state.db, id, me, lobby_id, &ready.players).await;
+    let battle = match begun {
+        Ok(Some(battle)) => battle,
+        other => {
+            state.lobbies.remove(&lobby.id).await?;
+            return Err(match other {
+                Err(e) => answer(e),
+                _ => ApiError::new(
+                    ErrorCode::BattleClosed,
+                    "the battle began or changed meanwhile; read it again",
+                ),
+            });
+        }
+    };
+    state.nodes.reserve(&node.id, seats).await?;
+    let ws_url = socket_url(&node.url, &lobby.id);
+    events::battle::began(&state, &battle, &node.url, &ws_url).await;
+    tracing::info!(battle_id = %battle.id, lobby = %lobby.id, node = %node.id, "battle began");
+    Ok(Json(BattleBegun {
+        battle,
+        edge_url: node.url,
+        ws_url,
+    }))
+}
