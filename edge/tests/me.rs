@@ -486,4 +486,44 @@ async fn a_battle_played_to_game_over_is_finished_once_with_its_winner() {
     let rank = log.iter().find(|e| e.kind == "leaderboard").unwrap();
     let rank: Value = serde_json::from_str(&rank.data).unwrap();
     assert!(rank["rank"].as_i64().unwrap() >= 1, "{rank}");
+
+    // The invitation was queued for the other group's owner (the notifier sends it), once; the
+    // start and the end are product events, one per player each, the end once despite the retry.
+    let invitations: Vec<(uuid::Uuid, Value)> = sqlx::query_as(
+        "SELECT user_id, payload FROM notifications WHERE kind = 'battle_invitation'
+         AND payload->>'battle_id' = $1",
+    )
+    .bind(&id)
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(invitations.len(), 1, "{invitations:?}");
+    assert_eq!(invitations[0].0.to_string(), rival.id);
+    assert_eq!(invitations[0].1["from_display_name"], "Captain");
+    assert_eq!(invitations[0].1["group_name"], "Home Team");
+    for (name, expected) in [("battle_started", 3_i64), ("battle_finished", 3)] {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM analytics_events WHERE name = $1 AND properties->>'battle_id' = $2",
+        )
+        .bind(name)
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+        assert_eq!(n, expected, "{name}");
+    }
+    let winners: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM analytics_events WHERE name = 'battle_finished'
+         AND properties->>'battle_id' = $1 AND (properties->>'won')::boolean",
+    )
+    .bind(&id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let expected_winners = match expected {
+        "challenger" => 2,
+        "opponent" => 1,
+        _ => 0,
+    };
+    assert_eq!(winners, expected_winners);
 }

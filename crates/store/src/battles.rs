@@ -191,6 +191,32 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     let battle = load(&mut tx, id, false).await?.ok_or_else(not_found)?;
+    // The invitation reaches the invited players' linked chats too, exactly once per battle and
+    // player (in this transaction: no battle without its invitations, none twice).
+    let (from, group): (String, Option<String>) = sqlx::query_as(
+        "SELECT u.display_name, (SELECT g.name FROM groups g WHERE g.id = $2)
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(challenger)
+    .bind(groups.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    for user in &invited {
+        crate::notifications::enqueue(
+            &mut *tx,
+            &crate::notifications::NewNotification {
+                user_id: *user,
+                kind: crate::notifications::Kind::BattleInvitation,
+                payload: serde_json::json!({
+                    "battle_id": id,
+                    "from_display_name": from,
+                    "group_name": group,
+                }),
+                idempotency_key: format!("battle_invitation:{id}:{user}"),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Created { battle, invited })
 }
@@ -386,6 +412,22 @@ pub async fn begin(
     .execute(&mut *tx)
     .await?;
     let battle = load(&mut tx, id, false).await?.ok_or_else(not_found)?;
+    for p in &battle.players {
+        let group_id = if p.side == "challenger" {
+            battle.challenger_group
+        } else {
+            battle.opponent_group
+        };
+        crate::analytics::record(
+            &mut *tx,
+            &crate::analytics::Event::BattleStarted {
+                user_id: p.user_id,
+                battle_id: id,
+                group_id,
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Some(battle))
 }
@@ -437,6 +479,18 @@ pub async fn finish(
     .bind(winner)
     .execute(&mut **tx)
     .await?;
+    for p in &players {
+        crate::analytics::record(
+            &mut **tx,
+            &crate::analytics::Event::BattleFinished {
+                user_id: p.user_id,
+                battle_id: id,
+                won: p.side == winner,
+                rank: None,
+            },
+        )
+        .await?;
+    }
     Ok(Some(Finished {
         battle_id: id,
         match_id,
