@@ -35,7 +35,8 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'matchmaking',
     binary: 'whoosh-matchmaking',
-    paths: ['/api/matchmaking/*', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
+    // A pattern `/x/*` does not match `/x` itself: collections answered at their bare path are listed bare too.
+    paths: ['/api/matchmaking/*', '/api/lobbies', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
     memoryMiB: 512,
     reservedConcurrency: 100,
     readsActionKey: false,
@@ -43,7 +44,17 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'profiles',
     binary: 'whoosh-profiles',
-    paths: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*', '/api/groups', '/api/groups/*'],
+    paths: [
+      '/api/profiles/*',
+      '/api/leaderboards',
+      '/api/leaderboards/*',
+      '/api/scores',
+      '/api/scores/*',
+      '/api/actions',
+      '/api/actions/*',
+      '/api/groups',
+      '/api/groups/*',
+    ],
     memoryMiB: 512,
     reservedConcurrency: 200,
     readsActionKey: true,
@@ -51,7 +62,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'economy',
     binary: 'whoosh-economy',
-    paths: ['/api/wallet/*', '/api/store/*', '/api/inventory/*'],
+    paths: ['/api/wallet', '/api/wallet/*', '/api/store', '/api/store/*', '/api/inventory', '/api/inventory/*'],
     memoryMiB: 512,
     reservedConcurrency: 100,
     readsActionKey: false,

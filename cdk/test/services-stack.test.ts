@@ -11,13 +11,67 @@ import { cdkContext, fixtureStack, FIXTURE_OUTPUTS, FIXTURE_SECRET_VERSION } fro
 const template = Template.fromStack(fixtureStack());
 const resources = (type: string) => template.findResources(type);
 
-/** DESIGN.md §3: which service serves which paths behind the ALB. */
+/**
+ * Which service serves which paths behind the ALB: DESIGN.md §3's prefixes, plus groups and battles
+ * (docs/ARCHITECTURE.md), each collection also bare (`/x/*` does not match `/x`).
+ */
 const ROUTES: Record<string, string[]> = {
   auth: ['/api/auth/*', '/.well-known/jwks.json'],
-  matchmaking: ['/api/matchmaking/*', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
-  profiles: ['/api/profiles/*', '/api/leaderboards/*', '/api/scores/*', '/api/actions/*', '/api/groups', '/api/groups/*'],
-  economy: ['/api/wallet/*', '/api/store/*', '/api/inventory/*'],
+  matchmaking: ['/api/matchmaking/*', '/api/lobbies', '/api/lobbies/*', '/api/battles', '/api/battles/*'],
+  profiles: [
+    '/api/profiles/*',
+    '/api/leaderboards',
+    '/api/leaderboards/*',
+    '/api/scores',
+    '/api/scores/*',
+    '/api/actions',
+    '/api/actions/*',
+    '/api/groups',
+    '/api/groups/*',
+  ],
+  economy: ['/api/wallet', '/api/wallet/*', '/api/store', '/api/store/*', '/api/inventory', '/api/inventory/*'],
 };
+
+/** The service that answers each first path segment (the lambdas' routers). */
+const SERVICE_OF_SEGMENT: Record<string, string> = {
+  auth: 'auth',
+  '.well-known': 'auth',
+  matchmaking: 'matchmaking',
+  lobbies: 'matchmaking',
+  battles: 'matchmaking',
+  profiles: 'profiles',
+  leaderboards: 'profiles',
+  scores: 'profiles',
+  actions: 'profiles',
+  groups: 'profiles',
+  wallet: 'economy',
+  store: 'economy',
+  inventory: 'economy',
+};
+
+test('every operation of docs/openapi.json reaches the service that answers it through some ALB rule', () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'openapi.json'), 'utf8'));
+  // ALB path patterns: `*` any characters (slashes too), `?` one character; case-sensitive.
+  const glob = (pattern: string) =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const rules = Object.entries(ROUTES).flatMap(([service, patterns]) => patterns.map((p) => ({ service, re: glob(p) })));
+  // Served by every function and node for the load balancer's health checks, and by the local
+  // stack alone (the document and its page).
+  const notRouted = new Set(['/healthz', '/readyz', '/api/openapi.json', '/api/docs']);
+  let checked = 0;
+  for (const template of Object.keys(doc.paths)) {
+    if (notRouted.has(template)) continue;
+    const concrete = template.replace(/\{[^}]+\}/g, 'x1');
+    const segment = concrete.split('/').filter(Boolean)[concrete.startsWith('/api/') ? 1 : 0];
+    const expected = SERVICE_OF_SEGMENT[segment];
+    assert.ok(expected, `no service known for ${template}`);
+    const hits = rules.filter((r) => r.re.test(concrete)).map((r) => r.service);
+    assert.ok(hits.length > 0, `${template} matches no ALB rule`);
+    assert.deepEqual([...new Set(hits)], [expected], `${template} must reach ${expected} only`);
+    checked += 1;
+  }
+  assert.ok(checked >= 40, `checked only ${checked} paths`);
+});
 
 test('the four services run as arm64 provided.al2023 functions named after the environment', () => {
   template.resourceCountIs('AWS::Lambda::Function', 4);
@@ -102,7 +156,7 @@ test('each service gets a Lambda target group with a /healthz health check', () 
   });
 });
 
-test('listener rules on the terraform-made HTTPS listener route exactly the DESIGN.md paths', () => {
+test('listener rules on the terraform-made HTTPS listener route exactly these paths', () => {
   const rules = Object.values(resources('AWS::ElasticLoadBalancingV2::ListenerRule'));
   const listenerArn =
     'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/whoosh-test/0123456789abcdef/fedcba9876543210';
