@@ -183,3 +183,83 @@ async fn unknown_boards_are_404() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// A subscriber that stops reading (a raw socket with a tiny receive buffer) while the board keeps
+/// changing: the others get every change at pace, the stuck one holds at most the feed's bounded
+/// buffer of snapshots, and once it reads again it skips straight to the newest — it never holds
+/// up the writer or the other clients, and it never sees stale state after fresher state.
+#[tokio::test]
+async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn().await;
+    // Sixty players on the board make each snapshot several kilobytes, so the stuck client's
+    // socket buffers fill after a few of them.
+    let mut players = Vec::new();
+    for i in 0..60 {
+        let p = app.player(&format!("Filler {i}")).await;
+        score(&app, &p, 1000 + i).await;
+        players.push(p);
+    }
+    let climber = app.player("Climber").await;
+
+    let addr = app
+        .at("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let mut stuck = socket.connect(addr.parse().unwrap()).await.unwrap();
+    stuck
+        .write_all(
+            format!("GET /sse/leaderboards/score HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+
+    let mut healthy = Events::open(&app, "score", None).await;
+    healthy.next(WAIT).await.expect("a snapshot on connect");
+    let mut seen_by_healthy = Vec::new();
+    const CHANGES: i64 = 60;
+    for step in 1..=CHANGES {
+        score(&app, &climber, 1).await;
+        // Every change reaches the reading client while the other one is stuck.
+        let event = healthy
+            .until(WAIT, |e| value_of(e, &climber) == Some(step))
+            .await;
+        seen_by_healthy.push(event.id);
+    }
+
+    // The stuck client reads again: it gets the newest state, having skipped what it missed.
+    let mut raw = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + WAIT * 2;
+    let ids: Vec<u64> = loop {
+        let n = tokio::time::timeout_at(deadline, stuck.read(&mut buf))
+            .await
+            .expect("the stuck client catches up in time")
+            .unwrap();
+        assert!(n > 0, "the server closed the stuck client's stream");
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw);
+        let ids: Vec<u64> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("id:"))
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        if ids.last() == seen_by_healthy.last() {
+            break ids;
+        }
+    };
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "never an older snapshot after a newer one: {ids:?}"
+    );
+    assert!(
+        ids.len() < seen_by_healthy.len(),
+        "the stuck client skipped snapshots it could not take ({} of {})",
+        ids.len(),
+        seen_by_healthy.len()
+    );
+}

@@ -113,11 +113,11 @@ async fn finish_match(app: &TestApp, players: &[uuid::Uuid], round: usize) {
             })
             .collect(),
     };
-    let changed = whoosh_store::matches::record(&app.state.db, &record)
+    let recorded = whoosh_store::matches::record(&app.state.db, &record)
         .await
         .unwrap()
         .expect("a new match");
-    whoosh_http::leaderboards::write_through(&app.state, &changed).await;
+    whoosh_http::leaderboards::write_through(&app.state, &recorded.changed).await;
 }
 
 /// Records every lobby a pass formed; fails if a ticket was already in another lobby.
