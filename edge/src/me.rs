@@ -13,7 +13,7 @@
 
 use crate::{
     node::{Close, Edge, EdgeShared},
-    socket::{Allowance, SUBPROTOCOL, WRITE_TIMEOUT, check_origin, close, socket_token, too_big},
+    socket::{Allowance, WRITE_TIMEOUT, check_origin, close, socket_token, too_big},
 };
 use axum::{
     Extension,
@@ -268,23 +268,14 @@ pub async fn upgrade(
         Ok(admitted) => admitted,
         Err(error) => return error.into_response(),
     };
-    let Ok(ws) = ws else {
-        return ApiError::new(
-            ErrorCode::UpgradeRequired,
-            "this endpoint speaks WebSocket only: send an upgrade request",
-        )
-        .into_response();
+    let ws = match crate::socket::configure_upgrade(ws, edge.config.max_message_bytes) {
+        Ok(ws) => ws,
+        Err(refused) => return refused.into_response(),
     };
-    let limit = edge.config.max_message_bytes;
-    ws.protocols([SUBPROTOCOL])
-        .max_message_size(limit)
-        .max_frame_size(limit)
-        .read_buffer_size(1024)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| async move {
-            let _held = (permit, slot, crate::metrics::Open::new("me"));
-            run(socket, &edge, user.user_id, user.session_id, query.last_seq).await;
-        })
+    ws.on_upgrade(move |socket| async move {
+        let _held = (permit, slot, crate::metrics::Open::new("me"));
+        run(socket, &edge, user.user_id, user.session_id, query.last_seq).await;
+    })
 }
 
 /// A frame of an event: `{"t":<kind>,"seq":<seq>, ...the event's fields}`.

@@ -108,35 +108,26 @@ pub async fn upgrade(
         Ok(route) => route,
         Err(error) => return error.into_response(),
     };
-    let Ok(ws) = ws else {
-        return ApiError::new(
-            ErrorCode::UpgradeRequired,
-            "this endpoint speaks WebSocket only: send an upgrade request",
-        )
-        .into_response();
+    let ws = match configure_upgrade(ws, edge.config.max_message_bytes) {
+        Ok(ws) => ws,
+        Err(refused) => return refused.into_response(),
     };
-    let limit = edge.config.max_message_bytes;
-    ws.protocols([SUBPROTOCOL])
-        .max_message_size(limit)
-        .max_frame_size(limit)
-        .read_buffer_size(1024)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| async move {
-            match route {
-                Route::Local(admitted) => run(socket, edge, *admitted, query.last_seq).await,
-                Route::Forward(forward) => {
-                    crate::forward::pump(
-                        socket,
-                        forward.target,
-                        forward.join_token,
-                        forward.forwarded_by,
-                        query.last_seq,
-                        (forward.slot, forward.permit),
-                    )
-                    .await
-                }
+    ws.on_upgrade(move |socket| async move {
+        match route {
+            Route::Local(admitted) => run(socket, edge, *admitted, query.last_seq).await,
+            Route::Forward(forward) => {
+                crate::forward::pump(
+                    socket,
+                    forward.target,
+                    forward.join_token,
+                    forward.forwarded_by,
+                    query.last_seq,
+                    (forward.slot, forward.permit),
+                )
+                .await
             }
-        })
+        }
+    })
 }
 
 async fn admit(
@@ -560,4 +551,25 @@ pub(crate) fn too_big(error: axum::Error) -> bool {
         Some(tungstenite::Error::Capacity(_)) => true,
         _ => inner.to_string().contains("Space limit exceeded"),
     }
+}
+
+/// Every socket of the edge the same way: a plain HTTP request (no upgrade) is 426
+/// `upgrade_required`; frames and messages are capped at `max_message_bytes`, the read buffer is
+/// small and writes are not buffered (each message goes out when sent), for memory per idle player.
+pub(crate) fn configure_upgrade(
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    max_message_bytes: usize,
+) -> Result<WebSocketUpgrade, ApiError> {
+    let Ok(ws) = ws else {
+        return Err(ApiError::new(
+            ErrorCode::UpgradeRequired,
+            "this endpoint speaks WebSocket only: send an upgrade request",
+        ));
+    };
+    Ok(ws
+        .protocols([SUBPROTOCOL])
+        .max_message_size(max_message_bytes)
+        .max_frame_size(max_message_bytes)
+        .read_buffer_size(1024)
+        .write_buffer_size(0))
 }
