@@ -204,6 +204,36 @@ impl Page {
     pub const DEFAULT_LIMIT: i64 = 20;
     pub const MAX_LIMIT: i64 = 100;
 
+    /// This page of `rows` (fetched with `limit + 1`, ordered by a position such as an id) and
+    /// the cursor that continues after its last row, when more rows follow.
+    pub fn after_last<T>(
+        &self,
+        rows: Vec<T>,
+        position: impl Fn(&T) -> i64,
+    ) -> (Vec<T>, Option<String>) {
+        let (rows, more) = self.cut(rows);
+        let next = if more {
+            rows.last().map(|row| Self::cursor(position(row)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+
+    /// This page of `rows` (fetched with `limit + 1` from `offset`) and the cursor of the next
+    /// offset, when more rows follow.
+    pub fn from_offset<T>(&self, rows: Vec<T>, offset: i64) -> (Vec<T>, Option<String>) {
+        let (rows, more) = self.cut(rows);
+        (rows, more.then(|| Self::cursor(offset + self.limit)))
+    }
+
+    fn cut<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
+        let limit = usize::try_from(self.limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        (rows, more)
+    }
+
     /// The cursor that continues after `position`.
     pub fn cursor(position: i64) -> String {
         use base64::Engine;

@@ -191,13 +191,7 @@ async fn ledger(
         page.limit + 1,
     )
     .await?;
-    let more = entries.len() as i64 > page.limit;
-    let entries: Vec<_> = entries.into_iter().take(page.limit as usize).collect();
-    let next_cursor = if more {
-        entries.last().map(|e| Page::cursor(e.id))
-    } else {
-        None
-    };
+    let (entries, next_cursor) = page.after_last(entries, |e| e.id);
     Ok(Json(LedgerPage {
         entries,
         next_cursor,

@@ -354,18 +354,9 @@ pub(crate) async fn members(
     )
     .await
     .map_err(answer)?;
-    let more = found.len() as i64 > page.limit;
-    let found: Vec<_> = found
-        .into_iter()
-        .take(page.limit.unsigned_abs() as usize)
-        .collect();
-    let next_cursor = if more {
-        found.last().map(|m| Page::cursor(m.position))
-    } else {
-        None
-    };
+    let (members, next_cursor) = page.after_last(found, |m| m.position);
     Ok(Json(MemberPage {
-        members: found,
+        members,
         next_cursor,
     }))
 }
@@ -481,13 +472,9 @@ pub(crate) async fn leaderboard(
 ) -> Result<Json<GroupBoardPage>, ApiError> {
     let offset = page.after.unwrap_or(0).max(0);
     let rows = store::leaderboard(&state.db, offset, page.limit + 1).await?;
-    let more = rows.len() as i64 > page.limit;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .take(page.limit.unsigned_abs() as usize)
-        .collect();
+    let (entries, next_cursor) = page.from_offset(rows, offset);
     Ok(Json(GroupBoardPage {
-        entries: rows,
-        next_cursor: more.then(|| Page::cursor(offset + page.limit)),
+        entries,
+        next_cursor,
     }))
 }

@@ -333,18 +333,9 @@ async fn match_history(
 ) -> Result<Json<MatchPage>, ApiError> {
     let id = parse_user(&user)?;
     let found = profiles::matches(&state.db, id, page.after, page.limit + 1).await?;
-    let more = found.len() as i64 > page.limit;
-    let found: Vec<_> = found
-        .into_iter()
-        .take(page.limit.unsigned_abs() as usize)
-        .collect();
-    let next_cursor = if more {
-        found.last().map(|m| Page::cursor(m.position))
-    } else {
-        None
-    };
+    let (matches, next_cursor) = page.after_last(found, |m| m.position);
     Ok(Json(MatchPage {
-        matches: found,
+        matches,
         next_cursor,
     }))
 }
@@ -505,15 +496,10 @@ async fn board_top(
     count_view(&state, None, &board, "top");
     let offset = page.after.unwrap_or(0).max(0);
     let rows = boards::top(&state, &board, offset, page.limit + 1).await?;
-    let more = rows.len() as i64 > page.limit;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .take(page.limit.unsigned_abs() as usize)
-        .collect();
-    let next_cursor = more.then(|| Page::cursor(offset + page.limit));
+    let (entries, next_cursor) = page.from_offset(rows, offset);
     Ok(Json(BoardPage {
         board,
-        entries: rows,
+        entries,
         next_cursor,
     }))
 }
