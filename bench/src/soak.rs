@@ -549,18 +549,25 @@ fn ledgers_in_db(database_url: &str, users: &[String]) -> anyhow::Result<(usize,
     crate::failover::psql_counts(database_url, &sql)
 }
 
+/// How long after the kill — or after its own first sample, for a node started later — a process
+/// is left to settle (take over or fill with lobbies) before its growth is judged.
+const SETTLE_SECS: f64 = 30.0;
+
 /// RSS samples per process, and whether each stayed flat: the least-squares growth per minute
 /// over the samples of the run's second half (after the kill, once the survivors took the
-/// dead node's players), against the mean RSS.
+/// dead node's players, and at least `SETTLE_SECS` after the process's own first sample),
+/// against the mean RSS.
 fn rss_report(samples: &[(f64, u32, u64)], killed_at: Option<f64>) -> Value {
     let mut by_pid: BTreeMap<u32, Vec<(f64, u64)>> = BTreeMap::new();
     for &(t, pid, rss) in samples {
         by_pid.entry(pid).or_default().push((t, rss));
     }
-    let from = killed_at.map_or(0.0, |k| k + 30.0);
+    let after_kill = killed_at.map_or(0.0, |k| k + SETTLE_SECS);
     let per_pid: serde_json::Map<String, Value> = by_pid
         .into_iter()
         .map(|(pid, series)| {
+            let born = series.first().map_or(0.0, |s| s.0);
+            let from = after_kill.max(born + SETTLE_SECS);
             let tail: Vec<(f64, f64)> = series
                 .iter()
                 .filter(|(t, _)| *t >= from)
@@ -601,7 +608,32 @@ fn slope(points: &[(f64, f64)]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::slope;
+    use super::{rss_report, slope};
+
+    #[test]
+    fn a_node_started_after_the_kill_is_judged_once_it_has_settled() {
+        // Killed at 60 s. Node 1 ran throughout, flat. Node 2 started at 95 s, filled with
+        // lobbies for its first half minute, then stayed flat: judged from the kill's 90 s it
+        // would look like a leak.
+        let mut samples = Vec::new();
+        for i in 0..19 {
+            samples.push((f64::from(i) * 10.0, 1, 40_000));
+        }
+        for (i, rss) in [
+            15_000, 22_000, 24_000, 24_000, 24_000, 24_000, 24_000, 24_000, 24_000, 24_000, 24_000,
+            24_000,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            samples.push((95.0 + i as f64 * 10.0, 2, rss));
+        }
+        let report = rss_report(&samples, Some(60.0));
+        assert_eq!(report["1"]["flat"], true, "{report}");
+        assert_eq!(report["1"]["from_secs"], 90.0);
+        assert_eq!(report["2"]["from_secs"], 125.0);
+        assert_eq!(report["2"]["flat"], true, "{report}");
+    }
 
     #[test]
     fn slope_of_a_line_and_of_too_few_points() {
