@@ -280,11 +280,24 @@ async fn when_the_owner_is_killed_another_node_resumes_the_game_from_its_snapsho
     for p in &team {
         sockets.push(connect(&app, &n1.url(&lobby, None), &lobby, p).await);
     }
-    let mut remaining_before = 0;
     for ws in &mut sockets {
         until(ws, "GAME_STARTED").await;
-        remaining_before = until(ws, "TICK").await["remaining_secs"].as_u64().unwrap();
+        until(ws, "TICK").await;
     }
+    // Snapshots are written behind the ticks (latest wins), so the kill waits for one that holds
+    // some of the round's progress; any later one holds more.
+    let waiting = Instant::now();
+    let remaining_before = loop {
+        assert!(waiting.elapsed() < WAIT, "no snapshot with progress");
+        let stored = app.state.lobbies.snapshot(&lobby).await.unwrap();
+        let remaining = stored
+            .and_then(|json| serde_json::from_str::<Value>(&json).ok())
+            .and_then(|s| s["game"]["remaining_secs"].as_u64());
+        match remaining {
+            Some(left) if left < 60 => break left,
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
     n1.signal("-KILL");
     n1.child.wait().await.unwrap();
     let mut last = Vec::new();
