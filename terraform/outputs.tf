@@ -132,6 +132,16 @@ output "edge_metrics_role_arn" {
   value       = aws_iam_role.irsa["edge_metrics"].arn
 }
 
+output "analytics_role_arn" {
+  description = "IRSA role of the whoosh-analytics service account (the hourly analytics export)."
+  value       = aws_iam_role.irsa["analytics"].arn
+}
+
+output "analytics_bucket_name" {
+  description = "Bucket the analytics export writes to, under events/ (ANALYTICS_OUT=s3://<bucket>/events/)."
+  value       = aws_s3_bucket.analytics.id
+}
+
 output "load_balancer_controller_role_arn" {
   description = "IRSA role of the AWS Load Balancer Controller (kube-system/aws-load-balancer-controller)."
   value       = aws_iam_role.irsa["load_balancer_controller"].arn

@@ -352,6 +352,17 @@ variable "log_retention_days" {
   }
 }
 
+variable "analytics_retention_days" {
+  type        = number
+  default     = 730
+  description = "Days exported product-analytics objects (events/YYYY-MM-DD/HH.ndjson) are kept in S3; PostgreSQL keeps the events themselves."
+
+  validation {
+    condition     = var.analytics_retention_days >= 31
+    error_message = "analytics_retention_days must be at least 31 (objects move to STANDARD_IA after 30 days)."
+  }
+}
+
 variable "access_log_retention_days" {
   type        = number
   default     = 90

@@ -220,7 +220,10 @@ async fn serve(
     server.spawn(whoosh_http::serve_http(
         listener,
         app,
-        Duration::from_secs(10),
+        whoosh_http::ConnTimeouts {
+            header: Duration::from_secs(10),
+            write_stall: Duration::from_secs(30),
+        },
         async {
             let _ = stopped.await;
         },

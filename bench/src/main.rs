@@ -505,7 +505,7 @@ async fn stack() -> anyhow::Result<()> {
     let config = whoosh_http::Config::from_env()?;
     whoosh_http::telemetry::init(config.log_format, &config.log_filter);
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = whoosh_http::ConnTimeouts::from(&config.http);
     let state = whoosh_http::AppState::connect(config).await?;
     whoosh_store::MIGRATOR
         .run(&state.db)
@@ -521,13 +521,7 @@ async fn stack() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
-    whoosh_http::serve_http(
-        listener,
-        app,
-        header_timeout,
-        whoosh_http::shutdown_signal(),
-    )
-    .await?;
+    whoosh_http::serve_http(listener, app, timeouts, whoosh_http::shutdown_signal()).await?;
     edge.drained().await;
     Ok(())
 }
@@ -601,6 +595,7 @@ async fn login(url: &str, concurrency: usize, window: Duration) -> anyhow::Resul
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let failed = failed_login_times(&http, url, &username).await?;
     Ok(json!({
         "concurrency": concurrency,
         "seconds": round(elapsed),
@@ -608,6 +603,48 @@ async fn login(url: &str, concurrency: usize, window: Duration) -> anyhow::Resul
         "errors": errors,
         "logins_per_sec": round(total.len() as f64 / elapsed),
         "latency_ms": load::percentiles(&total),
+        "failed_login_ms": failed,
+    }))
+}
+
+/// How long a wrong password and an unknown username take to be refused: one request at a time,
+/// alternating, so both meet the same machine. They should take the same time (the unknown user
+/// is checked against a dummy hash), or a client could tell which usernames exist.
+async fn failed_login_times(
+    http: &reqwest::Client,
+    url: &str,
+    username: &str,
+) -> anyhow::Result<Value> {
+    const EACH: usize = 40;
+    let endpoint = format!("{url}/api/auth/login");
+    let mut wrong = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut unknown = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for i in 0..EACH * 2 {
+        let (histogram, name) = if i % 2 == 0 {
+            (&mut wrong, username.to_owned())
+        } else {
+            (
+                &mut unknown,
+                format!("nobody{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            )
+        };
+        let body = json!({"username": name, "password": "not the password"});
+        let sent = Instant::now();
+        let answer = http.post(&endpoint).json(&body).send().await?;
+        let took = sent.elapsed();
+        ensure!(
+            answer.status().as_u16() == 401,
+            "a failed login answered {}",
+            answer.status()
+        );
+        histogram.record(took.as_micros() as u64).ok();
+    }
+    let p50 = |h: &Histogram<u64>| h.value_at_quantile(0.5) as f64 / 1000.0;
+    Ok(json!({
+        "attempts_each": EACH,
+        "wrong_password_p50": round(p50(&wrong)),
+        "unknown_user_p50": round(p50(&unknown)),
+        "unknown_over_wrong": round(p50(&unknown) / p50(&wrong)),
     }))
 }
 

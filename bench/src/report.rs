@@ -255,6 +255,26 @@ impl Run {
                     show(at(&self.sse, "missing"))
                 ),
             },
+            {
+                let wrong = at(&self.login, "failed_login_ms.wrong_password_p50");
+                let unknown = at(&self.login, "failed_login_ms.unknown_user_p50");
+                let slower_over_faster = match (wrong, unknown) {
+                    (Some(w), Some(u)) => div(Some(w.max(u)), Some(w.min(u))),
+                    _ => None,
+                };
+                Ratio {
+                    name: "refused login p50, unknown user vs wrong password (slower ÷ faster)",
+                    value: slower_over_faster,
+                    target: "≤ 1.25",
+                    at_least: false,
+                    bound: 1.25,
+                    how: format!(
+                        "{} ms unknown user, {} ms wrong password",
+                        show(unknown),
+                        show(wrong)
+                    ),
+                }
+            },
         ]
     }
 }

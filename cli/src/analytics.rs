@@ -9,16 +9,14 @@
 //! renamed, so a reader or a sync never sees half a file, and a run killed midway redoes at most
 //! the hour it was in (identically: the same events in the same order).
 //!
-//! S3: the folder is the unit of delivery. On AWS the deployment syncs it to the analytics bucket
-//! (`aws s3 sync <out> s3://…`), so this binary carries no S3 client.
+//! S3: `--out s3://<bucket>/<prefix>` writes the same layout as objects under the prefix through
+//! the AWS SDK (credentials and region from the default chain; `AWS_ENDPOINT_URL` points it at
+//! another S3-compatible store, addressed path-style). A put is atomic, so a reader never sees
+//! half an object; the watermark object is written after the hour's object, as in a folder.
 
 use anyhow::Context;
 use sqlx::PgPool;
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{io::Write, path::PathBuf, time::Duration};
 use time::{
     Date, OffsetDateTime, Time, format_description::well_known::Rfc3339, macros::format_description,
 };
@@ -33,39 +31,170 @@ const WATERMARK: &str = "_watermark";
 /// What an export did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exported {
-    pub files: Vec<PathBuf>,
+    /// Where each file went (a path, or an `s3://` URL).
+    pub files: Vec<String>,
     pub events: u64,
     /// The end of the last hour now exported, if any.
     pub watermark: Option<OffsetDateTime>,
+}
+
+/// Where an export writes: a folder, or a bucket and key prefix on S3.
+#[derive(Debug)]
+pub enum Destination {
+    Folder(PathBuf),
+    S3 {
+        client: aws_sdk_s3::Client,
+        bucket: String,
+        /// Empty, or ends with `/`.
+        prefix: String,
+    },
+}
+
+impl Destination {
+    /// `s3://bucket[/prefix]` (the SDK configured from the environment), or a folder.
+    pub async fn open(out: &str) -> anyhow::Result<Self> {
+        let Some(rest) = out.strip_prefix("s3://") else {
+            return Ok(Self::Folder(PathBuf::from(out)));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        anyhow::ensure!(
+            !bucket.is_empty(),
+            "{out:?}: expected s3://<bucket>/<prefix>"
+        );
+        let prefix = prefix.trim_matches('/');
+        let prefix = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/")
+        };
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Self::s3(&config, bucket, &prefix))
+    }
+
+    /// A bucket and prefix (`""` or ending with `/`) with the given SDK configuration.
+    pub fn s3(config: &aws_config::SdkConfig, bucket: &str, prefix: &str) -> Self {
+        // A custom endpoint (an S3-compatible store, a local emulator) is addressed path-style:
+        // `bucket.host` names need DNS that such endpoints rarely have.
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Self::S3 {
+            client: aws_sdk_s3::Client::from_conf(s3),
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn location(&self, name: &str) -> String {
+        match self {
+            Self::Folder(dir) => dir.join(name).display().to_string(),
+            Self::S3 { bucket, prefix, .. } => format!("s3://{bucket}/{prefix}{name}"),
+        }
+    }
+
+    /// The text stored under `name`, if any.
+    async fn read(&self, name: &str) -> anyhow::Result<Option<String>> {
+        let at = self.location(name);
+        match self {
+            Self::Folder(dir) => match std::fs::read_to_string(dir.join(name)) {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e).with_context(|| format!("reading {at}")),
+            },
+            Self::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                let got = client
+                    .get_object()
+                    .bucket(bucket)
+                    .key(format!("{prefix}{name}"))
+                    .send()
+                    .await;
+                match got {
+                    Ok(object) => {
+                        let bytes = object
+                            .body
+                            .collect()
+                            .await
+                            .with_context(|| format!("reading {at}"))?
+                            .into_bytes();
+                        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+                    }
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+                    Err(e) => {
+                        Err(aws_sdk_s3::Error::from(e)).with_context(|| format!("reading {at}"))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores `bytes` under `name` whole or not at all, and answers where.
+    async fn write(&self, name: &str, bytes: Vec<u8>) -> anyhow::Result<String> {
+        let at = self.location(name);
+        match self {
+            Self::Folder(dir) => write_atomically(&dir.join(name), &bytes)?,
+            Self::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                let content_type = if name.ends_with(".ndjson") {
+                    "application/x-ndjson"
+                } else {
+                    "text/plain"
+                };
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(format!("{prefix}{name}"))
+                    .content_type(content_type)
+                    .body(bytes.into())
+                    .send()
+                    .await
+                    .map_err(aws_sdk_s3::Error::from)
+                    .with_context(|| format!("writing {at}"))?;
+            }
+        }
+        Ok(at)
+    }
+
+    /// The end of the last hour exported here.
+    pub async fn watermark(&self) -> anyhow::Result<Option<OffsetDateTime>> {
+        match self.read(WATERMARK).await? {
+            Some(text) => Ok(Some(
+                OffsetDateTime::parse(text.trim(), &Rfc3339).with_context(|| {
+                    format!("{} is not an RFC 3339 time", self.location(WATERMARK))
+                })?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_watermark(&self, at: OffsetDateTime) -> anyhow::Result<()> {
+        self.write(WATERMARK, at.format(&Rfc3339)?.into_bytes())
+            .await
+            .map(drop)
+    }
 }
 
 fn hour_floor(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_time(Time::from_hms(t.hour(), 0, 0).unwrap_or(Time::MIDNIGHT))
 }
 
-fn hour_path(out: &Path, hour: OffsetDateTime) -> PathBuf {
+/// `YYYY-MM-DD/HH.ndjson`: the file of the hour starting at `hour`.
+fn hour_name(hour: OffsetDateTime) -> String {
     let day = hour
         .date()
         .format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_default();
-    out.join(day).join(format!("{:02}.ndjson", hour.hour()))
-}
-
-/// Reads `<out>/_watermark`.
-pub fn read_watermark(out: &Path) -> anyhow::Result<Option<OffsetDateTime>> {
-    let path = out.join(WATERMARK);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(
-            OffsetDateTime::parse(text.trim(), &Rfc3339)
-                .with_context(|| format!("{} is not an RFC 3339 time", path.display()))?,
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-    }
+    format!("{day}/{:02}.ndjson", hour.hour())
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -82,11 +211,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// With both a watermark and `since`, the later one wins: delete the watermark to re-export.
 pub async fn export(
     db: &PgPool,
-    out: &Path,
+    out: &Destination,
     since: Option<OffsetDateTime>,
 ) -> anyhow::Result<Exported> {
     let mut done = Exported {
-        watermark: read_watermark(out)?,
+        watermark: out.watermark().await?,
         ..Exported::default()
     };
     let now = whoosh_store::leaderboards::now(db).await?;
@@ -119,14 +248,13 @@ pub async fn export(
                 _ => break,
             }
         }
-        if !lines.is_empty() {
-            let path = hour_path(out, hour);
-            write_atomically(&path, &lines)?;
-            done.files.push(path);
+        let quiet = lines.is_empty();
+        if !quiet {
+            done.files.push(out.write(&hour_name(hour), lines).await?);
         }
-        write_atomically(&out.join(WATERMARK), next.format(&Rfc3339)?.as_bytes())?;
+        out.set_watermark(next).await?;
         done.watermark = Some(next);
-        hour = if lines.is_empty() {
+        hour = if quiet {
             // Skip a quiet stretch in one step: the next hour that has an event.
             match analytics::between(db, next, end, None, 1).await?.first() {
                 Some(e) => hour_floor(e.occurred_at).max(next),
@@ -137,7 +265,7 @@ pub async fn export(
         };
     }
     if start < end && done.watermark != Some(end) {
-        write_atomically(&out.join(WATERMARK), end.format(&Rfc3339)?.as_bytes())?;
+        out.set_watermark(end).await?;
         done.watermark = Some(end);
     }
     Ok(done)

@@ -93,9 +93,10 @@ enum AnalyticsCommand {
     /// <OUT>/YYYY-MM-DD/HH.ndjson, one JSON event per line; <OUT>/_watermark remembers where it
     /// stopped, so a re-run writes nothing twice.
     Export {
-        /// The folder to write (the deployment syncs it to storage).
-        #[arg(long)]
-        out: std::path::PathBuf,
+        /// Where to write: a folder, or s3://<bucket>/<prefix> (AWS credentials and region from
+        /// the environment, as every AWS tool reads them).
+        #[arg(long, env = "ANALYTICS_OUT")]
+        out: String,
         /// Start here (YYYY-MM-DD or RFC 3339) when there is no watermark, or when it is later.
         #[arg(long, value_parser = whoosh::analytics::parse_since)]
         since: Option<time::OffsetDateTime>,
@@ -507,7 +508,7 @@ fn platform_routes(state: &AppState) -> Router<AppState> {
 
 async fn dev(config: Config) -> anyhow::Result<()> {
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = whoosh_http::ConnTimeouts::from(&config.http);
     let public_url = config.public_url.clone();
     let web_dir = config.web_dir.clone();
     anyhow::ensure!(
@@ -531,6 +532,18 @@ async fn dev(config: Config) -> anyhow::Result<()> {
         state.config.matchmaking.interval,
         whoosh_http::serve::shutting_down(),
     ));
+    // Notifications wait in PostgreSQL until a bot token is configured; with one, they are sent
+    // from here as from `whoosh notifier` on AWS.
+    match state.config.telegram.bot_token_source.clone() {
+        Some(source) => {
+            let notifier = build_notifier(&state, &source).await?;
+            tokio::spawn(notifier.run(whoosh_http::serve::shutting_down()));
+            tracing::info!(api = %state.config.telegram.api_base, "notifier running");
+        }
+        None => tracing::info!(
+            "notifier off: set TELEGRAM_BOT_TOKEN_SOURCE to send notifications to linked Telegram chats"
+        ),
+    }
     let site = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     let routes = platform_routes(&state)
         .route_service(API_DOCS_PATH, ServeFile::new(web_dir.join(API_DOCS_PAGE)))
@@ -544,20 +557,14 @@ async fn dev(config: Config) -> anyhow::Result<()> {
     println!(
         "\n  Whoosh is up: {public_url}\n  (API under {public_url}/api, its reference at {public_url}{API_DOCS_PATH}, edge under {public_url}/ws, readiness at {public_url}/readyz)\n"
     );
-    whoosh_http::serve_http(
-        listener,
-        app,
-        header_timeout,
-        whoosh_http::shutdown_signal(),
-    )
-    .await
+    whoosh_http::serve_http(listener, app, timeouts, whoosh_http::shutdown_signal()).await
 }
 
 /// The matcher loop on its own, with the health endpoints for the orchestrator's probes. Stops
 /// on SIGTERM once the pass in progress is done.
 async fn matchmaker(config: Config) -> anyhow::Result<()> {
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = whoosh_http::ConnTimeouts::from(&config.http);
     let state = AppState::connect(config).await?;
     let interval = state.config.matchmaking.interval;
     let matcher = tokio::spawn(whoosh_lambda_matchmaking::run_matcher(
@@ -570,13 +577,7 @@ async fn matchmaker(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
     tracing::info!(addr = %listener.local_addr()?, ?interval, "matchmaker running");
     let health = whoosh_http::app(Router::new(), state);
-    whoosh_http::serve_http(
-        listener,
-        health,
-        header_timeout,
-        whoosh_http::shutdown_signal(),
-    )
-    .await?;
+    whoosh_http::serve_http(listener, health, timeouts, whoosh_http::shutdown_signal()).await?;
     matcher.await.context("the matcher task failed")?;
     Ok(())
 }
@@ -585,10 +586,31 @@ async fn matchmaker(config: Config) -> anyhow::Result<()> {
 /// SIGTERM once the send in flight is marked.
 async fn notifier(config: Config) -> anyhow::Result<()> {
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = whoosh_http::ConnTimeouts::from(&config.http);
     let source = config.telegram.bot_token_source.clone().context(
         "set TELEGRAM_BOT_TOKEN_SOURCE (env:NAME, file:PATH or aws-secretsmanager:ID) to run the notifier",
     )?;
+    let state = AppState::connect(config).await?;
+    let worker = tokio::spawn(
+        build_notifier(&state, &source)
+            .await?
+            .run(whoosh_http::serve::shutting_down()),
+    );
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
+    tracing::info!(addr = %listener.local_addr()?, api = %state.config.telegram.api_base, "notifier running");
+    let health = whoosh_http::app(Router::new(), state);
+    whoosh_http::serve_http(listener, health, timeouts, whoosh_http::shutdown_signal()).await?;
+    worker.await.context("the notifier task failed")?;
+    Ok(())
+}
+
+/// The notifier over `state`, with the bot token read from `source` (never logged).
+async fn build_notifier(
+    state: &AppState,
+    source: &whoosh_auth::SecretSource,
+) -> anyhow::Result<whoosh::notifier::Notifier> {
     let aws = if source.needs_aws() {
         Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
     } else {
@@ -597,7 +619,6 @@ async fn notifier(config: Config) -> anyhow::Result<()> {
     let token = source.load(aws.as_ref()).await.with_context(|| {
         format!("cannot load the bot token from TELEGRAM_BOT_TOKEN_SOURCE={source}")
     })?;
-    let state = AppState::connect(config).await?;
     let telegram = whoosh::notifier::Telegram::new(
         &state.config.telegram.api_base,
         secrecy::SecretString::from(
@@ -608,34 +629,20 @@ async fn notifier(config: Config) -> anyhow::Result<()> {
         state.config.notifier.send_timeout,
     )
     .context("building the HTTP client")?;
-    let notifier = whoosh::notifier::Notifier {
+    Ok(whoosh::notifier::Notifier {
         db: state.db.clone(),
         telegram,
         config: state.config.notifier.clone(),
         site: state.config.public_url.clone(),
-    };
-    let worker = tokio::spawn(notifier.run(whoosh_http::serve::shutting_down()));
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on WHOOSH_BIND={bind}"))?;
-    tracing::info!(addr = %listener.local_addr()?, api = %state.config.telegram.api_base, "notifier running");
-    let health = whoosh_http::app(Router::new(), state);
-    whoosh_http::serve_http(
-        listener,
-        health,
-        header_timeout,
-        whoosh_http::shutdown_signal(),
-    )
-    .await?;
-    worker.await.context("the notifier task failed")?;
-    Ok(())
+    })
 }
 
 async fn analytics(config: &Config, command: AnalyticsCommand) -> anyhow::Result<()> {
     let db = whoosh_http::state::connect_database(config).await?;
     match command {
         AnalyticsCommand::Export { out, since } => {
-            let done = whoosh::analytics::export(&db, &out, since).await?;
+            let destination = whoosh::analytics::Destination::open(&out).await?;
+            let done = whoosh::analytics::export(&db, &destination, since).await?;
             let watermark = done
                 .watermark
                 .and_then(|w| {
@@ -644,10 +651,9 @@ async fn analytics(config: &Config, command: AnalyticsCommand) -> anyhow::Result
                 })
                 .unwrap_or_else(|| "none".to_owned());
             println!(
-                "exported {} event(s) in {} file(s) to {}; watermark {watermark}",
+                "exported {} event(s) in {} file(s) to {out}; watermark {watermark}",
                 done.events,
                 done.files.len(),
-                out.display()
             );
         }
         AnalyticsCommand::Report { from, to } => {

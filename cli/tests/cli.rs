@@ -899,14 +899,20 @@ async fn analytics_report_counts_a_played_match_and_a_purchase_and_export_writes
     };
     let first = export();
     assert!(first.status.success(), "{}", stderr_and_stdout(&first));
+    // The files in name order (day, then hour) hold the events in time order.
+    let sorted = |dir: &std::path::Path| {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        paths
+    };
     let mut lines = Vec::new();
-    for day in std::fs::read_dir(&dir).unwrap() {
-        let day = day.unwrap().path();
-        if day.is_dir() {
-            for file in std::fs::read_dir(&day).unwrap() {
-                let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
-                lines.extend(text.lines().map(str::to_owned));
-            }
+    for day in sorted(&dir).into_iter().filter(|p| p.is_dir()) {
+        for file in sorted(&day) {
+            let text = std::fs::read_to_string(file).unwrap();
+            lines.extend(text.lines().map(str::to_owned));
         }
     }
     assert_eq!(lines.len(), names.len(), "one line per event");
@@ -922,5 +928,87 @@ async fn analytics_report_counts_a_played_match_and_a_purchase_and_export_writes
         "{}",
         stderr_and_stdout(&again)
     );
+
+    // The same export to S3 (moto on loopback): the same lines under the prefix, the watermark
+    // beside them, nothing written twice.
+    let moto = whoosh_test_support::MotoServer::start().await;
+    let config = moto.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("whoosh-analytics")
+        .send()
+        .await
+        .unwrap();
+    let env: Vec<(&str, String)> = moto.env().into_iter().collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let to_s3 = || {
+        whoosh(&db, &env)
+            .args([
+                "analytics",
+                "export",
+                "--out",
+                "s3://whoosh-analytics/events/",
+            ])
+            .output()
+            .unwrap()
+    };
+    let uploaded = to_s3();
+    assert!(
+        uploaded.status.success(),
+        "{}",
+        stderr_and_stdout(&uploaded)
+    );
+    let listed = s3
+        .list_objects_v2()
+        .bucket("whoosh-analytics")
+        .prefix("events/")
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = listed
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    keys.sort();
+    assert_eq!(keys.last().map(String::as_str), Some("events/_watermark"));
+    let mut s3_lines = Vec::new();
+    for key in keys.iter().filter(|k| k.ends_with(".ndjson")) {
+        let body = s3
+            .get_object()
+            .bucket("whoosh-analytics")
+            .key(key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        s3_lines.extend(
+            String::from_utf8(body.to_vec())
+                .unwrap()
+                .lines()
+                .map(str::to_owned),
+        );
+    }
+    assert_eq!(s3_lines, lines, "the same events, in the same order");
+    let again = to_s3();
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("exported 0 event(s) in 0 file(s)"),
+        "{}",
+        stderr_and_stdout(&again)
+    );
+    let nowhere = whoosh(&db, &env)
+        .args(["analytics", "export", "--out", "s3://no-such-bucket/x"])
+        .output()
+        .unwrap();
+    assert!(!nowhere.status.success());
+    assert!(stderr_and_stdout(&nowhere).contains("s3://no-such-bucket/x/_watermark"));
     let _ = std::fs::remove_dir_all(&dir);
 }

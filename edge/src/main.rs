@@ -8,7 +8,7 @@ async fn main() -> anyhow::Result<()> {
     whoosh_http::telemetry::init(config.log_format, &config.log_filter);
     whoosh_http::emf::init(&config.metrics, "edge");
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = whoosh_http::ConnTimeouts::from(&config.http);
     let state = whoosh_http::AppState::connect(config).await?;
     let edge = whoosh_edge::Edge::start(&state);
     let app = whoosh_http::app(whoosh_edge::routes(edge.clone()), state);
@@ -16,13 +16,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on WHOOSH_BIND={bind}: {e}"))?;
     tracing::info!(service = "edge", addr = %listener.local_addr()?, "listening");
-    whoosh_http::serve_http(
-        listener,
-        app,
-        header_timeout,
-        whoosh_http::shutdown_signal(),
-    )
-    .await?;
+    whoosh_http::serve_http(listener, app, timeouts, whoosh_http::shutdown_signal()).await?;
     edge.drained().await;
     Ok(())
 }

@@ -263,3 +263,67 @@ async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
         seen_by_healthy.len()
     );
 }
+
+#[tokio::test]
+async fn a_stuck_sse_client_is_dropped_after_the_write_stall_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::build_with(
+        |state| whoosh_lambda_profiles::routes().merge(whoosh_edge::start(state)),
+        &[
+            ("RATE_LIMIT_PER_CLIENT", "100000/1m"),
+            ("HTTP_WRITE_STALL_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+    let mut players = Vec::new();
+    for i in 0..60 {
+        let p = app.player(&format!("Filler {i}")).await;
+        score(&app, &p, 1000 + i).await;
+        players.push(p);
+    }
+    let climber = app.player("Climber").await;
+    let addr = app
+        .at("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let mut stuck = socket.connect(addr.parse().unwrap()).await.unwrap();
+    stuck
+        .write_all(
+            format!("GET /sse/leaderboards/score HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut healthy = Events::open(&app, "score", None).await;
+    healthy.next(WAIT).await.expect("a snapshot on connect");
+    // Changes of several kilobytes each fill the stuck client's buffers; then nothing it does
+    // not read can leave, and after the stall timeout its connection is dropped.
+    for step in 1..=20 {
+        score(&app, &climber, 1).await;
+        healthy
+            .until(WAIT, |e| value_of(e, &climber) == Some(step))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The reading client still gets every change.
+    score(&app, &climber, 1).await;
+    healthy
+        .until(WAIT, |e| value_of(e, &climber) == Some(21))
+        .await;
+    // What the kernel had buffered drains, then the stream ends (a close or a reset), where a
+    // kept connection would block here until the deadline with the next change.
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, stuck.read(&mut buf))
+            .await
+            .expect("the stuck client's connection was kept")
+        {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}

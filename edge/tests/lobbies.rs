@@ -838,6 +838,61 @@ async fn a_slow_header_client_is_cut_off_by_the_header_timeout() {
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
+/// How many sockets this process may open for a test, within its open-file limit (each local
+/// connection costs two descriptors here: the client's and the server's).
+fn socket_budget(wanted: usize) -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft: usize = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    wanted.min(soft.saturating_sub(256) / 2)
+}
+
+#[tokio::test]
+async fn thousands_of_silent_and_slow_header_sockets_are_all_reaped_while_the_node_serves() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn(&[("HTTP_HEADER_TIMEOUT", "2s")]).await;
+    let count = socket_budget(2_000);
+    assert!(
+        count >= 500,
+        "the open-file limit leaves room for {count} sockets"
+    );
+    let mut sockets = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut socket = TcpStream::connect(app.addr).await.unwrap();
+        // Half say nothing; half start a request and never finish its headers (slowloris).
+        if i % 2 == 1 {
+            socket
+                .write_all(b"GET /ws/lobbies/x HTTP/1.1\r\nHost: edge\r\n")
+                .await
+                .unwrap();
+        }
+        sockets.push(socket);
+    }
+    // The node answers a real request meanwhile.
+    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    assert!(ready.status().is_success());
+    // Every one of them is closed by the server (possibly after a 408), none is kept.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut buffer = [0u8; 512];
+    for (i, socket) in sockets.iter_mut().enumerate() {
+        loop {
+            let read = tokio::time::timeout_at(deadline, socket.read(&mut buffer))
+                .await
+                .unwrap_or_else(|_| panic!("socket {i} of {count} was kept open"));
+            match read {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    assert!(ready.status().is_success());
+}
+
 #[tokio::test]
 async fn connection_caps_refuse_before_the_upgrade_per_address_and_per_node() {
     let app = spawn(&[

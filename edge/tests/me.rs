@@ -182,6 +182,28 @@ async fn battle_events_reach_me_sockets_on_both_nodes_and_an_offline_player_catc
     let invite = until(&mut rival_ws, "battle:invite").await;
     assert_eq!(invite["battle_id"], battle_id.as_str());
     assert_eq!(invite["seq"], 1);
+    // A group battle's sides are its groups' members: nobody is invited from outside.
+    let outsider = app
+        .http
+        .post(app.at(&format!("/api/battles/{battle_id}/invite")))
+        .bearer_auth(&captain.token)
+        .json(&json!({"user_id": rival.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(outsider).await, "invalid_battle");
+    // The opponent group's owner is notified too, with the challenging group's name.
+    let payload: Value = sqlx::query_scalar(
+        "SELECT payload FROM notifications WHERE kind = 'battle_invitation' AND user_id = $1",
+    )
+    .bind(rival.id.parse::<uuid::Uuid>().unwrap())
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (&payload["from_display_name"], &payload["group_name"]),
+        (&json!("Captain"), &json!("Our Side"))
+    );
 
     post(
         &app,
@@ -334,7 +356,7 @@ async fn me_sockets_are_refused_without_a_valid_token_or_from_a_foreign_origin()
 }
 
 #[tokio::test]
-async fn a_battle_played_to_game_over_is_finished_once_with_its_winner() {
+async fn a_duel_with_an_invited_second_is_played_to_game_over_and_finished_once() {
     let app = spawn().await;
     nodes_live(&app, 1).await;
     let (captain, mate, rival) = (
@@ -342,18 +364,87 @@ async fn a_battle_played_to_game_over_is_finished_once_with_its_winner() {
         app.player("Mate").await,
         app.player("Rival").await,
     );
-    let ours = group(&app, &captain, "Home Team", &[&mate]).await;
-    let theirs = group(&app, &rival, "Away Team", &[]).await;
+    // A player-vs-player challenge: two players cannot play the game alone.
     let battle = post(
         &app,
         &captain,
         "/api/battles",
-        json!({"group_id": ours, "opponent_group": theirs}),
+        json!({"opponent_id": rival.id}),
     )
     .await;
     let id = battle["id"].as_str().unwrap().to_owned();
     post(&app, &rival, &format!("/api/battles/{id}/join"), json!({})).await;
-    post(&app, &mate, &format!("/api/battles/{id}/join"), json!({})).await;
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let early = app
+        .http
+        .post(app.at(&format!("/api/battles/{id}/begin")))
+        .bearer_auth(&captain.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(early).await, "battle_not_ready");
+    // The mate has no side until the captain invites them: the battle is not theirs to see.
+    let unseen = app
+        .http
+        .get(app.at(&format!("/api/battles/{id}")))
+        .bearer_auth(&mate.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(unseen), 404);
+    let mut mate_me = me_socket(app.addr, &mate, None).await;
+    until(&mut mate_me, "WELCOME").await;
+    let invited = post(
+        &app,
+        &captain,
+        &format!("/api/battles/{id}/invite"),
+        json!({"user_id": mate.id}),
+    )
+    .await;
+    assert_eq!(
+        invited["invited"],
+        json!([{"user_id": mate.id, "side": "challenger"}])
+    );
+    let invite = until(&mut mate_me, "battle:invite").await;
+    assert_eq!(
+        (&invite["battle_id"], &invite["side"]),
+        (&json!(id), &json!("challenger"))
+    );
+    // Inviting again changes nothing and notifies nobody twice.
+    post(
+        &app,
+        &captain,
+        &format!("/api/battles/{id}/invite"),
+        json!({"user_id": mate.id}),
+    )
+    .await;
+    let notified: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'battle_invitation'",
+    )
+    .bind(mate.id.parse::<uuid::Uuid>().unwrap())
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(notified, 1);
+    // Only the battle's players invite, and only to a player battle.
+    let stranger = app.player("Stranger").await;
+    let refused = app
+        .http
+        .post(app.at(&format!("/api/battles/{id}/invite")))
+        .bearer_auth(&stranger.token)
+        .json(&json!({"user_id": stranger.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(refused).await, "battle_not_found");
+    let joined = post(&app, &mate, &format!("/api/battles/{id}/join"), json!({})).await;
+    assert!(
+        joined["players"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"user_id": mate.id, "side": "challenger"}))
+    );
+    assert_eq!(joined["invited"], json!([]));
     let mut captain_me = me_socket(app.addr, &captain, None).await;
     until(&mut captain_me, "WELCOME").await;
     let begun = post(
@@ -487,8 +578,9 @@ async fn a_battle_played_to_game_over_is_finished_once_with_its_winner() {
     let rank: Value = serde_json::from_str(&rank.data).unwrap();
     assert!(rank["rank"].as_i64().unwrap() >= 1, "{rank}");
 
-    // The invitation was queued for the other group's owner (the notifier sends it), once; the
-    // start and the end are product events, one per player each, the end once despite the retry.
+    // An invitation was queued for the challenged player and one for the invited second (the
+    // notifier sends them), once each; the start and the end are product events, one per player
+    // each, the end once despite the retry.
     let invitations: Vec<(uuid::Uuid, Value)> = sqlx::query_as(
         "SELECT user_id, payload FROM notifications WHERE kind = 'battle_invitation'
          AND payload->>'battle_id' = $1",
@@ -497,10 +589,17 @@ async fn a_battle_played_to_game_over_is_finished_once_with_its_winner() {
     .fetch_all(&app.state.db)
     .await
     .unwrap();
-    assert_eq!(invitations.len(), 1, "{invitations:?}");
-    assert_eq!(invitations[0].0.to_string(), rival.id);
-    assert_eq!(invitations[0].1["from_display_name"], "Captain");
-    assert_eq!(invitations[0].1["group_name"], "Home Team");
+    let mut invited: Vec<String> = invitations.iter().map(|(u, _)| u.to_string()).collect();
+    invited.sort();
+    let mut expected_invited = vec![rival.id.clone(), mate.id.clone()];
+    expected_invited.sort();
+    assert_eq!(invited, expected_invited, "{invitations:?}");
+    for (_, payload) in &invitations {
+        assert_eq!(
+            (&payload["from_display_name"], &payload["group_name"]),
+            (&json!("Captain"), &Value::Null)
+        );
+    }
     for (name, expected) in [("battle_started", 3_i64), ("battle_finished", 3)] {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM analytics_events WHERE name = $1 AND properties->>'battle_id' = $2",

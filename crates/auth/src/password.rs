@@ -133,4 +133,24 @@ mod tests {
             "no stored hash never verifies"
         );
     }
+
+    /// An unknown user costs what a wrong password costs: the dummy hash has the parameters of a
+    /// stored one (memory, passes, lanes, salt and output length), so its check does the same
+    /// work. The time itself is measured by `whoosh-bench login` (docs/BENCHMARKS.md).
+    #[test]
+    fn the_dummy_hash_costs_what_a_stored_hash_costs() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        let stored = hash_blocking("some player's password").unwrap();
+        let shape = |phc: &str| {
+            let parsed = PasswordHash::new(phc).unwrap();
+            (
+                parsed.algorithm.to_string(),
+                parsed.version,
+                parsed.params.to_string(),
+                parsed.salt.map(|s| s.len()),
+                parsed.hash.map(|h| h.len()),
+            )
+        };
+        assert_eq!(shape(&hasher.dummy), shape(&stored));
+    }
 }

@@ -82,6 +82,8 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Time a connection has to deliver a request's headers (WebSocket upgrades included).
     pub header_timeout: Duration,
+    /// Time a connection may leave bytes unread before it is dropped (a stuck client).
+    pub write_stall_timeout: Duration,
     pub client_ip: ClientIpSource,
     /// Requests per client (user when authenticated, else address) across the whole API.
     pub rate_limit: Rate,
@@ -595,6 +597,7 @@ impl Config {
             body_limit_bytes: env.get("HTTP_BODY_LIMIT_BYTES", 65_536),
             request_timeout: env.get("HTTP_REQUEST_TIMEOUT", secs(15)).0,
             header_timeout: env.get("HTTP_HEADER_TIMEOUT", secs(10)).0,
+            write_stall_timeout: env.get("HTTP_WRITE_STALL_TIMEOUT", secs(30)).0,
             client_ip: env.get("CLIENT_IP_SOURCE", ClientIpSource::Peer),
             rate_limit: env.get("RATE_LIMIT_PER_CLIENT", rate(600, 60)).0,
             allowed_origins: env

@@ -53,12 +53,13 @@ pub mod battle {
     use uuid::Uuid;
     use whoosh_store::battles::{Battle, Finished};
 
-    /// A battle was opened: the challenged player (or the opponent group's owner and admins) is
-    /// invited.
-    pub async fn invited(state: &AppState, battle: &Battle, invited: &[Uuid]) {
+    /// Players were invited to `side` of a battle: the challenged player (or the opponent
+    /// group's owner and admins) when it opens, a player a side of a player battle invited later.
+    pub async fn invited(state: &AppState, battle: &Battle, invited: &[Uuid], side: &str) {
         let data = json!({
             "battle_id": battle.id,
             "kind": battle.kind,
+            "side": side,
             "challenger_id": battle.challenger_id,
             "challenger_group": battle.challenger_group,
             "opponent_group": battle.opponent_group,

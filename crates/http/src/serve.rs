@@ -8,7 +8,7 @@ use axum::{
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
 };
-use std::{any::Any, future::Future};
+use std::{any::Any, future::Future, time::Duration};
 use tower_http::catch_panic::CatchPanicLayer;
 use whoosh_core::ErrorCode;
 
@@ -64,7 +64,7 @@ pub async fn run_service_with(
     crate::telemetry::init(config.log_format, &config.log_filter);
     crate::emf::init(&config.metrics, name);
     let bind = config.http.bind;
-    let header_timeout = config.http.header_timeout;
+    let timeouts = ConnTimeouts::from(&config.http);
     let state = AppState::connect(config).await?;
     let app = app(routes(&state), state);
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -77,7 +77,7 @@ pub async fn run_service_with(
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on WHOOSH_BIND={bind}: {e}"))?;
         tracing::info!(service = name, addr = %listener.local_addr()?, "listening");
-        serve_http(listener, app, header_timeout, shutdown_signal()).await
+        serve_http(listener, app, timeouts, shutdown_signal()).await
     }
 }
 
@@ -87,16 +87,157 @@ pub async fn run_service_with(
 /// slow and dropped in seconds rather than after megabytes of backlog.
 pub const SOCKET_SEND_BUFFER: usize = 32 * 1024;
 
+/// The per-connection deadlines of [`serve_http`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnTimeouts {
+    /// Time a new connection has to send its first byte, and a request its headers (slowloris).
+    pub header: Duration,
+    /// Time a connection may leave bytes waiting without accepting any (a client that stopped
+    /// reading an SSE stream or a socket): then it is dropped.
+    pub write_stall: Duration,
+}
+
+impl From<&crate::config::HttpConfig> for ConnTimeouts {
+    fn from(http: &crate::config::HttpConfig) -> Self {
+        Self {
+            header: http.header_timeout,
+            write_stall: http.write_stall_timeout,
+        }
+    }
+}
+
+/// A connection with two deadlines hyper does not keep.
+///
+/// - The first byte: a peer that connects and says nothing is dropped after the header timeout
+///   (hyper's header timeout starts at a request's first byte, so a silent socket would be held
+///   forever).
+/// - Write stalls: writes fail with `TimedOut` once the peer has taken no byte for `limit`
+///   while bytes wait to go out. A client that stops reading (a stuck SSE subscriber, a frozen
+///   tab) fills its socket's send buffer and is then dropped, instead of holding the socket and
+///   its buffers until it goes away. Any accepted byte restarts the clock, so a slow but reading
+///   client is never cut off. Upgraded sockets (WebSockets) keep the guard.
+struct StallGuard<S> {
+    inner: S,
+    limit: Duration,
+    peer: std::net::SocketAddr,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    /// Until the peer's first byte arrives.
+    first_byte: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> StallGuard<S> {
+    fn new(inner: S, peer: std::net::SocketAddr, timeouts: ConnTimeouts) -> Self {
+        Self {
+            inner,
+            limit: timeouts.write_stall,
+            peer,
+            stalled: None,
+            first_byte: Some(Box::pin(tokio::time::sleep(timeouts.header))),
+        }
+    }
+
+    fn guard<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::task::Poll;
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        tracing::info!(peer = %self.peer, ?limit, "peer stopped reading; connection dropped");
+        Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer accepted no data within the write stall timeout",
+        )))
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for StallGuard<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if polled.is_ready() {
+            self.first_byte = None;
+            return polled;
+        }
+        let silent_too_long = self
+            .first_byte
+            .as_mut()
+            .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+        if !silent_too_long {
+            return std::task::Poll::Pending;
+        }
+        tracing::debug!(peer = %self.peer, "peer sent nothing; connection dropped");
+        std::task::Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer sent nothing within the header timeout",
+        )))
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for StallGuard<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.guard(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.guard(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.guard(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// Serves `app` on `listener` with the peer address available to extractors, until `shutdown`.
 ///
-/// Each connection has `header_timeout` to deliver a request's headers (slow-header clients —
-/// slowloris — are cut off instead of holding a socket forever); accepted sockets get
-/// `TCP_NODELAY` and a fixed [`SOCKET_SEND_BUFFER`]. WebSocket upgrades are supported. On
-/// `shutdown` the listener closes and in-flight requests finish.
+/// Each connection has `timeouts.header` to send its first byte and then to deliver a request's
+/// headers (silent and slow-header clients — slowloris — are cut off instead of holding a socket
+/// forever) and is dropped once it leaves
+/// bytes unread for `timeouts.write_stall`; accepted sockets get `TCP_NODELAY` and a fixed
+/// [`SOCKET_SEND_BUFFER`]. WebSocket upgrades are supported. On `shutdown` the listener closes
+/// and in-flight requests finish.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
     app: Router,
-    header_timeout: std::time::Duration,
+    timeouts: ConnTimeouts,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use hyper_util::{
@@ -109,7 +250,7 @@ pub async fn serve_http(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(timeouts.header);
     let builder = std::sync::Arc::new(builder);
     tokio::pin!(shutdown);
     loop {
@@ -119,7 +260,7 @@ pub async fn serve_http(
                 Err(error) => {
                     // Out of file descriptors or a connection reset before accept: keep serving.
                     tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
@@ -138,7 +279,10 @@ pub async fn serve_http(
         );
         let builder = builder.clone();
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
+            .serve_connection_with_upgrades(
+                TokioIo::new(StallGuard::new(tcp, peer, timeouts)),
+                TowerToHyperService::new(service),
+            )
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

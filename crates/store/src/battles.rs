@@ -35,6 +35,9 @@ pub struct Battle {
     /// `challenger`, `opponent` or `draw` once finished.
     pub winner: Option<String>,
     pub players: Vec<BattlePlayer>,
+    /// Players a side of a player battle invited who have not joined yet (`POST
+    /// /api/battles/{id}/invite`).
+    pub invited: Vec<BattlePlayer>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
@@ -202,23 +205,119 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     for user in &invited {
-        crate::notifications::enqueue(
-            &mut *tx,
-            &crate::notifications::NewNotification {
-                user_id: *user,
-                kind: crate::notifications::Kind::BattleInvitation,
-                payload: serde_json::json!({
-                    "battle_id": id,
-                    "from_display_name": from,
-                    "group_name": group,
-                }),
-                idempotency_key: format!("battle_invitation:{id}:{user}"),
-            },
-        )
-        .await?;
+        enqueue_invitation(&mut tx, id, *user, &from, group.as_deref()).await?;
     }
     tx.commit().await?;
     Ok(Created { battle, invited })
+}
+
+/// Queues the notification of an invitation to battle `id`, once per battle and player (the
+/// idempotency key), in the transaction that made the invitation.
+async fn enqueue_invitation(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    user: Uuid,
+    from: &str,
+    group: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    crate::notifications::enqueue(
+        &mut **tx,
+        &crate::notifications::NewNotification {
+            user_id: user,
+            kind: crate::notifications::Kind::BattleInvitation,
+            payload: serde_json::json!({
+                "battle_id": id,
+                "from_display_name": from,
+                "group_name": group,
+            }),
+            idempotency_key: format!("battle_invitation:{id}:{user}"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What an invitation did.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub battle: Battle,
+    /// The side the invited player joins.
+    pub side: &'static str,
+    /// False when the player was already invited or playing: nothing changed.
+    pub added: bool,
+}
+
+/// `inviter`, a player of the open player battle `id`, invites `invitee` to the inviter's side
+/// (a duel takes seconds: the game needs at least [`MIN_PLAYERS`]). The invitee hears of it by
+/// notification, sees the battle and joins it like the challenged player. Inviting a player who
+/// is already invited or playing changes nothing.
+pub async fn invite(
+    db: &PgPool,
+    id: Uuid,
+    inviter: Uuid,
+    invitee: Uuid,
+) -> Result<Invited, BattleError> {
+    let mut tx = db.begin().await?;
+    let battle = load(&mut tx, id, true).await?.ok_or_else(not_found)?;
+    let side = match battle.players.iter().find(|p| p.user_id == inviter) {
+        Some(p) if p.side == "challenger" => "challenger",
+        Some(_) => "opponent",
+        None => return Err(not_found()),
+    };
+    if battle.kind != "players" {
+        return Err(reject(
+            ErrorCode::InvalidBattle,
+            "a group battle is joined by its groups' members, without invitations",
+        ));
+    }
+    if battle.state != "open" {
+        return Err(reject(
+            ErrorCode::BattleClosed,
+            "the battle has begun; it takes no new players",
+        ));
+    }
+    if let Some(theirs) = side_for(&mut tx, &battle, invitee).await? {
+        return Ok(Invited {
+            battle,
+            side: theirs,
+            added: false,
+        });
+    }
+    let from: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(inviter)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(invitee)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(reject(ErrorCode::NotFound, "no such player"));
+    }
+    sqlx::query(
+        "INSERT INTO battle_invites (battle_id, user_id, side, invited_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(invitee)
+    .bind(side)
+    .bind(inviter)
+    .execute(&mut *tx)
+    .await?;
+    enqueue_invitation(
+        &mut tx,
+        id,
+        invitee,
+        from.as_deref().unwrap_or_default(),
+        None,
+    )
+    .await?;
+    let battle = load(&mut tx, id, false).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(Invited {
+        battle,
+        side,
+        added: true,
+    })
 }
 
 async fn load(
@@ -240,6 +339,15 @@ async fn load(
     .bind(id)
     .fetch_all(&mut **tx)
     .await?;
+    let invited: Vec<BattlePlayer> = sqlx::query_as(
+        "SELECT i.user_id, i.side FROM battle_invites i
+         WHERE i.battle_id = $1
+           AND NOT EXISTS (SELECT 1 FROM battle_players p WHERE p.battle_id = i.battle_id AND p.user_id = i.user_id)
+         ORDER BY i.created_at, i.user_id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
     Ok(Some(Battle {
         id: row.id,
         kind: row.kind,
@@ -251,6 +359,7 @@ async fn load(
         lobby_id: row.lobby_id,
         winner: row.winner,
         players,
+        invited,
         created_at: row.created_at,
     }))
 }
@@ -271,8 +380,9 @@ async fn member_of(
     .await
 }
 
-/// Which side `user` may play on, if any: the challenged player; for a group battle, a member of
-/// either group (a member of both plays for the challengers).
+/// Which side `user` may play on, if any: the challenged player, or a player invited to a side
+/// of a player battle; for a group battle, a member of either group (a member of both plays for
+/// the challengers).
 async fn side_for(
     tx: &mut Transaction<'_, Postgres>,
     battle: &Battle,
@@ -286,7 +396,23 @@ async fn side_for(
         }));
     }
     if battle.kind == "players" {
-        return Ok((battle.opponent_id == Some(user)).then_some("opponent"));
+        if battle.opponent_id == Some(user) {
+            return Ok(Some("opponent"));
+        }
+        let invited: Option<String> = sqlx::query_scalar(
+            "SELECT side FROM battle_invites WHERE battle_id = $1 AND user_id = $2",
+        )
+        .bind(battle.id)
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Ok(invited.map(|side| {
+            if side == "challenger" {
+                "challenger"
+            } else {
+                "opponent"
+            }
+        }));
     }
     let groups = member_of(tx, user, &[battle.challenger_group, battle.opponent_group]).await?;
     Ok(
@@ -383,7 +509,7 @@ fn check_ready(battle: &Battle, actor: Uuid) -> Result<(), BattleError> {
     if sides.contains(&0) || battle.players.len() < MIN_PLAYERS {
         return Err(reject(
             ErrorCode::BattleNotReady,
-            "a battle begins with both sides present and at least 3 players",
+            "a battle begins with both sides present and at least 3 players (a player battle's sides invite players of their own)",
         ));
     }
     Ok(())

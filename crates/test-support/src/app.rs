@@ -164,7 +164,7 @@ async fn serve(routes: Router<AppState>, state: &AppState) -> (SocketAddr, onesh
     tokio::spawn(whoosh_http::serve_http(
         listener,
         app,
-        state.config.http.header_timeout,
+        whoosh_http::ConnTimeouts::from(&state.config.http),
         async {
             let _ = rx.await;
         },

@@ -2,7 +2,8 @@
 //!
 //! A player challenges another player, or an owner or admin challenges another group for their
 //! own; the challenged player accepts by joining, and members of the two groups join their
-//! group's side. Any player of the battle begins it once both sides are present with at least
+//! group's side. A player battle's sides invite players of their own (a duel needs company: the
+//! game takes at least three), who join the side that invited them. Any player of the battle begins it once both sides are present with at least
 //! three players in all: a lobby is opened on a live edge node (as for a formed quick match, it
 //! starts when every player is in) and every player hears `battle:begin` on `/ws/me`. The edge
 //! finishes the battle when it records the match (see `whoosh_store::battles`).
@@ -87,7 +88,7 @@ pub(crate) async fn create(
     )
     .await
     .map_err(answer)?;
-    events::battle::invited(&state, &created.battle, &created.invited).await;
+    events::battle::invited(&state, &created.battle, &created.invited, "opponent").await;
     tracing::info!(battle_id = %created.battle.id, user_id = %user.user_id, "battle opened");
     Ok((StatusCode::CREATED, Json(created.battle)))
 }
@@ -109,12 +110,13 @@ pub(crate) async fn show(
     Ok(Json(battle))
 }
 
-/// Joins the caller's side: the challenged player accepts; group members join their group's side.
+/// Joins the caller's side: the challenged player and invited players accept; group members join
+/// their group's side.
 /// Joining again changes nothing.
 #[utoipa::path(post, path = "/api/battles/{id}/join", tag = "battles", params(("id" = String, Path, description = "The battle id.")), security(("access_token" = [])), responses(
     (status = 200, description = "The battle with the caller on it.", body = Battle),
     (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
-    (status = 404, description = "`battle_not_found`: no such battle, or the caller has no side in it.", body = ErrorBody),
+    (status = 404, description = "`battle_not_found`: no such battle, or the caller has no side in it (not challenged, invited or a member of its groups).", body = ErrorBody),
     (status = 409, description = "`battle_closed` (it began); `battle_side_full` (5 players).", body = ErrorBody),
 ))]
 pub(crate) async fn join(
@@ -132,6 +134,42 @@ pub(crate) async fn join(
     Ok(Json(joined.battle))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BattleInvite {
+    /// The player to invite (a user id).
+    user_id: String,
+}
+
+/// Invites a player to the caller's side of an open player battle: the party game takes at least
+/// 3 players, so a duel's sides bring players of their own. The invited player gets a
+/// `battle:invite` event (and a notification), may see the battle and joins it with
+/// `POST /api/battles/{id}/join`. Inviting someone already invited or playing changes nothing.
+#[utoipa::path(post, path = "/api/battles/{id}/invite", tag = "battles", params(("id" = String, Path, description = "The battle id.")), request_body = BattleInvite, security(("access_token" = [])), responses(
+    (status = 200, description = "The battle, the player among `invited` (or already playing).", body = Battle),
+    (status = 400, description = "`invalid_battle`: a user id that is not a UUID, or a group battle (its groups' members join without invitations); `invalid_json`.", body = ErrorBody),
+    (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
+    (status = 404, description = "`battle_not_found`: no such battle, or the caller is not one of its players; `not_found`: no such player.", body = ErrorBody),
+    (status = 409, description = "`battle_closed`: the battle began.", body = ErrorBody),
+))]
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<BattleInvite>,
+) -> Result<Json<Battle>, ApiError> {
+    let id = battle_id(&id)?;
+    let invitee: Uuid = body.user_id.parse().map_err(|_| invalid("ids are UUIDs"))?;
+    let invited = store::invite(&state.db, id, *user.user_id.as_uuid(), invitee)
+        .await
+        .map_err(answer)?;
+    if invited.added {
+        events::battle::invited(&state, &invited.battle, &[invitee], invited.side).await;
+        tracing::info!(battle_id = %id, user_id = %user.user_id, invitee = %invitee, "battle invitation");
+    }
+    Ok(Json(invited.battle))
+}
+
 /// Where a begun battle is played.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct BattleBegun {
@@ -147,7 +185,7 @@ pub(crate) struct BattleBegun {
     (status = 200, description = "The battle, playing, and where.", body = BattleBegun),
     (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
     (status = 404, description = "`battle_not_found`: no such battle, or the caller is not one of its players.", body = ErrorBody),
-    (status = 409, description = "`battle_closed` (it began already); `battle_not_ready` (a side is empty, or fewer than 3 players).", body = ErrorBody),
+    (status = 409, description = "`battle_closed` (it began already); `battle_not_ready` (a side is empty, or fewer than 3 players: a player battle's sides invite more).", body = ErrorBody),
     (status = 503, description = "`service_unavailable`: no live edge node has room.", body = ErrorBody),
 ))]
 pub(crate) async fn begin(

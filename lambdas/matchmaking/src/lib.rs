@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/battles", post(battles::create))
         .route("/api/battles/{id}", get(battles::show))
         .route("/api/battles/{id}/join", post(battles::join))
+        .route("/api/battles/{id}/invite", post(battles::invite))
         .route("/api/battles/{id}/begin", post(battles::begin))
 }
 
@@ -82,6 +83,7 @@ pub fn service_routes() -> Router<AppState> {
     battles::create,
     battles::show,
     battles::join,
+    battles::invite,
     battles::begin
 ))]
 struct ApiDoc;
