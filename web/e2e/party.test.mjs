@@ -5,7 +5,8 @@
 // width); the host creates a private lobby, three join by code, everyone gets ready, the host
 // starts; they play a round by clicking suspicion (one player's link is dropped on purpose and
 // must resume); then each checks the game-over screen, their profile's match history, their
-// wallet and the live leaderboard. Screenshots of the lobby, the game and the game-over screen go
+// wallet and the live leaderboard. A second test has three guests make a clan and play a duel
+// with an invited second over their own channels (/ws/me). Screenshots of the lobby, the game and the game-over screen go
 // to WHOOSH_E2E_SCREENSHOTS.
 //
 // Run through scripts/test-web, which provides:
@@ -397,6 +398,103 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
       console.error(`--- whoosh dev log (last lines) ---\n${tail(stack.log)}`);
       for (const p of players) if (p.errors.length) console.error(p.errors.join("\n"));
       for (const p of players) await shot(p.page, `failure-${p.label.split(" ")[0]}`).catch(() => {});
+    }
+    for (const p of players) await p.context.close().catch(() => {});
+  }
+});
+
+test("three guests make a clan, and a duel with an invited second is played over their own channels", { timeout: 180_000 }, async (t) => {
+  const [captain, second, rival] = [await openPlayer("captain"), await openPlayer("second"), await openPlayer("rival")];
+  const players = [captain, second, rival];
+  let failed = false;
+  const step = (name, fn) =>
+    t.test(name, { skip: failed && "an earlier step failed" }, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    });
+  const channelOpen = (p) => until(p.page, () => window.whoosh.inbox.state === "open");
+
+  try {
+    await step("each is a guest with its player channel open", async () => {
+      for (const p of players) {
+        await p.page.goto(`${stack.url}/`);
+        await p.page.getByTestId("play-guest").click();
+        await p.page.getByTestId("quick-match").waitFor();
+        p.id = await p.page.evaluate(() => window.whoosh.api.user.id);
+        await channelOpen(p);
+      }
+    });
+
+    await step("the captain makes a clan and the second joins it by invite code", async () => {
+      await captain.page.goto(`${stack.url}/#/clans`);
+      await captain.page.getByTestId("clan-name").fill("Mole Hunters");
+      await captain.page.getByTestId("clan-tag").fill("MOLE");
+      await captain.page.getByTestId("create-clan").click();
+      await captain.page.getByTestId("make-invite").click();
+      const code = (await captain.page.getByTestId("invite-code").textContent())?.trim();
+      assert.match(code ?? "", /^[A-Z0-9]{6}$/);
+      await second.page.goto(`${stack.url}/#/clans`);
+      await second.page.getByTestId("clan-code").fill(code.toLowerCase());
+      await second.page.getByTestId("join-clan").click();
+      await until(second.page, () => document.querySelectorAll('[data-testid="clan-members"] .member').length === 2);
+      await captain.page.reload();
+      await until(captain.page, () => document.querySelectorAll('[data-testid="clan-members"] .member').length === 2);
+    });
+
+    let battleId;
+    await step("the captain challenges the rival from the rival's profile; the rival hears it and accepts", async () => {
+      await captain.page.goto(`${stack.url}/#/profile/${rival.id}`);
+      await captain.page.getByTestId("challenge").click();
+      await captain.page.getByTestId("battle-state").waitFor();
+      battleId = captain.page.url().split("/battle/")[1];
+      assert.match(battleId ?? "", /^[0-9a-f-]{36}$/);
+      const invite = rival.page.getByTestId("battle-invite-toast");
+      await invite.waitFor();
+      await invite.getByRole("link").click();
+      await rival.page.getByTestId("battle-join").click();
+      await until(rival.page, (id) => !!document.querySelector(`[data-side="opponent"] [data-user="${id}"][data-testid="battle-player"]`), rival.id);
+      // The captain's page follows the join over the captain's own channel, without a reload.
+      await until(captain.page, (id) => !!document.querySelector(`[data-side="opponent"] [data-user="${id}"]`), rival.id);
+      assert.equal(await captain.page.getByTestId("battle-begin").count(), 0, "two players cannot begin");
+    });
+
+    await step("the captain invites the clan mate as a second, who accepts", async () => {
+      await captain.page.locator(`[data-testid="battle-invite"] [data-user="${second.id}"] [data-testid="battle-invite-mate"]`).click();
+      const invite = second.page.getByTestId("battle-invite-toast");
+      await invite.waitFor();
+      await invite.getByRole("link").click();
+      await second.page.getByTestId("battle-join").click();
+      await until(captain.page, (id) => !!document.querySelector(`[data-side="challenger"] [data-user="${id}"][data-testid="battle-player"]`), second.id);
+    });
+
+    await step("the captain begins it and all three are taken to its game", async () => {
+      await captain.page.getByTestId("battle-begin").click();
+      for (const p of players) await p.page.getByTestId("game").waitFor({ timeout: 15_000 });
+      await shot(rival.page, "battle-game");
+    });
+
+    await step("the round ends and the battle shows its result to every player", async () => {
+      for (const p of players) await p.page.getByTestId("game-over").waitFor({ timeout: 30_000 });
+      for (const p of players) {
+        await p.page.goto(`${stack.url}/#/battle/${battleId}`);
+        await until(p.page, () => document.querySelector('[data-testid="battle-state"]')?.dataset.state === "finished");
+      }
+      await shot(captain.page, "battle-result");
+    });
+
+    await step("no page threw an error", () => {
+      const errors = players.flatMap((p) => p.errors).filter((e) => !/favicon|ERR_CONNECTION_REFUSED|WebSocket/.test(e));
+      assert.deepEqual(errors, []);
+    });
+  } finally {
+    if (failed) {
+      console.error(`--- whoosh dev log (last lines) ---\n${tail(stack.log)}`);
+      for (const p of players) if (p.errors.length) console.error(p.errors.join("\n"));
+      for (const p of players) await shot(p.page, `failure-battle-${p.label}`).catch(() => {});
     }
     for (const p of players) await p.context.close().catch(() => {});
   }

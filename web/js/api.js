@@ -70,6 +70,28 @@
  * @property {string} [ws_url]
  * @property {string} [join_token]
  *
+ * @typedef {object} Group  a group (clan) as the caller sees it
+ * @property {string} id
+ * @property {string} name
+ * @property {string} tag
+ * @property {string} description
+ * @property {"open"|"invite_only"|"private"} visibility
+ * @property {number} members
+ * @property {"owner"|"admin"|"member"|null} [my_role]
+ * @typedef {{user_id: string, display_name: string, role: string, elo: number, joined_at: string}} GroupMember
+ *
+ * @typedef {{user_id: string, side: "challenger"|"opponent"}} BattlePlayer
+ * @typedef {object} Battle
+ * @property {string} id
+ * @property {"players"|"groups"} kind
+ * @property {"open"|"playing"|"finished"} state
+ * @property {string|null} challenger_id
+ * @property {string|null} opponent_id
+ * @property {string|null} lobby_id
+ * @property {"challenger"|"opponent"|"draw"|null} winner
+ * @property {BattlePlayer[]} players
+ * @property {BattlePlayer[]} invited
+ *
  * @typedef {object} LobbySeat  what joining or (re)reading a lobby hands back
  * @property {string} lobby_id
  * @property {string} [code]
@@ -436,6 +458,78 @@ class Api extends EventTarget {
   /** A lobby the caller is in, with a fresh join token (to reconnect). @returns {Promise<LobbySeat & {lobby?: any}>} */
   lobby(id) {
     return this.request("GET", `/api/lobbies/${encodeURIComponent(id)}`);
+  }
+
+  // --- groups (clans) -----------------------------------------------------------------------
+
+  /** @returns {Promise<{groups: Group[]}>} */
+  myGroups() {
+    return this.request("GET", "/api/groups/me");
+  }
+
+  /** @param {{name: string, tag: string, visibility?: string}} group @returns {Promise<Group>} */
+  createGroup(group) {
+    return this.request("POST", "/api/groups", { body: group });
+  }
+
+  /** @param {string} code an invite code @returns {Promise<Group>} */
+  joinGroupByCode(code) {
+    return this.request("POST", "/api/groups/join", { body: { code } });
+  }
+
+  /** @param {string} id @returns {Promise<{disbanded: boolean}>} */
+  leaveGroup(id) {
+    return this.request("POST", `/api/groups/${encodeURIComponent(id)}/leave`);
+  }
+
+  /** @param {string} id @returns {Promise<{members: GroupMember[], next_cursor: string|null}>} */
+  groupMembers(id) {
+    return this.request("GET", `/api/groups/${encodeURIComponent(id)}/members?limit=50`);
+  }
+
+  /** A new invite code (owner or admin). @param {string} id @returns {Promise<{code: string, expires_at: string, max_uses: number}>} */
+  groupInvite(id) {
+    return this.request("POST", `/api/groups/${encodeURIComponent(id)}/invites`);
+  }
+
+  /** @returns {Promise<{entries: {rank: number, group_id: string, name: string, tag: string, members: number, rating: number}[]}>} */
+  groupBoard() {
+    return this.request("GET", "/api/groups/leaderboard?limit=20", { auth: false });
+  }
+
+  // --- battles ------------------------------------------------------------------------------
+
+  /** Challenges a player. @param {string} opponentId @returns {Promise<Battle>} */
+  challenge(opponentId) {
+    return this.request("POST", "/api/battles", { body: { opponent_id: opponentId } });
+  }
+
+  /** @param {string} id @returns {Promise<Battle>} */
+  battle(id) {
+    return this.request("GET", `/api/battles/${encodeURIComponent(id)}`);
+  }
+
+  /** @param {string} id @returns {Promise<Battle>} */
+  joinBattle(id) {
+    return this.request("POST", `/api/battles/${encodeURIComponent(id)}/join`);
+  }
+
+  /** Invites a player to the caller's side. @param {string} id @param {string} userId @returns {Promise<Battle>} */
+  inviteToBattle(id, userId) {
+    return this.request("POST", `/api/battles/${encodeURIComponent(id)}/invite`, { body: { user_id: userId } });
+  }
+
+  /** @param {string} id @returns {Promise<Battle & {edge_url: string, ws_url: string}>} */
+  beginBattle(id) {
+    return this.request("POST", `/api/battles/${encodeURIComponent(id)}/begin`);
+  }
+
+  /** The URL of the player's own event channel on the edge (same origin, under /ws). */
+  meSocketUrl(lastSeq) {
+    const url = new URL("/ws/me", location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (lastSeq > 0) url.searchParams.set("last_seq", String(lastSeq));
+    return url.toString();
   }
 
   // --- health -------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ import * as lobby from "./views/lobby.js";
 import * as profile from "./views/profile.js";
 import * as leaderboards from "./views/leaderboards.js";
 import * as store from "./views/store.js";
+import * as clans from "./views/clans.js";
+import * as battle from "./views/battle.js";
+import { inbox } from "./inbox.js";
 
 /** @typedef {{name: string, mount: (root: HTMLElement, params: string[]) => (void | (() => void))}} View */
 /** @type {[RegExp, View, boolean][]} [pattern, view, needs a session] */
@@ -20,6 +23,8 @@ const ROUTES = [
   [/^\/profile(?:\/([\w-]+))?$/, profile, true],
   [/^\/leaderboards(?:\/([\w-]+))?$/, leaderboards, false],
   [/^\/store$/, store, true],
+  [/^\/clans$/, clans, true],
+  [/^\/battle\/([\w-]+)$/, battle, true],
 ];
 
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -139,8 +144,24 @@ async function footer() {
   el.textContent = ok ? "all systems go" : `platform ${body.status}`;
 }
 
+/** What the player's own channel says, wherever they are on the page. */
+function onInboxEvent(e) {
+  const msg = /** @type {CustomEvent} */ (e).detail;
+  const open = (label) => h("a", { href: `#/battle/${msg.battle_id}`, class: "toast-link" }, label);
+  if (msg.t === "battle:invite") {
+    toast(h("span", { "data-testid": "battle-invite-toast" }, "You are challenged to a battle. ", open("See it")), "info", 15000);
+  } else if (msg.t === "battle:begin" && msg.lobby_id) {
+    // Everyone of the battle goes to its room: the game starts when all are in.
+    if (room.state?.lobbyId !== msg.lobby_id) navigate(`/room/${msg.lobby_id}`);
+  } else if (msg.t === "battle:finished" && !currentPath?.startsWith("/room/")) {
+    toast(h("span", {}, "A battle of yours is over. ", open("Result")), "ok", 8000);
+  }
+}
+
 function boot() {
+  inbox.addEventListener("event", onInboxEvent);
   api.addEventListener("session", () => {
+    inbox.sync();
     renderWho();
     if (!api.user) {
       room.leave();
@@ -159,6 +180,7 @@ function boot() {
     if (e.altKey && e.key.toLowerCase() === "d") room.socket?.drop();
   });
   renderWho();
+  inbox.sync();
   // A reload mid-game: take the seat again from where this tab was.
   const saved = room.saved();
   if (api.user && saved?.lobby_id) {
@@ -173,7 +195,7 @@ function boot() {
   footer();
   setInterval(footer, 15000);
   // Debug handle for the console and the e2e test.
-  Object.assign(window, { whoosh: { api, room, navigate } });
+  Object.assign(window, { whoosh: { api, room, inbox, navigate } });
 }
 
 boot();

@@ -35,8 +35,7 @@ pub struct Battle {
     /// `challenger`, `opponent` or `draw` once finished.
     pub winner: Option<String>,
     pub players: Vec<BattlePlayer>,
-    /// Players a side of a player battle invited who have not joined yet (`POST
-    /// /api/battles/{id}/invite`).
+    /// Players invited to a side of a player battle who have not joined it yet.
     pub invited: Vec<BattlePlayer>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { h, fill, avatar, field, busy, toast, describe, signed, relativeTime, titleName } from "../ui.js";
 import { navigate } from "../app.js";
+import { challenge } from "./clans.js";
 
 export const name = "profile";
 
@@ -17,7 +18,15 @@ export function mount(root, [userId]) {
 
   let alive = true;
   (mine ? api.myProfile() : api.profile(id))
-    .then((p) => alive && renderHead(head, p))
+    .then((p) => {
+      if (!alive) return;
+      renderHead(head, p);
+      if (!mine) {
+        head.append(
+          h("div", { class: "row" }, h("button", { class: "btn", "data-testid": "challenge", onclick: (ev) => challenge(ev.currentTarget, id) }, `Challenge ${p.display_name} to a battle`)),
+        );
+      }
+    })
     .catch((e) => alive && fill(head, h("p", { class: "error" }, describe(e))));
   loadHistory(history, id);
   return () => {
