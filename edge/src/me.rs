@@ -13,7 +13,7 @@
 
 use crate::{
     node::{Close, Edge, EdgeShared},
-    socket::{Allowance, WRITE_TIMEOUT, check_origin, close, socket_token, too_big},
+    socket::{Allowance, KeepAlive, WRITE_TIMEOUT, check_origin, close, socket_token, too_big},
 };
 use axum::{
     Extension,
@@ -32,7 +32,7 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -401,11 +401,8 @@ async fn run(
         return;
     }
 
-    let idle = edge.config.idle_timeout;
     let mut allowance = Allowance::new(edge.config.message_rate);
-    let mut last_seen = Instant::now();
-    let mut ping = tokio::time::interval(idle / 3);
-    ping.tick().await;
+    let mut keep_alive = KeepAlive::new(edge.config.idle_timeout);
     let ending = loop {
         tokio::select! {
             biased;
@@ -439,7 +436,7 @@ async fn run(
                 last_sent = newest;
             }
             frame = stream.next() => {
-                last_seen = Instant::now();
+                keep_alive.seen();
                 let text = match frame {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(_))) => {
@@ -476,14 +473,8 @@ async fn run(
                     break None;
                 }
             }
-            _ = ping.tick() => {
-                if last_seen.elapsed() >= idle {
-                    metrics::counter!("whoosh_edge_drops_total", "reason" => "idle").increment(1);
-                    break Some(Close::normal("idle timeout"));
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
-                }
+            ending = keep_alive.ping(&mut sink) => if let Some(ending) = ending {
+                break ending;
             }
         }
     };

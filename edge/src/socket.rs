@@ -381,6 +381,47 @@ impl Allowance {
     }
 }
 
+/// A socket's keep-alive: a ping every third of the idle timeout, and the end of a socket that
+/// stays silent (no frame, not even a pong) for the whole of it.
+pub(crate) struct KeepAlive {
+    idle: Duration,
+    last_seen: Instant,
+    ping: tokio::time::Interval,
+}
+
+impl KeepAlive {
+    pub(crate) fn new(idle: Duration) -> Self {
+        let period = idle / 3;
+        Self {
+            idle,
+            last_seen: Instant::now(),
+            ping: tokio::time::interval_at(tokio::time::Instant::now() + period, period),
+        }
+    }
+
+    /// The client sent a frame.
+    pub(crate) fn seen(&mut self) {
+        self.last_seen = Instant::now();
+    }
+
+    /// Waits for the next ping time, then pings; answers why the socket ends, if it does:
+    /// `Some(Some(close))` after the idle timeout, `Some(None)` when the ping cannot be sent.
+    pub(crate) async fn ping<S>(&mut self, sink: &mut S) -> Option<Option<Close>>
+    where
+        S: SinkExt<Message> + Unpin,
+    {
+        self.ping.tick().await;
+        if self.last_seen.elapsed() >= self.idle {
+            metrics::counter!("whoosh_edge_drops_total", "reason" => "idle").increment(1);
+            return Some(Some(Close::normal("idle timeout")));
+        }
+        sink.send(Message::Ping(Default::default()))
+            .await
+            .is_err()
+            .then_some(None)
+    }
+}
+
 async fn run(socket: WebSocket, edge: Arc<EdgeShared>, admitted: Admitted, last_seq: Option<u64>) {
     let Admitted {
         record,
@@ -466,11 +507,8 @@ async fn serve(
     mut kicked: oneshot::Receiver<Close>,
 ) {
     let (mut sink, mut stream) = socket.split();
-    let idle = edge.config.idle_timeout;
     let mut allowance = Allowance::new(edge.config.message_rate);
-    let mut last_seen = Instant::now();
-    let mut ping = tokio::time::interval(idle / 3);
-    ping.tick().await;
+    let mut keep_alive = KeepAlive::new(edge.config.idle_timeout);
     let ending = loop {
         tokio::select! {
             biased;
@@ -483,7 +521,7 @@ async fn serve(
                 }
             }
             frame = stream.next() => {
-                last_seen = Instant::now();
+                keep_alive.seen();
                 let text = match frame {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(_))) => {
@@ -510,14 +548,8 @@ async fn serve(
                     break Some(Close::normal("lobby closed"));
                 }
             }
-            _ = ping.tick() => {
-                if last_seen.elapsed() >= idle {
-                    metrics::counter!("whoosh_edge_drops_total", "reason" => "idle").increment(1);
-                    break Some(Close::normal("idle timeout"));
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
-                }
+            ending = keep_alive.ping(&mut sink) => if let Some(ending) = ending {
+                break ending;
             }
         }
     };
