@@ -160,6 +160,9 @@ struct Lobby {
     created: Instant,
     started_at: Option<time::OffsetDateTime>,
     finished: Option<Instant>,
+    /// The game is over and its result is being parked in the outbox: the players are told
+    /// (`GAME_OVER`) once it resolves.
+    parking: Option<oneshot::Receiver<()>>,
     /// Set when the lobby's task should end.
     closing: bool,
 }
@@ -217,6 +220,7 @@ pub fn spawn(
         created: Instant::now(),
         started_at: None,
         finished: None,
+        parking: None,
         closing: false,
     };
     if let Some(snapshot) = resume {
@@ -291,6 +295,15 @@ impl Lobby {
                     Some(command) => self.handle(command),
                     None => break,
                 },
+                () = async {
+                    match self.parking.as_mut() {
+                        Some(parked) => drop(parked.await),
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    self.parking = None;
+                    self.announce_over();
+                }
                 scheduled = tick.tick() => {
                     crate::metrics::tick_lag(scheduled.elapsed());
                     self.on_tick();
@@ -718,15 +731,6 @@ impl Lobby {
                 GameEvent::Over(outcome) => {
                     self.phase = Phase::Over;
                     self.finished = Some(Instant::now());
-                    for user in self.users() {
-                        let you = outcome.players.iter().find(|p| p.user == user);
-                        self.send(
-                            user,
-                            "GAME_OVER",
-                            &json!({ "outcome": outcome, "you": you }),
-                        );
-                    }
-                    self.broadcast_lobby();
                     let record = results::match_record(
                         &self.record,
                         self.started_at
@@ -734,13 +738,31 @@ impl Lobby {
                         &outcome,
                     );
                     tracing::info!(lobby_id = %self.record.id, winner = %record.winner, reason = %record.reason, "game over");
-                    self.edge.results.submit(record);
-                    let edge = self.edge.clone();
-                    let id = self.record.id.clone();
-                    tokio::spawn(async move { edge.set_lobby_state(&id, "over").await });
+                    // Parked first, announced after (`announce_over`): a result the players saw
+                    // survives this node being killed the next moment.
+                    self.parking = Some(self.edge.results.submit_parked(record));
                 }
             }
         }
+    }
+
+    /// Tells every player the result, once it is parked in the outbox.
+    fn announce_over(&mut self) {
+        let Some(outcome) = self.game.as_ref().and_then(|g| g.outcome()).cloned() else {
+            return;
+        };
+        for user in self.users() {
+            let you = outcome.players.iter().find(|p| p.user == user);
+            self.send(
+                user,
+                "GAME_OVER",
+                &json!({ "outcome": outcome, "you": you }),
+            );
+        }
+        self.broadcast_lobby();
+        let edge = self.edge.clone();
+        let id = self.record.id.clone();
+        tokio::spawn(async move { edge.set_lobby_state(&id, "over").await });
     }
 
     /// One `match_started` analytics event per player, written off the lobby's task (a game

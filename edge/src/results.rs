@@ -1,8 +1,10 @@
 //! Game results, from the lobby to PostgreSQL, exactly once.
 //!
 //! A finished game becomes a [`MatchRecord`] that `whoosh_store::matches::record` writes in one
-//! transaction keyed by the match id, so writing it twice changes nothing. When PostgreSQL cannot
-//! take it, the record waits in the durable outbox and a worker retries until it is written:
+//! transaction keyed by the match id, so writing it twice changes nothing. The record is parked
+//! in the durable outbox *before* the players are told the result ([`Results::submit_parked`]),
+//! written, then taken out; when PostgreSQL cannot take it, it stays and a worker retries until
+//! it is written:
 //!
 //! 1. a Redis stream (`<prefix>outbox:{results}`) — replicated (ElastiCache Multi-AZ) and shared,
 //!    so if this node dies any other node's worker writes the result;
@@ -17,7 +19,7 @@ use std::{
     sync::Arc,
     time::Duration,
 };
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 use whoosh_cache::LobbyRecord;
 use whoosh_core::game::{EndReason, Outcome};
@@ -114,33 +116,90 @@ impl Results {
         }
     }
 
-    /// Writes `record` now, or parks it in the outbox; never loses it.
+    /// Writes `record` now, or parks it in the outbox; never loses it. For a result written again
+    /// (a lobby resumed after its game ended), which its players already saw.
     pub fn submit(&self, record: MatchRecord) {
         let this = self.clone();
-        tokio::spawn(async move { this.deliver(record).await });
-    }
-
-    async fn deliver(&self, record: MatchRecord) {
-        match self.write(&record).await {
-            Ok(()) => return,
-            Err(error) => {
-                tracing::warn!(match_id = %record.id, %error, "result not written; parking it in the outbox");
-            }
-        }
-        let Ok(json) = serde_json::to_string(&record) else {
-            return;
-        };
-        match self.park_in_redis(&json).await {
-            Ok(()) => {}
-            Err(error) => {
-                tracing::warn!(match_id = %record.id, %error, "Redis outbox unavailable; writing the result to a file");
-                if let Err(error) = park_in_file(&self.dir, record.id, &json).await {
-                    tracing::error!(match_id = %record.id, %error, result = %json, "RESULT NOT SAVED: PostgreSQL, Redis and the outbox directory all failed");
+        tokio::spawn(async move {
+            match this.write(&record).await {
+                Ok(()) => {}
+                Err(error) => {
+                    tracing::warn!(match_id = %record.id, %error, "result not written; parking it in the outbox");
+                    if this.park(&record).await.is_some() {
+                        this.waiting();
+                    }
                 }
             }
-        }
+        });
+    }
+
+    /// Parks `record` in the outbox first, then writes it to PostgreSQL and takes it out again.
+    /// The answer resolves once the record is parked: the lobby tells its players the result only
+    /// then, so a node killed after announcing a result cannot lose it (any node's worker writes
+    /// what a dead node parked in the Redis stream).
+    pub fn submit_parked(&self, record: MatchRecord) -> oneshot::Receiver<()> {
+        let (parked, answer) = oneshot::channel();
+        let this = self.clone();
+        tokio::spawn(async move {
+            let at = this.park(&record).await;
+            let _ = parked.send(());
+            match this.write(&record).await {
+                Ok(()) => {
+                    if let Some(at) = at {
+                        this.unpark(at).await;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(match_id = %record.id, %error, "result not written; it waits in the outbox");
+                    if at.is_some() {
+                        this.waiting();
+                    }
+                }
+            }
+        });
+        answer
+    }
+
+    /// A parked record waits for the worker.
+    fn waiting(&self) {
         metrics::counter!("whoosh_edge_outbox_parked_total").increment(1);
         self.wake.notify_one();
+    }
+
+    /// Stores `record` in the Redis stream, or failing that in a file; `None` (logged) when
+    /// neither can take it.
+    async fn park(&self, record: &MatchRecord) -> Option<Parked> {
+        let json = serde_json::to_string(record).ok()?;
+        match self.park_in_redis(&json).await {
+            Ok(entry) => return Some(Parked::Stream(entry)),
+            Err(error) => {
+                tracing::warn!(match_id = %record.id, %error, "Redis outbox unavailable; writing the result to a file");
+            }
+        }
+        match park_in_file(&self.dir, record.id, &json).await {
+            Ok(path) => Some(Parked::File(path)),
+            Err(error) => {
+                tracing::error!(match_id = %record.id, %error, result = %json, "RESULT NOT PARKED: Redis and the outbox directory both failed; only this process holds it");
+                None
+            }
+        }
+    }
+
+    /// Takes a written record out of the outbox (a worker that got there first did already).
+    async fn unpark(&self, at: Parked) {
+        match at {
+            Parked::Stream(entry) => {
+                let mut conn = self.state.redis.clone();
+                let _ = redis::cmd("XDEL")
+                    .arg(self.state.keys.results_outbox())
+                    .arg(&entry)
+                    .query_async::<i64>(&mut conn)
+                    .await;
+            }
+            Parked::File(path) => {
+                let _ = tokio::fs::remove_file(&path).await;
+            }
+        }
     }
 
     /// Writes `record` to PostgreSQL (once), then updates the board index and live feed.
@@ -155,7 +214,8 @@ impl Results {
         Ok(())
     }
 
-    async fn park_in_redis(&self, json: &str) -> redis::RedisResult<()> {
+    /// Appends the record to the outbox stream; answers the entry's id.
+    async fn park_in_redis(&self, json: &str) -> redis::RedisResult<String> {
         let mut conn = self.state.redis.clone();
         redis::cmd("XADD")
             .arg(self.state.keys.results_outbox())
@@ -164,7 +224,6 @@ impl Results {
             .arg(json)
             .query_async::<String>(&mut conn)
             .await
-            .map(drop)
     }
 
     /// Retries the outbox until shutdown.
@@ -247,12 +306,20 @@ impl Results {
     }
 }
 
-async fn park_in_file(dir: &Path, id: Uuid, json: &str) -> std::io::Result<()> {
+/// Where a parked record waits: an entry of the outbox stream, or a file.
+enum Parked {
+    Stream(String),
+    File(PathBuf),
+}
+
+async fn park_in_file(dir: &Path, id: Uuid, json: &str) -> std::io::Result<PathBuf> {
     use tokio::io::AsyncWriteExt;
     tokio::fs::create_dir_all(dir).await?;
     let temporary = dir.join(format!("{id}.tmp"));
     let mut file = tokio::fs::File::create(&temporary).await?;
     file.write_all(json.as_bytes()).await?;
     file.sync_all().await?;
-    tokio::fs::rename(&temporary, dir.join(format!("{id}.json"))).await
+    let path = dir.join(format!("{id}.json"));
+    tokio::fs::rename(&temporary, &path).await?;
+    Ok(path)
 }

@@ -349,6 +349,49 @@ async fn when_the_owner_is_killed_another_node_resumes_the_game_from_its_snapsho
 }
 
 #[tokio::test]
+async fn a_result_announced_just_before_its_node_is_killed_is_written_by_another_node() {
+    use sqlx::Connection;
+    let app = control().await;
+    let mut n1 = Node::start(&app, "n1", &[("EDGE_ROUND_SECS_OVERRIDE", "10")]).await;
+    let n2 = Node::start(&app, "n2", &[]).await;
+    let team = players(&app, &["Ada", "Bo", "Cy"]).await;
+    // PostgreSQL cannot take the result while the test holds a player's row: the game ends, its
+    // players are told, and the node dies with the result not yet written.
+    let mut locker = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut locker).await.unwrap();
+    for p in &team {
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(p.id.parse::<uuid::Uuid>().unwrap())
+            .execute(&mut locker)
+            .await
+            .unwrap();
+    }
+    let lobby = match_lobby(&app, &n1, &team).await;
+    let mut sockets = Vec::new();
+    for p in &team {
+        sockets.push(connect(&app, &n1.url(&lobby, None), &lobby, p).await);
+    }
+    for ws in &mut sockets {
+        until(ws, "GAME_OVER").await;
+    }
+    n1.signal("-KILL");
+    n1.child.wait().await.unwrap();
+    let id: uuid::Uuid = lobby.parse().unwrap();
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM matches WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(written, 0, "the result was not written before the kill");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    // The surviving node's outbox worker finds what the dead node parked and writes it, once.
+    assert_eq!(matches_recorded(&app, &lobby).await, 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(games_played(&app, &team).await, vec![1, 1, 1]);
+    drop(n2);
+}
+
+#[tokio::test]
 async fn a_draining_node_hands_its_game_over_and_exits_within_the_deadline() {
     let app = control().await;
     let mut n1 = Node::start(&app, "n1", &[("EDGE_DRAIN_TIMEOUT", "3s")]).await;

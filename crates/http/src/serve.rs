@@ -116,7 +116,7 @@ impl From<&crate::config::HttpConfig> for ConnTimeouts {
 ///   tab) fills its socket's send buffer and is then dropped, instead of holding the socket and
 ///   its buffers until it goes away. Any accepted byte restarts the clock, so a slow but reading
 ///   client is never cut off. Upgraded sockets (WebSockets) keep the guard.
-struct StallGuard<S> {
+struct GuardedConn<S> {
     inner: S,
     limit: Duration,
     peer: std::net::SocketAddr,
@@ -125,7 +125,7 @@ struct StallGuard<S> {
     first_byte: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
-impl<S> StallGuard<S> {
+impl<S> GuardedConn<S> {
     fn new(inner: S, peer: std::net::SocketAddr, timeouts: ConnTimeouts) -> Self {
         Self {
             inner,
@@ -161,7 +161,7 @@ impl<S> StallGuard<S> {
     }
 }
 
-impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for StallGuard<S> {
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for GuardedConn<S> {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -187,7 +187,7 @@ impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for StallGuard<S> {
     }
 }
 
-impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for StallGuard<S> {
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for GuardedConn<S> {
     fn poll_write(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -280,7 +280,7 @@ pub async fn serve_http(
         let builder = builder.clone();
         let connection = builder
             .serve_connection_with_upgrades(
-                TokioIo::new(StallGuard::new(tcp, peer, timeouts)),
+                TokioIo::new(GuardedConn::new(tcp, peer, timeouts)),
                 TowerToHyperService::new(service),
             )
             .into_owned();
