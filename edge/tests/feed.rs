@@ -184,24 +184,16 @@ async fn unknown_boards_are_404() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
-/// A subscriber that stops reading (a raw socket with a tiny receive buffer) while the board keeps
-/// changing: the others get every change at pace, the stuck one holds at most the feed's bounded
-/// buffer of snapshots, and once it reads again it skips straight to the newest — it never holds
-/// up the writer or the other clients, and it never sees stale state after fresher state.
-#[tokio::test]
-async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn().await;
-    // Sixty players on the board make each snapshot several kilobytes, so the stuck client's
-    // socket buffers fill after a few of them.
-    let mut players = Vec::new();
+/// Sixty players on the `score` board (each snapshot is then several kilobytes, so a stuck
+/// client's socket buffers fill after a few), a player to climb it, and a subscriber on a raw
+/// socket with a 2 KB receive buffer that sends its request and then reads nothing.
+async fn crowded_board_and_a_stuck_subscriber(app: &TestApp) -> (Player, tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
     for i in 0..60 {
         let p = app.player(&format!("Filler {i}")).await;
-        score(&app, &p, 1000 + i).await;
-        players.push(p);
+        score(app, &p, 1000 + i).await;
     }
     let climber = app.player("Climber").await;
-
     let addr = app
         .at("/")
         .trim_start_matches("http://")
@@ -217,6 +209,18 @@ async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
         )
         .await
         .unwrap();
+    (climber, stuck)
+}
+
+/// A subscriber that stops reading (a raw socket with a tiny receive buffer) while the board keeps
+/// changing: the others get every change at pace, the stuck one holds at most the feed's bounded
+/// buffer of snapshots, and once it reads again it skips straight to the newest — it never holds
+/// up the writer or the other clients, and it never sees stale state after fresher state.
+#[tokio::test]
+async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
+    use tokio::io::AsyncReadExt;
+    let app = spawn().await;
+    let (climber, mut stuck) = crowded_board_and_a_stuck_subscriber(&app).await;
 
     let mut healthy = Events::open(&app, "score", None).await;
     healthy.next(WAIT).await.expect("a snapshot on connect");
@@ -266,7 +270,7 @@ async fn a_slow_sse_client_skips_to_the_newest_snapshot_and_holds_up_no_one() {
 
 #[tokio::test]
 async fn a_stuck_sse_client_is_dropped_after_the_write_stall_timeout() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let app = TestApp::build_with(
         |state| whoosh_lambda_profiles::routes().merge(whoosh_edge::start(state)),
         &[
@@ -275,28 +279,7 @@ async fn a_stuck_sse_client_is_dropped_after_the_write_stall_timeout() {
         ],
     )
     .await;
-    let mut players = Vec::new();
-    for i in 0..60 {
-        let p = app.player(&format!("Filler {i}")).await;
-        score(&app, &p, 1000 + i).await;
-        players.push(p);
-    }
-    let climber = app.player("Climber").await;
-    let addr = app
-        .at("/")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(2048).unwrap();
-    let mut stuck = socket.connect(addr.parse().unwrap()).await.unwrap();
-    stuck
-        .write_all(
-            format!("GET /sse/leaderboards/score HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let (climber, mut stuck) = crowded_board_and_a_stuck_subscriber(&app).await;
     let mut healthy = Events::open(&app, "score", None).await;
     healthy.next(WAIT).await.expect("a snapshot on connect");
     // Changes of several kilobytes each fill the stuck client's buffers; then nothing it does

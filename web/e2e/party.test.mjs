@@ -181,6 +181,28 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: "disabled", caret: "hide" });
 }
 
+/**
+ * Steps of a test that run in order; after a failed one the rest are skipped rather than failing
+ * in cascade (`failed` says whether one did).
+ * @param {import("node:test").TestContext} t
+ */
+function steps(t) {
+  const run = {
+    failed: false,
+    /** @param {string} name @param {() => Promise<void> | void} fn */
+    step: (name, fn) =>
+      t.test(name, { skip: run.failed && "an earlier step failed" }, async () => {
+        try {
+          await fn();
+        } catch (e) {
+          run.failed = true;
+          throw e;
+        }
+      }),
+  };
+  return run;
+}
+
 /** Waits until fn (run in the page) returns a truthy value, and returns it. */
 async function until(page, fn, arg, timeout = 15_000) {
   const handle = await page.waitForFunction(fn, arg, { timeout, polling: 100 });
@@ -197,17 +219,8 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
   const [host, ...guests] = players;
   const bravo = players[1];
   const observer = await host.context.newPage();
-  // Steps run in order; after a failed one the rest are skipped rather than failing in cascade.
-  let failed = false;
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && "an earlier step failed" }, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
+  const run = steps(t);
+  const step = run.step;
 
   try {
     await step("each player is a guest in one click, the device id kept", async () => {
@@ -394,7 +407,7 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
       assert.deepEqual(errors, []);
     });
   } finally {
-    if (failed) {
+    if (run.failed) {
       console.error(`--- whoosh dev log (last lines) ---\n${tail(stack.log)}`);
       for (const p of players) if (p.errors.length) console.error(p.errors.join("\n"));
       for (const p of players) await shot(p.page, `failure-${p.label.split(" ")[0]}`).catch(() => {});
@@ -406,16 +419,8 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
 test("three guests make a clan, and a duel with an invited second is played over their own channels", { timeout: 180_000 }, async (t) => {
   const [captain, second, rival] = [await openPlayer("captain"), await openPlayer("second"), await openPlayer("rival")];
   const players = [captain, second, rival];
-  let failed = false;
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && "an earlier step failed" }, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
+  const run = steps(t);
+  const step = run.step;
   const channelOpen = (p) => until(p.page, () => window.whoosh.inbox.state === "open");
 
   try {
@@ -491,7 +496,7 @@ test("three guests make a clan, and a duel with an invited second is played over
       assert.deepEqual(errors, []);
     });
   } finally {
-    if (failed) {
+    if (run.failed) {
       console.error(`--- whoosh dev log (last lines) ---\n${tail(stack.log)}`);
       for (const p of players) if (p.errors.length) console.error(p.errors.join("\n"));
       for (const p of players) await shot(p.page, `failure-battle-${p.label}`).catch(() => {});

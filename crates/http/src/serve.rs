@@ -108,9 +108,10 @@ impl From<&crate::config::HttpConfig> for ConnTimeouts {
 
 /// A connection with two deadlines hyper does not keep.
 ///
-/// - The first byte: a peer that connects and says nothing is dropped after the header timeout
-///   (hyper's header timeout starts at a request's first byte, so a silent socket would be held
-///   forever).
+/// - The first byte: a peer that connects and says nothing is dropped after the header timeout.
+///   hyper's header timeout covers each request head (and the idle time before it on a kept-alive
+///   connection), but the auto builder first reads the opening bytes to tell HTTP/1 from HTTP/2,
+///   with no deadline, so a socket that never sends one would be held forever.
 /// - Write stalls: writes fail with `TimedOut` once the peer has taken no byte for `limit`
 ///   while bytes wait to go out. A client that stops reading (a stuck SSE subscriber, a frozen
 ///   tab) fills its socket's send buffer and is then dropped, instead of holding the socket and

@@ -116,55 +116,41 @@ export function mount(root) {
     const tagInput = h("input", { name: "tag", required: true, minlength: 2, maxlength: 5, autocomplete: "off", "data-testid": "clan-tag" });
     const visibility = h("select", { name: "visibility" }, h("option", { value: "open" }, "open"), h("option", { value: "invite_only" }, "invite only"), h("option", { value: "private" }, "private"));
     const button = h("button", { class: "btn", type: "submit", "data-testid": "create-clan" }, "Make a clan");
-    return h(
-      "form",
-      {
-        class: "card",
-        onsubmit: (ev) => {
-          ev.preventDefault();
-          busy(button, async () => {
-            await api.createGroup({ name: nameInput.value.trim(), tag: tagInput.value.trim(), visibility: visibility.value });
-            nameInput.value = "";
-            tagInput.value = "";
-            load();
-          });
-        },
-      },
-      h("h2", {}, "Make a clan"),
-      field("Name", nameInput),
-      field("Tag", tagInput, "2–5 letters and digits"),
-      field("Who may join", visibility),
-      button,
-    );
+    return formCard("Make a clan", [field("Name", nameInput), field("Tag", tagInput, "2–5 letters and digits"), field("Who may join", visibility)], button, async () => {
+      await api.createGroup({ name: nameInput.value.trim(), tag: tagInput.value.trim(), visibility: visibility.value });
+      nameInput.value = "";
+      tagInput.value = "";
+      load();
+    });
   }
 
   function joinCard() {
     const codeInput = h("input", { name: "code", required: true, minlength: 6, maxlength: 6, autocomplete: "off", "data-testid": "clan-code" });
     const button = h("button", { class: "btn", type: "submit", "data-testid": "join-clan" }, "Join");
-    return h(
-      "form",
-      {
-        class: "card",
-        onsubmit: (ev) => {
-          ev.preventDefault();
-          busy(button, async () => {
-            const g = await api.joinGroupByCode(codeInput.value.trim().toUpperCase());
-            toast(`Welcome to ${g.name}.`, "ok");
-            codeInput.value = "";
-            load();
-          });
-        },
-      },
-      h("h2", {}, "Join a clan"),
-      field("Invite code", codeInput),
-      button,
-    );
+    return formCard("Join a clan", [field("Invite code", codeInput)], button, async () => {
+      const g = await api.joinGroupByCode(codeInput.value.trim().toUpperCase());
+      toast(`Welcome to ${g.name}.`, "ok");
+      codeInput.value = "";
+      load();
+    });
   }
 
   load();
   return () => {
     alive = false;
   };
+}
+
+/**
+ * A card holding a form; `action` runs on submit with the button busy (errors are toasted).
+ * @param {string} title @param {HTMLElement[]} fields @param {HTMLButtonElement} button @param {() => Promise<void>} action
+ */
+function formCard(title, fields, button, action) {
+  const submit = (ev) => {
+    ev.preventDefault();
+    busy(button, action);
+  };
+  return h("form", { class: "card", onsubmit: submit }, h("h2", {}, title), ...fields, button);
 }
 
 /** Challenges a player to a battle and opens it. */
