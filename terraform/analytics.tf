@@ -66,6 +66,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "analytics" {
     noncurrent_version_expiration {
       noncurrent_days = 7
     }
+  }
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {}
     abort_incomplete_multipart_upload {
       days_after_initiation = 1
     }
