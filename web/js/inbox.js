@@ -26,12 +26,15 @@ class Inbox extends EventTarget {
     this.attempt = 0;
     this.timer = 0;
     this.state = "closed";
+    /** Bumped by stop(): a connect still waiting for its token then gives up. */
+    this.generation = 0;
+    this.connecting = false;
   }
 
   /** Follows the session: open while someone is logged in, closed otherwise. */
   sync() {
     const user = api.user?.id ?? null;
-    if (user === this.userId && (this.ws || this.timer)) return;
+    if (user === this.userId && (this.ws || this.timer || this.connecting)) return;
     this.stop();
     this.userId = user;
     if (!user) return;
@@ -42,6 +45,8 @@ class Inbox extends EventTarget {
   }
 
   stop() {
+    this.generation += 1;
+    this.connecting = false;
     clearTimeout(this.timer);
     this.timer = 0;
     const ws = this.ws;
@@ -52,7 +57,11 @@ class Inbox extends EventTarget {
 
   async connect() {
     this.timer = 0;
+    const generation = this.generation;
+    this.connecting = true;
     const token = await api.accessToken().catch(() => null);
+    if (generation !== this.generation) return;
+    this.connecting = false;
     if (!token || api.user?.id !== this.userId) return;
     let ws;
     try {
