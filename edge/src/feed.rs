@@ -120,42 +120,29 @@ impl Feeds {
 
 /// Follows the changes channel, reconnecting after failures.
 async fn subscribe(feeds: Arc<Feeds>, state: AppState) {
-    let url = state.redis_url.to_string();
     let channel = state.keys.board_changes_channel();
-    loop {
-        let connected = async {
-            let client = redis::Client::open(url.as_str())?;
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        }
-        .await;
-        match connected {
-            Ok(mut pubsub) => {
-                // Anything may have changed while we were not listening.
-                for feed in feeds
-                    .boards
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .values()
-                {
-                    feed.touch();
-                }
-                let mut messages = pubsub.on_message();
-                while let Some(message) = messages.next().await {
-                    let payload: String = message.get_payload().unwrap_or_default();
-                    if let Some(board) = payload.split(' ').next() {
-                        feeds.mark_dirty(board);
-                    }
-                }
-                tracing::warn!("leaderboard changes subscription ended; reconnecting");
+    crate::node::follow_channel(
+        &state.redis_url,
+        &channel,
+        "leaderboard changes",
+        // Anything may have changed while we were not listening.
+        || {
+            for feed in feeds
+                .boards
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .values()
+            {
+                feed.touch();
             }
-            Err(error) => {
-                tracing::warn!(%error, "cannot subscribe to leaderboard changes; retrying")
+        },
+        |payload| {
+            if let Some(board) = payload.split(' ').next() {
+                feeds.mark_dirty(board);
             }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        },
+    )
+    .await;
 }
 
 /// Reads and broadcasts the board's top N as soon as it changes, then rests `COALESCE` so that a

@@ -32,7 +32,6 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -190,39 +189,22 @@ impl UserHub {
 /// After a (re)subscription every socket reads the log, in case events went by meanwhile.
 pub async fn listen(edge: Arc<EdgeShared>) {
     let channel = edge.state.keys.user_events_channel();
-    loop {
-        let subscribed = async {
-            let client = redis::Client::open(&*edge.state.redis_url)?;
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        }
-        .await;
-        match subscribed {
-            Ok(pubsub) => {
-                edge.me.deliver(None, &Delivery::CatchUp);
-                let mut messages = pubsub.into_on_message();
-                loop {
-                    tokio::select! {
-                        message = messages.next() => {
-                            let Some(message) = message else { break };
-                            let payload: String = message.get_payload().unwrap_or_default();
-                            let Some(event) = UserEvent::from_message(&payload) else { continue };
-                            let Ok(user) = event.user.parse::<UserId>() else { continue };
-                            edge.me.deliver(Some(user), &Delivery::Event(Arc::new(event)));
-                        }
-                        () = whoosh_http::shutting_down() => return,
-                    }
-                }
-                tracing::warn!("user event subscription ended; resubscribing");
+    crate::node::follow_channel(
+        &edge.state.redis_url,
+        &channel,
+        "user events",
+        || edge.me.deliver(None, &Delivery::CatchUp),
+        |payload| {
+            let Some(event) = UserEvent::from_message(payload) else {
+                return;
+            };
+            if let Ok(user) = event.user.parse::<UserId>() {
+                edge.me
+                    .deliver(Some(user), &Delivery::Event(Arc::new(event)));
             }
-            Err(error) => tracing::warn!(%error, "cannot subscribe to user events; retrying"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            () = whoosh_http::shutting_down() => return,
-        }
-    }
+        },
+    )
+    .await;
 }
 
 pub async fn upgrade(

@@ -325,35 +325,59 @@ async fn revocations(edge: Arc<EdgeShared>) {
         all_sessions: bool,
     }
     let channel = edge.state.keys.revocations_channel();
+    follow_channel(
+        &edge.state.redis_url,
+        &channel,
+        "revocations",
+        || {},
+        |payload| {
+            if let Ok(r) = serde_json::from_str::<Revocation>(payload) {
+                for lobby in edge.all_lobbies() {
+                    let _ = lobby.tx.try_send(Command::Revoke { user: r.user_id });
+                }
+                edge.me.revoke(r.user_id, &r.sessions, r.all_sessions);
+            }
+        },
+    )
+    .await;
+}
+
+/// Follows a Redis pub/sub `channel` until shutdown: `on_message` gets each payload, and
+/// `on_subscribed` runs after every (re)subscription (messages published while the node was not
+/// listening are gone, so a caller may need to catch up then). A failed subscription is retried,
+/// and a dropped one renewed, a second later; both are logged as `what`.
+pub(crate) async fn follow_channel(
+    redis_url: &str,
+    channel: &str,
+    what: &str,
+    mut on_subscribed: impl FnMut(),
+    mut on_message: impl FnMut(&str),
+) {
     loop {
         let subscribed = async {
-            let client = redis::Client::open(&*edge.state.redis_url)?;
+            let client = redis::Client::open(redis_url)?;
             let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
+            pubsub.subscribe(channel).await?;
             Ok::<_, redis::RedisError>(pubsub)
         }
         .await;
         match subscribed {
             Ok(pubsub) => {
+                on_subscribed();
                 let mut messages = pubsub.into_on_message();
                 loop {
                     tokio::select! {
                         message = messages.next() => {
                             let Some(message) = message else { break };
                             let payload: String = message.get_payload().unwrap_or_default();
-                            if let Ok(r) = serde_json::from_str::<Revocation>(&payload) {
-                                for lobby in edge.all_lobbies() {
-                                    let _ = lobby.tx.try_send(Command::Revoke { user: r.user_id });
-                                }
-                                edge.me.revoke(r.user_id, &r.sessions, r.all_sessions);
-                            }
+                            on_message(&payload);
                         }
                         () = whoosh_http::shutting_down() => return,
                     }
                 }
-                tracing::warn!("revocation subscription ended; resubscribing");
+                tracing::warn!("{what} subscription ended; reconnecting");
             }
-            Err(error) => tracing::warn!(%error, "cannot subscribe to revocations; retrying"),
+            Err(error) => tracing::warn!(%error, "cannot subscribe to {what}; retrying"),
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
