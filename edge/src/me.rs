@@ -13,7 +13,9 @@
 
 use crate::{
     node::{Close, Edge, EdgeShared},
-    socket::{Allowance, KeepAlive, WRITE_TIMEOUT, check_origin, close, socket_token, too_big},
+    socket::{
+        Allowance, Inbound, KeepAlive, WRITE_TIMEOUT, check_origin, close, inbound, socket_token,
+    },
 };
 use axum::{
     Extension,
@@ -419,23 +421,11 @@ async fn run(
             }
             frame = stream.next() => {
                 keep_alive.seen();
-                let text = match frame {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Binary(_))) => {
-                        if !allowance.take() {
-                            break Some(Close::policy("message rate exceeded"));
-                        }
-                        continue;
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | None => break None,
-                    Some(Err(error)) => break too_big(error).then(Close::too_big),
+                let text = match inbound(frame, &mut allowance) {
+                    Inbound::Text(text) => text,
+                    Inbound::Binary | Inbound::Control => continue,
+                    Inbound::End(how) => break how,
                 };
-                metrics::counter!("whoosh_edge_messages_in_total").increment(1);
-                if !allowance.take() {
-                    metrics::counter!("whoosh_edge_drops_total", "reason" => "message_rate").increment(1);
-                    break Some(Close::policy("message rate exceeded"));
-                }
                 let reply = match serde_json::from_str::<ClientFrame>(text.as_str()) {
                     Ok(ClientFrame { t, nonce }) if t == "PING" => crate::protocol::encode(
                         "PONG",

@@ -18,7 +18,8 @@ use axum::{
     extract::{
         Path, Query, State,
         ws::{
-            CloseFrame, Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+            CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
+            rejection::WebSocketUpgradeRejection,
         },
     },
     http::{HeaderMap, header},
@@ -381,6 +382,43 @@ impl Allowance {
     }
 }
 
+/// A client's frame as the socket loops take it.
+pub(crate) enum Inbound {
+    /// A text message within the client's allowance.
+    Text(Utf8Bytes),
+    /// A binary frame within the allowance (no part of either protocol).
+    Binary,
+    /// A ping or a pong: nothing to do.
+    Control,
+    /// The socket ends: with this close, or none when the client went away.
+    End(Option<Close>),
+}
+
+/// Takes a frame read from the client: every text and binary frame spends the message allowance
+/// (a client over it is closed with 1008); text messages are counted.
+pub(crate) fn inbound(
+    frame: Option<Result<Message, axum::Error>>,
+    allowance: &mut Allowance,
+) -> Inbound {
+    match frame {
+        Some(Ok(Message::Text(text))) => {
+            metrics::counter!("whoosh_edge_messages_in_total").increment(1);
+            if allowance.take() {
+                Inbound::Text(text)
+            } else {
+                metrics::counter!("whoosh_edge_drops_total", "reason" => "message_rate")
+                    .increment(1);
+                Inbound::End(Some(Close::policy("message rate exceeded")))
+            }
+        }
+        Some(Ok(Message::Binary(_))) if allowance.take() => Inbound::Binary,
+        Some(Ok(Message::Binary(_))) => Inbound::End(Some(Close::policy("message rate exceeded"))),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Inbound::Control,
+        Some(Ok(Message::Close(_))) | None => Inbound::End(None),
+        Some(Err(error)) => Inbound::End(too_big(error).then(Close::too_big)),
+    }
+}
+
 /// A socket's keep-alive: a ping every third of the idle timeout, and the end of a socket that
 /// stays silent (no frame, not even a pong) for the whole of it.
 pub(crate) struct KeepAlive {
@@ -522,24 +560,15 @@ async fn serve(
             }
             frame = stream.next() => {
                 keep_alive.seen();
-                let text = match frame {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Binary(_))) => {
-                        if !allowance.take() {
-                            break Some(Close::policy("message rate exceeded"));
-                        }
+                let text = match inbound(frame, &mut allowance) {
+                    Inbound::Text(text) => text,
+                    Inbound::Binary => {
                         reject(lobby, user, conn, "malformed_message", "binary frames are not part of the protocol").await;
                         continue;
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | None => break None,
-                    Some(Err(error)) => break too_big(error).then(Close::too_big),
+                    Inbound::Control => continue,
+                    Inbound::End(how) => break how,
                 };
-                metrics::counter!("whoosh_edge_messages_in_total").increment(1);
-                if !allowance.take() {
-                    metrics::counter!("whoosh_edge_drops_total", "reason" => "message_rate").increment(1);
-                    break Some(Close::policy("message rate exceeded"));
-                }
                 let command = match ClientMessage::parse(text.as_str()) {
                     Ok(message) => Command::Message { user, conn, message },
                     Err(e) => Command::Reject { user, conn, code: e.code(), message: e.message() },
