@@ -8,7 +8,7 @@
 //! starts when every player is in) and every player hears `battle:begin` on `/ws/me`. The edge
 //! finishes the battle when it records the match (see `whoosh_store::battles`).
 
-use crate::{now_ms, region, socket_url};
+use crate::{node_with_room, now_ms, region, socket_url};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -16,7 +16,6 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use whoosh_cache::{LobbyKind, LobbyRecord};
 use whoosh_core::ErrorCode;
 use whoosh_http::{ApiError, AppState, AuthUser, ErrorBody, Json, events};
 use whoosh_store::battles::{self as store, Battle, BattleError, Challenge};
@@ -203,34 +202,11 @@ pub(crate) async fn begin(
         .map(|p| p.user_id.to_string())
         .collect();
     let seats = members.len() as u32;
-    let node = state
-        .nodes
-        .least_loaded(&region, seats)
-        .await?
-        .ok_or_else(|| {
-            ApiError::unavailable(
-                "a game node",
-                anyhow::anyhow!("no live edge node in {region} with {seats} free seats"),
-            )
-        })?;
+    let node = node_with_room(&state, &region, seats).await?;
     let lobby_id = Uuid::now_v7();
     let config = &state.config.matchmaking;
-    let lobby = LobbyRecord {
-        id: lobby_id.to_string(),
-        kind: LobbyKind::Match,
-        mode: "party".to_owned(),
-        region,
-        node: node.id.clone(),
-        url: node.url.clone(),
-        epoch: 1,
-        host: None,
-        code: None,
-        round_secs: u32::try_from(config.round.as_secs()).unwrap_or(u32::MAX),
-        max_players: u8::try_from(seats).unwrap_or(u8::MAX),
-        created_at_ms: now_ms(),
-        state: "waiting".to_owned(),
-        members,
-    };
+    let lobby =
+        crate::matcher::match_lobby(lobby_id, "party", &region, &node, members, config, now_ms());
     // The lobby exists before the battle names it; if another begin won, it is removed again.
     state.lobbies.create(&lobby, config.lobby_ttl).await?;
     let begun = store::begin(&state.db, id, me, lobby_id, &ready.players).await;

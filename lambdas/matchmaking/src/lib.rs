@@ -131,6 +131,25 @@ fn socket_url(edge_url: &str, lobby: &str) -> String {
     format!("{}/ws/lobbies/{lobby}", edge_url.trim_end_matches('/'))
 }
 
+/// The least loaded live edge node of `region` with `seats` free seats; 503
+/// `service_unavailable` when none has room.
+async fn node_with_room(
+    state: &AppState,
+    region: &str,
+    seats: u32,
+) -> Result<whoosh_cache::EdgeNode, ApiError> {
+    state
+        .nodes
+        .least_loaded(region, seats)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unavailable(
+                "a game node",
+                anyhow::anyhow!("no live edge node in {region} with {seats} free seats"),
+            )
+        })
+}
+
 /// The region asked for, or the default; 400 `invalid_region` when it is not served.
 fn region(state: &AppState, asked: Option<&str>) -> Result<String, ApiError> {
     let config = &state.config.matchmaking;

@@ -2,7 +2,7 @@
 //! players join by code until it is full or its game starts (the host starts it over the socket).
 //! Members read the lobby, with a fresh join token, to (re)connect.
 
-use crate::{JoinByCode, draw_code, join_token, now_ms, region, socket_url};
+use crate::{JoinByCode, draw_code, join_token, node_with_room, now_ms, region, socket_url};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -125,16 +125,7 @@ pub(crate) async fn create(
     let region = region(&state, body.region.as_deref())?;
     let me = user.user_id.to_string();
     let seats = u32::from(max_players);
-    let node = state
-        .nodes
-        .least_loaded(&region, seats)
-        .await?
-        .ok_or_else(|| {
-            ApiError::unavailable(
-                "a game node",
-                anyhow::anyhow!("no live edge node in {region} with {seats} free seats"),
-            )
-        })?;
+    let node = node_with_room(&state, &region, seats).await?;
     let ttl = state.config.matchmaking.lobby_ttl;
     let id = Uuid::now_v7().to_string();
     let code = draw_code(|code: LobbyCode| {

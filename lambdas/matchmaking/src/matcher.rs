@@ -148,22 +148,15 @@ async fn queue_pass(
                 .set_waiting_for(mode, region, Some("edge_node"), mark_ttl)
                 .await;
         };
-        let lobby = LobbyRecord {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: LobbyKind::Match,
-            mode: mode.to_owned(),
-            region: region.to_owned(),
-            node: node.id.clone(),
-            url: node.url.clone(),
-            epoch: 1,
-            host: None,
-            code: None,
-            round_secs: u32::try_from(config.round.as_secs()).unwrap_or(u32::MAX),
-            max_players: u8::try_from(seats).unwrap_or(u8::MAX),
-            created_at_ms: now_ms,
-            state: "waiting".to_owned(),
-            members: players.clone(),
-        };
+        let lobby = match_lobby(
+            uuid::Uuid::now_v7(),
+            mode,
+            region,
+            &node,
+            players.clone(),
+            config,
+            now_ms,
+        );
         // The lobby exists before any ticket names it.
         state.lobbies.create(&lobby, config.lobby_ttl).await?;
         let ids: Vec<String> = members.iter().map(|t| t.id.clone()).collect();
@@ -232,5 +225,34 @@ fn waiting_of(entry: &PoolEntry) -> Waiting {
         rating: entry.rating,
         players: u8::try_from(entry.members.len()).unwrap_or(u8::MAX),
         since_ms: entry.since_ms,
+    }
+}
+
+/// A new lobby of kind `match` for exactly `members` on `node`: it starts once every member is in
+/// (a formed quick match, a begun battle).
+pub(crate) fn match_lobby(
+    id: uuid::Uuid,
+    mode: &str,
+    region: &str,
+    node: &whoosh_cache::EdgeNode,
+    members: Vec<String>,
+    config: &whoosh_http::MatchmakingConfig,
+    now_ms: i64,
+) -> LobbyRecord {
+    LobbyRecord {
+        id: id.to_string(),
+        kind: LobbyKind::Match,
+        mode: mode.to_owned(),
+        region: region.to_owned(),
+        node: node.id.clone(),
+        url: node.url.clone(),
+        epoch: 1,
+        host: None,
+        code: None,
+        round_secs: u32::try_from(config.round.as_secs()).unwrap_or(u32::MAX),
+        max_players: u8::try_from(members.len()).unwrap_or(u8::MAX),
+        created_at_ms: now_ms,
+        state: "waiting".to_owned(),
+        members,
     }
 }
