@@ -1,4 +1,6 @@
-# The one entry point: Global Accelerator (two anycast IPs) -> ALB (TLS, WAF) -> path rules.
+# The one entry point: Global Accelerator (two anycast IPs) -> ALB (TLS, WAF) -> path rules. The
+# ALB is internal: it has no public address, so nothing reaches it except through the accelerator
+# (which WAF's rate rules and the services' client addresses rely on).
 # Terraform owns the ALB, its listeners and the edge's target group and rule; the CDK app adds
 # the Lambda target groups and their rules (DESIGN.md §3) to the HTTPS listener.
 
@@ -6,8 +8,8 @@ resource "aws_lb" "main" {
   #checkov:skip=CKV2_AWS_76:The web ACL carries AWSManagedRulesKnownBadInputsRuleSet, which is the Log4j protection; this check also demands AWSManagedRulesAnonymousIpList, which would block players on VPNs and trusted game services calling from hosting providers.
   name               = local.name
   load_balancer_type = "application"
-  internal           = false
-  subnets            = aws_subnet.public[*].id
+  internal           = true
+  subnets            = aws_subnet.private[*].id
   security_groups    = [aws_security_group.alb.id]
   ip_address_type    = "ipv4"
 
@@ -84,7 +86,9 @@ resource "aws_lb_target_group" "edge" {
     enabled         = true
   }
 
-  # /readyz turns 503 the moment a pod starts draining, and when PostgreSQL or Redis is gone.
+  # /readyz says whether this pod takes new players: 503 the moment it starts draining or while it
+  # is at capacity. It does not follow PostgreSQL or Redis: a blip there must not deregister every
+  # pod at once (the outbox keeps results; the edge-*-unreachable alarms report it).
   health_check {
     path                = "/readyz"
     protocol            = "HTTP"
@@ -115,6 +119,7 @@ resource "aws_lb_listener_rule" "edge" {
 
 # --- Access logs: ALB requests and Global Accelerator flows ---
 
+# Public access block, ownership, versioning, encryption and TLS-only: buckets.tf.
 resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_18:This bucket is the access-log destination; logging it to another bucket would only log log deliveries.
   #checkov:skip=CKV_AWS_144:Access logs are operational data of one region; cross-region replication doubles the cost for no recovery need.
@@ -122,37 +127,6 @@ resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of access logs.
   bucket_prefix = "${local.name}-access-logs-"
   force_destroy = false
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket                  = aws_s3_bucket.logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
@@ -180,10 +154,12 @@ resource "aws_s3_bucket_policy" "logs" {
   bucket = aws_s3_bucket.logs.id
   policy = data.aws_iam_policy_document.logs_bucket.json
 
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  depends_on = [aws_s3_bucket_public_access_block.private]
 }
 
 data "aws_iam_policy_document" "logs_bucket" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["logs"].json]
+
   statement {
     sid       = "AlbAccessLogs"
     actions   = ["s3:PutObject"]
@@ -233,22 +209,6 @@ data "aws_iam_policy_document" "logs_bucket" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
-    }
-  }
-
-  statement {
-    sid       = "TlsOnly"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

@@ -11,7 +11,8 @@ resource "aws_rds_cluster_parameter_group" "aurora" {
   family      = "aurora-postgresql16"
   description = "Whoosh: TLS only, slow-query and DDL logging"
 
-  # Connections without TLS are refused; DATABASE_URL carries sslmode=require.
+  # Connections without TLS are refused; the services' DATABASE_URL carries sslmode=verify-full
+  # and the RDS CA bundle.
   parameter {
     name  = "rds.force_ssl"
     value = "1"
@@ -55,7 +56,9 @@ resource "aws_rds_cluster" "main" {
 
   storage_encrypted = true
   kms_key_id        = aws_kms_key.main.arn
-  # Enabled for operators' own access; the services log in with the password in DATABASE_URL.
+  # The services and the migration Job log in as their own roles (database_app_user,
+  # database_migration_user) with IAM authentication tokens, never with the master password,
+  # which RDS rotates; `whoosh migrate` creates the roles (docs/OPERATIONS.md, Database roles).
   iam_database_authentication_enabled = true
 
   backup_retention_period      = var.aurora_backup_retention_days
@@ -67,6 +70,14 @@ resource "aws_rds_cluster" "main" {
   final_snapshot_identifier    = var.deletion_protection ? "${local.name}-final" : null
 
   enabled_cloudwatch_logs_exports = ["postgresql"]
+
+  # var.aurora_engine_version is the version a new cluster starts on. RDS applies minor upgrades
+  # in the maintenance window (auto_minor_version_upgrade on the instances); terraform must not
+  # plan them back down. A major upgrade is deliberate: docs/OPERATIONS.md, Aurora upgrades.
+  allow_major_version_upgrade = false
+  lifecycle {
+    ignore_changes = [engine_version]
+  }
 
   depends_on = [aws_cloudwatch_log_group.main]
 }
@@ -94,6 +105,11 @@ resource "aws_rds_cluster_instance" "main" {
   performance_insights_retention_period = 7
   performance_insights_kms_key_id       = aws_kms_key.main.arn
   copy_tags_to_snapshot                 = true
+
+  # Follows the cluster's automatic minor upgrades, as the cluster does.
+  lifecycle {
+    ignore_changes = [engine_version]
+  }
 }
 
 resource "aws_iam_role" "rds_monitoring" {
@@ -142,8 +158,63 @@ resource "aws_elasticache_parameter_group" "redis" {
   }
 }
 
+# --- ElastiCache RBAC: the default user is switched off; the services log in as their own user,
+# whose password is in the secret redis-auth (REDIS_AUTH_SOURCE) ---
+
+resource "aws_elasticache_user" "default" {
+  user_id       = "${local.name}-default"
+  user_name     = "default"
+  engine        = "redis"
+  access_string = "off -@all"
+  authentication_mode {
+    type = "no-password-required"
+  }
+}
+
+# Every key and channel, every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...);
+# CLUSTER (slot maps for the cluster client) and INFO are read-only on ElastiCache.
+resource "aws_elasticache_user" "services" {
+  user_id       = "${local.name}-services"
+  user_name     = "whoosh"
+  engine        = "redis"
+  access_string = "on ~* &* +@all -@dangerous +cluster +info"
+  authentication_mode {
+    type      = "password"
+    passwords = [data.aws_secretsmanager_random_password.redis.random_password]
+  }
+
+  # The first password sticks (the data source draws a new one on every plan); rotation is a
+  # documented procedure (docs/OPERATIONS.md, Rotating secrets and keys), not a terraform change.
+  lifecycle {
+    ignore_changes = [authentication_mode]
+  }
+}
+
+data "aws_secretsmanager_random_password" "redis" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret_version" "redis_auth" {
+  secret_id = aws_secretsmanager_secret.app["redis-auth"].id
+  secret_string = jsonencode({
+    username = aws_elasticache_user.services.user_name
+    password = data.aws_secretsmanager_random_password.redis.random_password
+  })
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+resource "aws_elasticache_user_group" "services" {
+  user_group_id = "${local.name}-services"
+  engine        = "redis"
+  user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.services.user_id]
+}
+
 resource "aws_elasticache_replication_group" "redis" {
-  #checkov:skip=CKV_AWS_31:No AUTH token: the services find the cluster through ELASTICACHE_REPLICATION_GROUP_ID (DescribeReplicationGroups), which carries no credentials. Access is limited by security group to the Lambdas and the game nodes, and traffic is TLS-encrypted.
+  #checkov:skip=CKV_AWS_31:Access control is ElastiCache RBAC (user_group_ids: the default user off, the services' own user with a password from Secrets Manager), which replaces the single AUTH token this check looks for.
   replication_group_id = local.name
   description          = "Whoosh ${var.environment}: leaderboard index, matchmaking queues, lobby directory, pub/sub"
   engine               = "redis"
@@ -166,6 +237,7 @@ resource "aws_elasticache_replication_group" "redis" {
   kms_key_id                 = aws_kms_key.main.arn
   transit_encryption_enabled = true
   transit_encryption_mode    = "required"
+  user_group_ids             = [aws_elasticache_user_group.services.user_group_id]
 
   snapshot_retention_limit   = var.redis_snapshot_retention_days
   snapshot_window            = "01:00-02:00"

@@ -109,6 +109,7 @@ locals {
     edge                     = "${var.edge_namespace}/whoosh-edge"
     edge_metrics             = "${var.edge_namespace}/whoosh-edge-metrics"
     analytics                = "${var.edge_namespace}/whoosh-analytics"
+    migrate                  = "${var.edge_namespace}/whoosh-migrate"
     vpc_cni                  = "kube-system/aws-node"
     load_balancer_controller = "kube-system/aws-load-balancer-controller"
     cluster_autoscaler       = "kube-system/cluster-autoscaler"

@@ -2,7 +2,15 @@
 # made by the CDK app, which grants them the same kind of narrow access from the ARNs in outputs.tf.
 
 # --- The edge's pods (edge, matchmaker, drift check, notifier): the signing keyring, the notifier's
-# bot token and the Redis endpoint lookup, nothing else ---
+# bot token, the Redis endpoint lookup and login, and PostgreSQL as the application role ---
+
+locals {
+  # IAM database authentication grants name the cluster's resource id and the PostgreSQL role.
+  database_user_arn = {
+    for role, user in { app = local.database_app_user, migration = local.database_migration_user } :
+    role => "arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${aws_rds_cluster.main.cluster_resource_id}/${user}"
+  }
+}
 
 data "aws_iam_policy_document" "edge" {
   statement {
@@ -15,6 +23,19 @@ data "aws_iam_policy_document" "edge" {
     sid       = "ReadTelegramBotToken"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.app["telegram-bot-token"].arn]
+  }
+
+  statement {
+    sid       = "ReadRedisLogin"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.app["redis-auth"].arn]
+  }
+
+  # DATABASE_AUTH=iam: a token per new connection, for the application role only.
+  statement {
+    sid       = "ConnectAsApplicationRole"
+    actions   = ["rds-db:connect"]
+    resources = [local.database_user_arn["app"]]
   }
 
   statement {
@@ -40,6 +61,40 @@ resource "aws_iam_role_policy" "edge" {
   name   = "whoosh-edge"
   role   = aws_iam_role.irsa["edge"].id
   policy = data.aws_iam_policy_document.edge.json
+}
+
+# --- The migration Job: PostgreSQL as the migration role, and the master secret (read at each run)
+# to create and grant the roles ---
+
+data "aws_iam_policy_document" "migrate" {
+  statement {
+    sid       = "ConnectAsMigrationRole"
+    actions   = ["rds-db:connect"]
+    resources = [local.database_user_arn["migration"]]
+  }
+
+  statement {
+    sid       = "ReadMasterSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_rds_cluster.main.master_user_secret[0].secret_arn]
+  }
+
+  statement {
+    sid       = "DecryptThroughSecretsManager"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.main.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.${local.dns_suffix}"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "migrate" {
+  name   = "whoosh-migrate"
+  role   = aws_iam_role.irsa["migrate"].id
+  policy = data.aws_iam_policy_document.migrate.json
 }
 
 # --- The edge metrics agent: writes EMF lines to its one log group ---

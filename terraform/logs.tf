@@ -16,6 +16,8 @@ locals {
       edge_metrics  = "/aws/containerinsights/${local.eks_cluster_name}/prometheus"
       aurora        = "/aws/rds/cluster/${local.name}/postgresql"
       redis_slowlog = "/aws/elasticache/${local.name}/slow-log"
+      # Builds of the deploy runner (deploy_runner.tf): the cluster steps of each deploy.
+      deploy_runner = "/aws/codebuild/${local.name}-deploy-runner"
     },
   )
 }

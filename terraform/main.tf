@@ -29,6 +29,11 @@ locals {
 
   eks_cluster_name = local.name
 
+  # The PostgreSQL roles (created by `whoosh migrate`): the services' (DML only) and the
+  # migrations' (owns the schema). Neither has a password: both log in with IAM tokens.
+  database_app_user       = "whoosh_app"
+  database_migration_user = "whoosh_migrate"
+
   tags = merge(var.tags, {
     Project     = "whoosh"
     Environment = var.environment

@@ -107,6 +107,21 @@ output "eks_version" {
   value       = aws_eks_cluster.main.version
 }
 
+output "eks_endpoint_public" {
+  description = "Whether the Kubernetes API has a public endpoint (eks_public_access_cidrs set). When false, scripts/deploy runs the cluster steps on the deploy runner."
+  value       = length(var.eks_public_access_cidrs) > 0
+}
+
+output "deploy_runner_project" {
+  description = "CodeBuild project that runs the cluster steps of scripts/deploy inside the VPC."
+  value       = aws_codebuild_project.deploy_runner.name
+}
+
+output "deploy_bundle_bucket" {
+  description = "Bucket scripts/deploy uploads each deploy runner bundle to (bundles/)."
+  value       = aws_s3_bucket.deploy.id
+}
+
 output "eks_cluster_endpoint" {
   description = "Kubernetes API endpoint."
   value       = aws_eks_cluster.main.endpoint
@@ -164,6 +179,31 @@ output "aurora_cluster_id" {
   value       = aws_rds_cluster.main.cluster_identifier
 }
 
+output "aurora_cluster_resource_id" {
+  description = "Aurora cluster resource id (cluster-...): IAM database authentication grants (rds-db:connect) name it."
+  value       = aws_rds_cluster.main.cluster_resource_id
+}
+
+output "aurora_max_acu" {
+  description = "Maximum Aurora Serverless v2 capacity (ACU); the connections alarm follows max_connections at it."
+  value       = var.aurora_capacity.max_acu
+}
+
+output "database_app_user" {
+  description = "PostgreSQL role of the services (DML only), logged in with IAM tokens (DATABASE_AUTH=iam)."
+  value       = local.database_app_user
+}
+
+output "database_migration_user" {
+  description = "PostgreSQL role of the migration Job; owns the schema."
+  value       = local.database_migration_user
+}
+
+output "migrate_role_arn" {
+  description = "IRSA role of the whoosh-migrate service account (the migration Job)."
+  value       = aws_iam_role.irsa["migrate"].arn
+}
+
 output "aurora_writer_endpoint" {
   description = "Aurora writer endpoint; DATABASE_URL points here."
   value       = aws_rds_cluster.main.endpoint
@@ -185,7 +225,7 @@ output "database_name" {
 }
 
 output "aurora_master_secret_arn" {
-  description = "Secrets Manager secret (managed and rotated by RDS) with the master username and password; scripts/deploy builds DATABASE_URL from it."
+  description = "Secrets Manager secret (managed and rotated by RDS) with the master username and password; only the migration Job reads it (DATABASE_ADMIN_SOURCE), to create the roles."
   value       = aws_rds_cluster.main.master_user_secret[0].secret_arn
 }
 
@@ -197,6 +237,16 @@ output "redis_replication_group_id" {
 output "redis_replication_group_arn" {
   description = "ARN of the replication group (for elasticache:DescribeReplicationGroups grants)."
   value       = aws_elasticache_replication_group.redis.arn
+}
+
+output "redis_member_clusters" {
+  description = "Nodes (cache cluster ids) of the replication group, for the per-node alarms."
+  value       = sort(tolist(aws_elasticache_replication_group.redis.member_clusters))
+}
+
+output "redis_auth_secret_arn" {
+  description = "Secret with the services' ElastiCache RBAC user name and password (REDIS_AUTH_SOURCE=aws-secretsmanager:<this>)."
+  value       = aws_secretsmanager_secret.app["redis-auth"].arn
 }
 
 output "redis_configuration_endpoint" {
@@ -224,11 +274,6 @@ output "telegram_webhook_secret_arn" {
 output "action_hmac_secret_arn" {
   description = "Action-token HMAC key secret."
   value       = aws_secretsmanager_secret.app["action-hmac"].arn
-}
-
-output "database_url_secret_arn" {
-  description = "DATABASE_URL secret written by scripts/deploy."
-  value       = aws_secretsmanager_secret.app["database-url"].arn
 }
 
 output "kms_key_arn" {

@@ -1,6 +1,8 @@
 # Least privilege between tiers. Who may open a connection to whom:
 #
-#   internet (via Global Accelerator) -> ALB            443 (80 only to redirect)
+#   players (via Global Accelerator)   -> ALB            443 (80 only to redirect); the ALB is
+#                                                        internal, so only the accelerator gets here
+#   deploy runner (CodeBuild, in VPC)  -> EKS API        443
 #   ALB                                -> game nodes     edge_port (edge pods)
 #   system nodes (metrics scraper)     -> game nodes     edge_port (/metrics)
 #   Lambdas, game nodes                -> Aurora         5432
@@ -18,22 +20,17 @@ resource "aws_security_group" "alb" {
   tags        = { Name = "${local.name}-alb" }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "alb_https" {
-  security_group_id = aws_security_group.alb.id
-  description       = "HTTPS from players"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+# Global Accelerator keeps the players' addresses, so the rules see them, not the accelerator's:
+# the ALB being internal is what keeps everyone else out.
+resource "aws_vpc_security_group_ingress_rule" "alb" {
   #checkov:skip=CKV_AWS_260:Port 80 only answers with a redirect to HTTPS (aws_lb_listener.http); no request is served in clear text.
+  for_each = { https = 443, http = 80 }
+
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP from players, redirected to HTTPS"
+  description       = each.key == "https" ? "HTTPS from players through Global Accelerator" : "HTTP from players, redirected to HTTPS"
   ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
+  from_port         = each.value
+  to_port           = each.value
   cidr_ipv4         = "0.0.0.0/0"
 }
 
@@ -71,22 +68,23 @@ resource "aws_security_group" "lambda" {
   tags        = { Name = "${local.name}-lambda" }
 }
 
-resource "aws_vpc_security_group_egress_rule" "lambda_to_aurora" {
-  security_group_id            = aws_security_group.lambda.id
-  description                  = "PostgreSQL"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.aurora.id
+# The data stores each tier may open connections to, by port.
+locals {
+  data_stores = {
+    aurora = { port = 5432, what = "PostgreSQL", security_group = aws_security_group.aurora.id }
+    redis  = { port = 6379, what = "Redis", security_group = aws_security_group.redis.id }
+  }
 }
 
-resource "aws_vpc_security_group_egress_rule" "lambda_to_redis" {
+resource "aws_vpc_security_group_egress_rule" "lambda_to_data" {
+  for_each = local.data_stores
+
   security_group_id            = aws_security_group.lambda.id
-  description                  = "Redis"
+  description                  = each.value.what
   ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  referenced_security_group_id = aws_security_group.redis.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group
 }
 
 resource "aws_vpc_security_group_egress_rule" "lambda_to_aws_apis" {
@@ -119,24 +117,54 @@ locals {
   }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "aurora" {
-  for_each = local.data_clients
+# Every data store accepts every data client, on its own port.
+resource "aws_vpc_security_group_ingress_rule" "data_from_clients" {
+  for_each = {
+    for pair in setproduct(keys(local.data_stores), keys(local.data_clients)) : "${pair[0]}-from-${pair[1]}" => {
+      store  = local.data_stores[pair[0]]
+      client = local.data_clients[pair[1]]
+      name   = pair[1]
+    }
+  }
 
-  security_group_id            = aws_security_group.aurora.id
-  description                  = "PostgreSQL from ${each.key}"
+  security_group_id            = each.value.store.security_group
+  description                  = "${each.value.store.what} from ${each.value.name}"
   ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = each.value
+  from_port                    = each.value.store.port
+  to_port                      = each.value.store.port
+  referenced_security_group_id = each.value.client
 }
 
-resource "aws_vpc_security_group_ingress_rule" "redis" {
-  for_each = local.data_clients
-
-  security_group_id            = aws_security_group.redis.id
-  description                  = "Redis from ${each.key}"
-  ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  referenced_security_group_id = each.value
+# moved: these rules were written out one resource each.
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb_https
+  to   = aws_vpc_security_group_ingress_rule.alb["https"]
+}
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb_http
+  to   = aws_vpc_security_group_ingress_rule.alb["http"]
+}
+moved {
+  from = aws_vpc_security_group_egress_rule.lambda_to_aurora
+  to   = aws_vpc_security_group_egress_rule.lambda_to_data["aurora"]
+}
+moved {
+  from = aws_vpc_security_group_egress_rule.lambda_to_redis
+  to   = aws_vpc_security_group_egress_rule.lambda_to_data["redis"]
+}
+moved {
+  from = aws_vpc_security_group_ingress_rule.aurora["lambda"]
+  to   = aws_vpc_security_group_ingress_rule.data_from_clients["aurora-from-lambda"]
+}
+moved {
+  from = aws_vpc_security_group_ingress_rule.aurora["game_nodes"]
+  to   = aws_vpc_security_group_ingress_rule.data_from_clients["aurora-from-game_nodes"]
+}
+moved {
+  from = aws_vpc_security_group_ingress_rule.redis["lambda"]
+  to   = aws_vpc_security_group_ingress_rule.data_from_clients["redis-from-lambda"]
+}
+moved {
+  from = aws_vpc_security_group_ingress_rule.redis["game_nodes"]
+  to   = aws_vpc_security_group_ingress_rule.data_from_clients["redis-from-game_nodes"]
 }

@@ -176,7 +176,7 @@ variable "edge_port" {
 variable "aurora_engine_version" {
   type        = string
   default     = "16.6"
-  description = "Aurora PostgreSQL engine version. Minor upgrades are applied automatically in the maintenance window; a major upgrade is a deliberate change here."
+  description = "Aurora PostgreSQL engine version a new cluster starts on. Minor upgrades are applied automatically in the maintenance window and terraform ignores the version from then on (no plan to downgrade); a major upgrade is deliberate (docs/OPERATIONS.md, Aurora upgrades)."
 
   validation {
     condition     = can(regex("^16\\.[0-9]+$", var.aurora_engine_version))
@@ -234,7 +234,7 @@ variable "database_name" {
 variable "database_password_rotation_schedule" {
   type        = string
   default     = "rate(90 days)"
-  description = "When RDS rotates the master password it keeps in Secrets Manager. Processes read DATABASE_URL at start, so after each rotation run `scripts/deploy --only secrets,cluster,cdk,edge,rollout` (docs/OPERATIONS.md, Database password rotation)."
+  description = "When RDS rotates the master password it keeps in Secrets Manager. Only the migration Job uses it (to create the roles), reading it at each run; the services log in with IAM tokens, so nothing follows a rotation."
 
   validation {
     condition     = can(regex("^(rate\\([0-9]+ days?\\)|cron\\(.+\\))$", var.database_password_rotation_schedule))

@@ -3,7 +3,6 @@
  * The CDK app. Context values (-c name=value):
  *   terraformOutputs          file written by `terraform output -json` (required)
  *   artifactsDir              cargo lambda's output directory, `target/lambda` (required)
- *   databaseUrlSecretVersion  version id of the DATABASE_URL secret scripts/deploy wrote (required)
  *   edgeMaxReplicas, edgeConnectionsPerPod   edge fleet size for the capacity alarm (cdk.json)
  *   restartedAt               set by scripts/deploy --restart: recycle every execution environment
  *   allowPlaceholderArtifacts only for tests: skip the arm64 executable check
@@ -35,11 +34,10 @@ const foundation = loadFoundation(context('terraformOutputs'));
 
 new ServicesStack(app, `whoosh-${foundation.environment}-services`, {
   env: { account: foundation.accountId, region: foundation.region },
-  description: `Whoosh ${foundation.environment}: the four Lambda services behind the ALB, their alarms and dashboard`,
+  description: `Whoosh ${foundation.environment}: the Lambda services behind the ALB (blue-green through CodeDeploy), their alarms and dashboard`,
   foundation,
   artifactsDir: context('artifactsDir'),
   allowPlaceholderArtifacts: String(app.node.tryGetContext('allowPlaceholderArtifacts')) === 'true',
-  databaseUrlSecretVersion: context('databaseUrlSecretVersion'),
   edgeMaxReplicas: positiveInt('edgeMaxReplicas'),
   edgeConnectionsPerPod: positiveInt('edgeConnectionsPerPod'),
   restartedAt: app.node.tryGetContext('restartedAt') ? String(app.node.tryGetContext('restartedAt')) : undefined,

@@ -10,7 +10,11 @@
  * - the edge's Prometheus metrics, shipped as Embedded Metric Format by the agent in edge/k8s
  *   (namespace `Whoosh/<env>/edge`, dimensions ClusterName and Namespace, plus `kind` for
  *   connections);
- * - AWS's own metrics of Lambda, the ALB and Aurora.
+ * - AWS's own metrics of Lambda, the ALB, Aurora and ElastiCache.
+ *
+ * Every alarm states how it treats missing data. Where silence can only mean that something
+ * stopped reporting (the metrics agent, the notifier, the drift check, a data store), missing data
+ * breaches; where it means no traffic, it does not.
  */
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -67,10 +71,40 @@ export const THRESHOLDS = {
   notificationAgeSeconds: 300,
   /** Aurora Serverless v2 capacity in use, percent of the maximum ACU. */
   auroraAcuPercent: 90,
+  /** Aurora connections, percent of max_connections at the maximum ACU. */
+  auroraConnectionsPercent: 80,
+  /** Aurora replica lag, ms. */
+  auroraReplicaLagMs: 2000,
+  /** ElastiCache engine CPU of the busiest node, percent (Redis runs commands on one core). */
+  redisEngineCpuPercent: 75,
+  /** ElastiCache memory in use of the fullest node, percent of maxmemory. */
+  redisMemoryPercent: 80,
+  /** Keys evicted in 5 minutes (volatile-ttl: snapshots, throttles, heartbeats go first). */
+  redisEvictions: 100,
+  /** ElastiCache replication lag of the slowest replica, seconds. */
+  redisReplicationLagSeconds: 5,
+  /** Load balancer-generated 5xx (no target answered) in 5 minutes. */
+  albGenerated5xx: 20,
+  /** Connections the ALB could not open to an edge pod in 5 minutes. */
+  edgeTargetConnectionErrors: 20,
+  /** p99 latency of a service during a release, ms: above it, CodeDeploy rolls back. */
+  releaseLatencyP99Ms: 1000,
 } as const;
+
+/** ElastiCache nodes one alarm watches (an alarm takes at most ten metrics). */
+const NODES_PER_ALARM = 10;
+
+/**
+ * Aurora PostgreSQL's max_connections at `acu` ACUs: LEAST(DBInstanceClassMemory / 9531392, 5000),
+ * with 2 GiB of memory per ACU.
+ */
+export function auroraMaxConnections(acu: number): number {
+  return Math.min(5000, Math.floor((acu * 2 * 1024 ** 3) / 9531392));
+}
 
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly release: Record<string, cloudwatch.Alarm[]> = {};
   private readonly env: string;
   private readonly topic: sns.ITopic;
 
@@ -147,16 +181,38 @@ export class Monitoring extends Construct {
       });
     // Each pod's gauge is one data point per scrape (every 60 s): the per-minute Sum is the fleet.
     const wsConnections = edgeMetric('whoosh_edge_connections', 'Sum', { kind: 'ws' });
+    const meConnections = edgeMetric('whoosh_edge_connections', 'Sum', { kind: 'me' });
     const sseConnections = edgeMetric('whoosh_edge_connections', 'Sum', { kind: 'sse' });
     const capacity = props.edgeMaxReplicas * props.edgeConnectionsPerPod;
+    // Every kind of socket holds a connection slot of a pod: lobby sockets, players' own channels
+    // (/ws/me) and SSE streams.
     const connectionsShare = new cloudwatch.MathExpression({
-      expression: `100 * (FILL(ws, 0) + FILL(sse, 0)) / ${capacity}`,
-      usingMetrics: { ws: wsConnections, sse: sseConnections },
-      label: `WS + SSE connections, % of ${capacity} (${props.edgeMaxReplicas} pods x ${props.edgeConnectionsPerPod})`,
+      expression: `100 * (FILL(ws, 0) + FILL(me, 0) + FILL(sse, 0)) / ${capacity}`,
+      usingMetrics: { ws: wsConnections, me: meConnections, sse: sseConnections },
+      label: `WS + /ws/me + SSE connections, % of ${capacity} (${props.edgeMaxReplicas} pods x ${props.edgeConnectionsPerPod})`,
       period: cdk.Duration.minutes(1),
     });
     const tickLag = edgeMetric('whoosh_edge_tick_lag_max_seconds', 'Maximum');
+    // Written by every pod at every scrape: no sample in a minute means the metrics agent (or
+    // every pod) is gone, and every other edge alarm would be blind.
+    const edgeSamples = edgeMetric('whoosh_edge_tick_lag_max_seconds', 'SampleCount');
+    // Each pod's view of PostgreSQL and Redis, from its readiness checks (1 up, 0 down).
+    const dependencyUp = (dependency: string) => edgeMetric('whoosh_dependency_up', 'Minimum', { dependency });
     const outboxDepth = edgeMetric('whoosh_edge_outbox_depth', 'Maximum');
+    const edgeTargetConnectionErrors = new cloudwatch.Metric({
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetConnectionErrorCount',
+      statistic: 'Sum',
+      period: fiveMinutes,
+      dimensionsMap: { LoadBalancer: f.albArnSuffix, TargetGroup: f.edgeTargetGroupArnSuffix },
+    });
+    const albGenerated5xx = new cloudwatch.Metric({
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_ELB_5XX_Count',
+      statistic: 'Sum',
+      period: fiveMinutes,
+      dimensionsMap: { LoadBalancer: f.albArnSuffix },
+    });
     const edgeHealthyPods = new cloudwatch.Metric({
       namespace: 'AWS/ApplicationELB',
       metricName: 'HealthyHostCount',
@@ -166,26 +222,34 @@ export class Monitoring extends Construct {
     });
 
     // --- Alarms ---
+    const quiet = cloudwatch.TreatMissingData.NOT_BREACHING;
+    const silenceAlarms = cloudwatch.TreatMissingData.BREACHING;
     this.alarm('score-update-p99', {
       metric: scoreP99,
       threshold: THRESHOLDS.scoreUpdateP99Ms,
       evaluationPeriods: 3,
+      treatMissingData: quiet,
       description: `p99 of score submissions (${SCORE_ROUTE}) above ${THRESHOLDS.scoreUpdateP99Ms} ms for 15 minutes.`,
     });
 
+    // The CronJob reports every 5 minutes, drift or not: a quarter hour without a report means the
+    // check stopped running.
     this.alarm('leaderboard-drift', {
       metric: drift,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      description: 'The leaderboard drift check found the Redis index different from PostgreSQL and rebuilt it.',
+      treatMissingData: silenceAlarms,
+      description: 'The leaderboard drift check found the Redis index different from PostgreSQL and rebuilt it, or has not reported for 15 minutes.',
     });
 
+    // Every notifier replica reports its backlog each minute: silence means no notifier is running.
     this.alarm('notification-backlog', {
       metric: notificationAge,
       threshold: THRESHOLDS.notificationAgeSeconds,
       evaluationPeriods: 2,
-      description: `The oldest notification due has waited more than ${THRESHOLDS.notificationAgeSeconds} s for 10 minutes (notifier down, or Telegram refusing).`,
+      treatMissingData: silenceAlarms,
+      description: `The oldest notification due has waited more than ${THRESHOLDS.notificationAgeSeconds} s for 10 minutes (notifier down, or Telegram refusing), or no notifier has reported for 10 minutes.`,
     });
 
     // One expression over the eight per-service counts: an alarm takes at most ten metrics.
@@ -203,21 +267,66 @@ export class Monitoring extends Construct {
       }),
       threshold: THRESHOLDS.rateLimitedPercent,
       evaluationPeriods: 3,
+      treatMissingData: quiet,
       description: `More than ${THRESHOLDS.rateLimitedPercent}% of API requests answered 429 for 15 minutes.`,
     });
 
     for (const spec of SERVICES) {
       const m = api[spec.name];
-      this.alarm(`${spec.name}-5xx`, {
-        metric: new cloudwatch.MathExpression({
-          expression: `IF(requests >= ${THRESHOLDS.minRequestsForRatios}, 100 * errors / requests, 0)`,
-          usingMetrics: { errors: m.errors5xx, requests: m.requests },
-          label: `${spec.name}: requests answered 5xx, %`,
-          period: fiveMinutes,
+      const fn = props.functions[spec.name];
+      const release: cloudwatch.Alarm[] = [];
+      release.push(
+        this.alarm(`${spec.name}-5xx`, {
+          metric: new cloudwatch.MathExpression({
+            expression: `IF(requests >= ${THRESHOLDS.minRequestsForRatios}, 100 * errors / requests, 0)`,
+            usingMetrics: { errors: m.errors5xx, requests: m.requests },
+            label: `${spec.name}: requests answered 5xx, %`,
+            period: fiveMinutes,
+          }),
+          threshold: THRESHOLDS.serverErrorPercent,
+          evaluationPeriods: 2,
+          treatMissingData: quiet,
+          description: `More than ${THRESHOLDS.serverErrorPercent}% of ${spec.name} requests answered 5xx for 10 minutes.`,
         }),
-        threshold: THRESHOLDS.serverErrorPercent,
-        evaluationPeriods: 2,
-        description: `More than ${THRESHOLDS.serverErrorPercent}% of ${spec.name} requests answered 5xx for 10 minutes.`,
+      );
+      release.push(
+        this.alarm(`${spec.name}-lambda-errors`, {
+          metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+          threshold: 5,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: quiet,
+          description: `The ${spec.name} function failed 5 or more invocations (crash, timeout, out of memory) in 5 minutes.`,
+        }),
+      );
+      // Judged per minute so that it can stop a release within its five-minute canary.
+      release.push(
+        this.alarm(`${spec.name}-release-latency`, {
+          metric: serviceMetric(spec.name, 'Latency', 'p99', {}, cdk.Duration.minutes(1)),
+          threshold: THRESHOLDS.releaseLatencyP99Ms,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          treatMissingData: quiet,
+          description: `p99 latency of ${spec.name} above ${THRESHOLDS.releaseLatencyP99Ms} ms in 2 of 3 minutes; during a release CodeDeploy rolls the live alias back.`,
+        }),
+      );
+      this.release[spec.name] = release;
+      this.alarm(`${spec.name}-lambda-throttles`, {
+        metric: fn.metricThrottles({ period: cdk.Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: quiet,
+        description: `The ${spec.name} function hit its reserved concurrency (${spec.reservedConcurrency}); the ALB answered 503 to the excess.`,
+      });
+      const limitMs = (FUNCTION_TIMEOUT_SECONDS * 1000 * THRESHOLDS.durationPercentOfTimeout) / 100;
+      this.alarm(`${spec.name}-lambda-duration`, {
+        metric: fn.metricDuration({ period: fiveMinutes, statistic: 'p99' }),
+        threshold: limitMs,
+        evaluationPeriods: 3,
+        treatMissingData: quiet,
+        description: `p99 duration of the ${spec.name} function above ${limitMs} ms (${THRESHOLDS.durationPercentOfTimeout}% of its timeout) for 15 minutes.`,
       });
     }
 
@@ -226,6 +335,7 @@ export class Monitoring extends Construct {
       threshold: THRESHOLDS.actionTokenRejects,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
+      treatMissingData: quiet,
       description: `More than ${THRESHOLDS.actionTokenRejects} action tokens refused in 5 minutes, twice in 15 minutes.`,
     });
 
@@ -233,13 +343,24 @@ export class Monitoring extends Construct {
       metric: connectionsShare,
       threshold: THRESHOLDS.edgeConnectionsPercent,
       evaluationPeriods: 3,
-      description: `Edge WebSocket + SSE connections above ${THRESHOLDS.edgeConnectionsPercent}% of what the fleet holds at its maximum size, for 3 minutes.`,
+      treatMissingData: quiet,
+      description: `Edge WebSocket, /ws/me and SSE connections above ${THRESHOLDS.edgeConnectionsPercent}% of what the fleet holds at its maximum size, for 3 minutes.`,
+    });
+
+    this.alarm('edge-metrics-missing', {
+      metric: edgeSamples,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      treatMissingData: silenceAlarms,
+      description: 'No edge metrics for 5 minutes: the metrics agent (or every edge pod) is down, and the other edge alarms cannot see.',
     });
 
     this.alarm('edge-tick-lag', {
       metric: tickLag,
       threshold: THRESHOLDS.tickLagSeconds,
       evaluationPeriods: 3,
+      treatMissingData: quiet,
       description: `Some edge pod's lobby tick lagged more than ${THRESHOLDS.tickLagSeconds} s for 3 minutes.`,
     });
 
@@ -247,57 +368,125 @@ export class Monitoring extends Construct {
       metric: outboxDepth,
       threshold: 0,
       evaluationPeriods: 10,
+      treatMissingData: quiet,
       description: 'Game results have waited in an edge outbox (PostgreSQL not taking them) for 10 minutes.',
     });
+
+    for (const dependency of ['postgres', 'redis']) {
+      this.alarm(`edge-${dependency}-unreachable`, {
+        metric: dependencyUp(dependency),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: quiet,
+        description: `Some edge pod's readiness checks could not reach ${dependency} for 3 minutes (pods stay ready; see the runbook).`,
+      });
+    }
 
     this.alarm('edge-no-healthy-pods', {
       metric: edgeHealthyPods,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      treatMissingData: silenceAlarms,
       description: 'No healthy edge pod behind the ALB for 2 minutes: /ws/* and /sse/* fail.',
     });
 
-    for (const spec of SERVICES) {
-      const fn = props.functions[spec.name];
-      this.alarm(`${spec.name}-lambda-errors`, {
-        metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-        threshold: 5,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        description: `The ${spec.name} function failed 5 or more invocations (crash, timeout, out of memory) in 5 minutes.`,
-      });
-      this.alarm(`${spec.name}-lambda-throttles`, {
-        metric: fn.metricThrottles({ period: cdk.Duration.minutes(1), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        description: `The ${spec.name} function hit its reserved concurrency (${spec.reservedConcurrency}); the ALB answered 503 to the excess.`,
-      });
-      const limitMs = (FUNCTION_TIMEOUT_SECONDS * 1000 * THRESHOLDS.durationPercentOfTimeout) / 100;
-      this.alarm(`${spec.name}-lambda-duration`, {
-        metric: fn.metricDuration({ period: fiveMinutes, statistic: 'p99' }),
-        threshold: limitMs,
-        evaluationPeriods: 3,
-        description: `p99 duration of the ${spec.name} function above ${limitMs} ms (${THRESHOLDS.durationPercentOfTimeout}% of its timeout) for 15 minutes.`,
-      });
-    }
-
-    const auroraAcu = new cloudwatch.Metric({
-      namespace: 'AWS/RDS',
-      metricName: 'ACUUtilization',
-      statistic: 'Maximum',
-      period: fiveMinutes,
-      dimensionsMap: { DBClusterIdentifier: f.auroraClusterId },
+    this.alarm('edge-target-connection-errors', {
+      metric: edgeTargetConnectionErrors,
+      threshold: THRESHOLDS.edgeTargetConnectionErrors,
+      evaluationPeriods: 2,
+      treatMissingData: quiet,
+      description: `The ALB failed to open more than ${THRESHOLDS.edgeTargetConnectionErrors} connections to edge pods in 5 minutes, twice.`,
     });
+
+    this.alarm('alb-5xx', {
+      metric: albGenerated5xx,
+      threshold: THRESHOLDS.albGenerated5xx,
+      evaluationPeriods: 2,
+      treatMissingData: quiet,
+      description: `The ALB itself answered more than ${THRESHOLDS.albGenerated5xx} requests 5xx in 5 minutes, twice (no healthy target, a Lambda throttled or failed, a timeout).`,
+    });
+
+    const auroraMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/RDS',
+        metricName,
+        statistic,
+        period: fiveMinutes,
+        dimensionsMap: { DBClusterIdentifier: f.auroraClusterId },
+      });
+    const auroraAcu = auroraMetric('ACUUtilization', 'Maximum');
+    // RDS reports these every minute while the cluster lives: silence is a lost cluster.
     this.alarm('aurora-capacity', {
       metric: auroraAcu,
       threshold: THRESHOLDS.auroraAcuPercent,
       evaluationPeriods: 3,
+      treatMissingData: silenceAlarms,
       description: `Aurora at more than ${THRESHOLDS.auroraAcuPercent}% of its maximum capacity for 15 minutes.`,
     });
+    const auroraConnections = auroraMetric('DatabaseConnections', 'Maximum');
+    const maxConnections = auroraMaxConnections(f.auroraMaxAcu);
+    const connectionsLimit = Math.floor((maxConnections * THRESHOLDS.auroraConnectionsPercent) / 100);
+    this.alarm('aurora-connections', {
+      metric: auroraConnections,
+      threshold: connectionsLimit,
+      evaluationPeriods: 2,
+      treatMissingData: silenceAlarms,
+      description: `More than ${connectionsLimit} Aurora connections (${THRESHOLDS.auroraConnectionsPercent}% of max_connections ${maxConnections} at ${f.auroraMaxAcu} ACU) for 10 minutes.`,
+    });
+    const auroraLag = auroraMetric('AuroraReplicaLagMaximum', 'Maximum');
+    this.alarm('aurora-replica-lag', {
+      metric: auroraLag,
+      threshold: THRESHOLDS.auroraReplicaLagMs,
+      evaluationPeriods: 3,
+      treatMissingData: quiet,
+      description: `An Aurora reader lagged the writer by more than ${THRESHOLDS.auroraReplicaLagMs} ms for 15 minutes (it is the failover target).`,
+    });
+
+    // ElastiCache reports per node: the alarms watch the worst node, ten nodes per alarm.
+    const redisWorst = (metricName: string, statistic: string, nodes: string[]) =>
+      new cloudwatch.MathExpression({
+        expression: `MAX([${nodes.map((_, i) => `n${i}`).join(', ')}])`,
+        usingMetrics: Object.fromEntries(
+          nodes.map((node, i) => [
+            `n${i}`,
+            new cloudwatch.Metric({
+              namespace: 'AWS/ElastiCache',
+              metricName,
+              statistic,
+              period: fiveMinutes,
+              dimensionsMap: { CacheClusterId: node },
+            }),
+          ]),
+        ),
+        label: `${metricName}, worst node`,
+        period: fiveMinutes,
+      });
+    const redisAlarms: Array<{ name: string; metric: string; statistic: string; threshold: number; missing: cloudwatch.TreatMissingData; what: string }> = [
+      { name: 'redis-cpu', metric: 'EngineCPUUtilization', statistic: 'Maximum', threshold: THRESHOLDS.redisEngineCpuPercent, missing: silenceAlarms, what: `engine CPU above ${THRESHOLDS.redisEngineCpuPercent}%` },
+      { name: 'redis-memory', metric: 'DatabaseMemoryUsagePercentage', statistic: 'Maximum', threshold: THRESHOLDS.redisMemoryPercent, missing: silenceAlarms, what: `memory above ${THRESHOLDS.redisMemoryPercent}% of maxmemory` },
+      { name: 'redis-evictions', metric: 'Evictions', statistic: 'Sum', threshold: THRESHOLDS.redisEvictions, missing: quiet, what: `more than ${THRESHOLDS.redisEvictions} keys evicted in 5 minutes` },
+      { name: 'redis-replication-lag', metric: 'ReplicationLag', statistic: 'Maximum', threshold: THRESHOLDS.redisReplicationLagSeconds, missing: quiet, what: `a replica more than ${THRESHOLDS.redisReplicationLagSeconds} s behind its primary` },
+    ];
+    const nodeGroups: string[][] = [];
+    for (let i = 0; i < f.redisMemberClusters.length; i += NODES_PER_ALARM) {
+      nodeGroups.push(f.redisMemberClusters.slice(i, i + NODES_PER_ALARM));
+    }
+    const redisCpu: cloudwatch.IMetric[] = [];
+    for (const spec of redisAlarms) {
+      nodeGroups.forEach((nodes, g) => {
+        const metric = redisWorst(spec.metric, spec.statistic, nodes);
+        if (spec.name === 'redis-cpu') redisCpu.push(metric);
+        this.alarm(nodeGroups.length === 1 ? spec.name : `${spec.name}-${g + 1}`, {
+          metric,
+          threshold: spec.threshold,
+          evaluationPeriods: 3,
+          treatMissingData: spec.missing,
+          description: `ElastiCache ${spec.what} on some node (${nodes.join(', ')}) for 15 minutes.`,
+        });
+      });
+    }
 
     // --- Dashboard ---
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -331,7 +520,7 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Edge connections vs capacity (%)', [connectionsShare], [THRESHOLDS.edgeConnectionsPercent]),
-      graph('Edge connections', [wsConnections, sseConnections]),
+      graph('Edge connections', [wsConnections, meConnections, sseConnections]),
       graph('Edge tick lag, worst pod (s)', [tickLag], [THRESHOLDS.tickLagSeconds]),
       graph('Edge outbox depth, worst pod', [outboxDepth]),
     );
@@ -342,6 +531,20 @@ export class Monitoring extends Construct {
       graph('Notifications due, and the oldest one\'s age (s)', [notificationBacklog, notificationAge], [THRESHOLDS.notificationAgeSeconds]),
       graph('Aurora capacity used (%)', [auroraAcu], [THRESHOLDS.auroraAcuPercent]),
     );
+    dashboard.addWidgets(
+      graph('Aurora connections', [auroraConnections], [connectionsLimit]),
+      graph('Aurora replica lag (ms)', [auroraLag], [THRESHOLDS.auroraReplicaLagMs]),
+      graph('Redis engine CPU, worst node (%)', redisCpu, [THRESHOLDS.redisEngineCpuPercent]),
+      graph('ALB-generated 5xx, edge connection errors (5 min)', [albGenerated5xx, edgeTargetConnectionErrors]),
+      graph('Edge pods reaching PostgreSQL and Redis (min)', [dependencyUp('postgres'), dependencyUp('redis')]),
+    );
+  }
+
+  /** The alarms whose firing rolls a release of `service` back (CodeDeploy). */
+  releaseAlarms(service: string): cloudwatch.Alarm[] {
+    const alarms = this.release[service];
+    if (alarms === undefined) throw new Error(`no release alarms for the service "${service}"`);
+    return alarms;
   }
 
   private alarm(
@@ -352,7 +555,8 @@ export class Monitoring extends Construct {
       evaluationPeriods: number;
       datapointsToAlarm?: number;
       comparisonOperator?: cloudwatch.ComparisonOperator;
-      treatMissingData?: cloudwatch.TreatMissingData;
+      /** Decided per alarm: does silence mean "nothing happened" or "something stopped reporting"? */
+      treatMissingData: cloudwatch.TreatMissingData;
       description: string;
     },
   ): cloudwatch.Alarm {
@@ -364,8 +568,7 @@ export class Monitoring extends Construct {
       evaluationPeriods: opts.evaluationPeriods,
       datapointsToAlarm: opts.datapointsToAlarm,
       comparisonOperator: opts.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // No data means no traffic or no such event: quiet, except where stated.
-      treatMissingData: opts.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: opts.treatMissingData,
       alarmDescription: `${opts.description} Runbook: docs/OPERATIONS.md, "Alarms runbook", ${alarmName.replace(`whoosh-${this.env}-`, '')}.`,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));

@@ -1,8 +1,15 @@
 /**
  * The Lambda side of Whoosh: one function per service, in the VPC, behind the terraform-made ALB
  * through its own target group and path rules, plus the alarms and dashboard (monitoring.ts).
+ *
+ * Releases are blue-green: every function the app defines is published as a version and served
+ * through its alias `live`, which the ALB target group invokes. A changed function gets a new
+ * version, and CodeDeploy shifts the alias to it (RELEASE_SHIFT: a tenth of the traffic first),
+ * rolling back by itself when one of the service's release alarms fires. Old versions are kept,
+ * so a rollback points the alias back without a rebuild (scripts/deploy --rollback).
  */
 import * as cdk from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,11 +23,13 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   LAMBDA_DATABASE_POOL,
   MAX_PATHS_PER_RULE,
+  LIVE_ALIAS,
+  RELEASE_SHIFT,
   REQUEST_TIMEOUT_SECONDS,
   SERVICES,
   ServiceSpec,
 } from './services';
-import { Foundation, lambdaArtifact } from './settings';
+import { Foundation, lambdaArtifact, RDS_CA_BUNDLE_PATH } from './settings';
 
 export interface ServicesStackProps extends cdk.StackProps {
   foundation: Foundation;
@@ -28,11 +37,6 @@ export interface ServicesStackProps extends cdk.StackProps {
   artifactsDir: string;
   /** Only test fixtures: accept bootstraps that are not AArch64 executables. */
   allowPlaceholderArtifacts?: boolean;
-  /**
-   * Secrets Manager version id of the DATABASE_URL secret. Pinning it in the dynamic reference
-   * makes CloudFormation update the functions whenever scripts/deploy writes a new URL.
-   */
-  databaseUrlSecretVersion: string;
   /** Edge pods the HPA may run (edge/k8s/hpa.yaml maxReplicas), for connection capacity. */
   edgeMaxReplicas: number;
   /** Connections one edge pod is sized for (the HPA's per-pod target is below it). */
@@ -52,6 +56,7 @@ function checkovSkip(resource: cdk.CfnResource, skips: Array<{ id: string; comme
 
 export class ServicesStack extends cdk.Stack {
   readonly functions: Record<string, lambda.Function> = {};
+  readonly aliases: Record<string, lambda.Alias> = {};
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
@@ -72,11 +77,10 @@ export class ServicesStack extends cdk.Stack {
     });
     const key = kms.Key.fromKeyArn(this, 'Key', f.kmsKeyArn);
 
-    // Resolved by CloudFormation at deploy time: the URL (with the database password) is never
-    // in the template, the cloud assembly or the function's role policy.
-    const databaseUrl = cdk.SecretValue.secretsManager(f.databaseUrlSecretArn, {
-      versionId: props.databaseUrlSecretVersion,
-    }).unsafeUnwrap();
+    // No password anywhere: the services log in as the application role with an IAM
+    // authentication token made per connection (DATABASE_AUTH=iam), so RDS rotating the master
+    // password changes nothing here, and verify the server against the RDS CA bundle.
+    const databaseUrl = databaseUrlOf(f, RDS_CA_BUNDLE_PATH);
 
     let priority = FIRST_RULE_PRIORITY;
     for (const spec of SERVICES) {
@@ -90,13 +94,21 @@ export class ServicesStack extends cdk.Stack {
         restartedAt: props.restartedAt,
       });
       this.functions[spec.name] = fn;
+      // The published version of this configuration; earlier versions are retained for rollback.
+      const alias = new lambda.Alias(this, `${pascal(spec.name)}Live`, {
+        aliasName: LIVE_ALIAS,
+        version: fn.currentVersion,
+        description: `The version of ${spec.name} that serves the ALB; CodeDeploy moves it`,
+      });
+      this.aliases[spec.name] = alias;
 
       const targetGroup = new elbv2.ApplicationTargetGroup(this, `${pascal(spec.name)}Targets`, {
         targetGroupName: `${f.namePrefix}-${spec.name}`.slice(0, 32),
         targetType: elbv2.TargetType.LAMBDA,
-        targets: [new AlbInvokedFunction(fn)],
-        // One invocation a minute per target group: proves the function starts (configuration,
-        // keys, PostgreSQL and Redis reachable) without running up cost.
+        targets: [new AlbInvokedAlias(alias)],
+        // One invocation a minute per target group of /healthz, which answers whenever the
+        // function can answer at all (its configuration and keys loaded): dependency health is
+        // in the alarms, and a PostgreSQL blip must not mark every function unhealthy.
         healthCheck: {
           enabled: true,
           path: '/healthz',
@@ -119,17 +131,68 @@ export class ServicesStack extends cdk.Stack {
       priority = Math.ceil(priority / 10) * 10;
     }
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       foundation: f,
       functions: this.functions,
       edgeMaxReplicas: props.edgeMaxReplicas,
       edgeConnectionsPerPod: props.edgeConnectionsPerPod,
     });
 
+    this.releases(f, monitoring);
+
     for (const spec of SERVICES) {
       new cdk.CfnOutput(this, `${pascal(spec.name)}FunctionName`, {
         value: this.functions[spec.name].functionName,
         description: `Lambda function of the ${spec.name} service`,
+      });
+    }
+  }
+
+  /**
+   * A CodeDeploy deployment group for the alias of every function in `this.functions`, with the
+   * service's release alarms (5xx share, failed invocations, p99 latency) as automatic rollback.
+   * One role serves them all, with only what a Lambda deployment needs.
+   */
+  private releases(f: Foundation, monitoring: Monitoring) {
+    const application = new codedeploy.LambdaApplication(this, 'Releases', {
+      applicationName: `${f.namePrefix}-services`,
+    });
+    const role = new iam.Role(this, 'ReleaseRole', {
+      roleName: `${f.namePrefix}-codedeploy`,
+      description: 'CodeDeploy: shifts the live aliases of the Whoosh functions and reads their release alarms',
+      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ShiftLiveAliases',
+        actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
+        resources: [`arn:${cdk.Aws.PARTITION}:lambda:${f.region}:${f.accountId}:function:${f.namePrefix}-*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadReleaseAlarms',
+        // DescribeAlarms supports no resource-level permissions.
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: ['*'],
+      }),
+    );
+    const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as cdk.CfnResource | undefined;
+    if (policy) {
+      checkovSkip(policy, [{ id: 'CKV_AWS_111', comment: 'Only cloudwatch:DescribeAlarms is unscoped; it supports no resource-level permissions.' }]);
+    }
+    // The role is complete as written: CodeDeploy's managed policy (every function, every S3
+    // object) must not be attached on top.
+    const fixedRole = role.withoutPolicyUpdates();
+    for (const [name, alias] of Object.entries(this.aliases)) {
+      new codedeploy.LambdaDeploymentGroup(this, `${pascal(name)}Release`, {
+        application,
+        deploymentGroupName: `${f.namePrefix}-${name}`,
+        alias,
+        role: fixedRole,
+        deploymentConfig: RELEASE_SHIFT,
+        alarms: monitoring.releaseAlarms(name),
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
       });
     }
   }
@@ -183,8 +246,18 @@ export class ServicesStack extends cdk.Stack {
         resources: ['*'],
       }),
     );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConnectAsApplicationRole',
+        actions: ['rds-db:connect'],
+        resources: [
+          `arn:${cdk.Aws.PARTITION}:rds-db:${f.region}:${f.accountId}:dbuser:${f.auroraClusterResourceId}/${f.databaseAppUser}`,
+        ],
+      }),
+    );
     const secrets = [
       f.authKeysSecretArn,
+      f.redisAuthSecretArn,
       ...(spec.readsActionKey ? [f.actionHmacSecretArn] : []),
       ...(spec.readsTelegramWebhookSecret ? [f.telegramWebhookSecretArn] : []),
     ];
@@ -231,11 +304,15 @@ export class ServicesStack extends cdk.Stack {
       securityGroups: [ctx.lambdaSg],
       logGroup,
       environmentEncryption: ctx.key,
+      // A release replaces the version the alias serves; the old one stays, for the rollback.
+      currentVersionOptions: { removalPolicy: cdk.RemovalPolicy.RETAIN },
       environment: {
         DATABASE_URL: ctx.databaseUrl,
+        DATABASE_AUTH: 'iam',
         DATABASE_MAX_CONNECTIONS: String(LAMBDA_DATABASE_POOL),
         // Unset REDIS_URL: the endpoint, cluster mode and TLS are read from the replication group.
         ELASTICACHE_REPLICATION_GROUP_ID: f.redisReplicationGroupId,
+        REDIS_AUTH_SOURCE: `aws-secretsmanager:${f.redisAuthSecretArn}`,
         AUTH_KEYS_SOURCE: `aws-secretsmanager:${f.authKeysSecretArn}`,
         // Under Lambda, `peer` is the address the ALB appended to X-Forwarded-For.
         CLIENT_IP_SOURCE: 'peer',
@@ -274,21 +351,33 @@ export class ServicesStack extends cdk.Stack {
 }
 
 /**
- * A Lambda target whose invoke permission is limited to load balancers of this account. It cannot
- * name the target group itself: CloudFormation registers the function while creating the group,
- * which needs the permission to exist first.
+ * A Lambda alias as the target, with an invoke permission limited to load balancers of this
+ * account. It cannot name the target group itself: CloudFormation registers the alias while
+ * creating the group, which needs the permission to exist first.
  */
-class AlbInvokedFunction implements elbv2.IApplicationLoadBalancerTarget {
-  constructor(private readonly fn: lambda.Function) {}
+class AlbInvokedAlias implements elbv2.IApplicationLoadBalancerTarget {
+  constructor(private readonly alias: lambda.Alias) {}
 
   attachToApplicationTargetGroup(targetGroup: elbv2.IApplicationTargetGroup): elbv2.LoadBalancerTargetProps {
-    this.fn.addPermission('AlbInvoke', {
+    this.alias.addPermission('AlbInvoke', {
       principal: new iam.ServicePrincipal('elasticloadbalancing.amazonaws.com'),
-      sourceAccount: cdk.Stack.of(this.fn).account,
+      sourceAccount: cdk.Stack.of(this.alias).account,
     });
-    targetGroup.node.addDependency(this.fn.node.findChild('AlbInvoke'));
-    return { targetType: elbv2.TargetType.LAMBDA, targetJson: { id: this.fn.functionArn } };
+    targetGroup.node.addDependency(this.alias.node.findChild('AlbInvoke'));
+    return { targetType: elbv2.TargetType.LAMBDA, targetJson: { id: this.alias.functionArn } };
   }
+}
+
+/**
+ * The services' DATABASE_URL: the application role at the writer, TLS verified against the RDS
+ * CA bundle at `caBundle`. It carries no password (DATABASE_AUTH=iam), so it is no secret.
+ */
+export function databaseUrlOf(f: Foundation, caBundle: string): string {
+  const e = encodeURIComponent;
+  return (
+    `postgres://${e(f.databaseAppUser)}@${f.auroraWriterEndpoint}:${f.auroraPort}/${e(f.databaseName)}` +
+    `?sslmode=verify-full&sslrootcert=${e(caBundle)}`
+  );
 }
 
 function pascal(name: string): string {

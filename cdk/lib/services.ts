@@ -1,3 +1,4 @@
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 /**
  * The four Lambda services: which binary, which ALB paths (DESIGN.md §3), and how each is sized.
  * The paths are the same as the local all-in-one stack mounts, so routing in production and in
@@ -84,3 +85,12 @@ export const FUNCTION_TIMEOUT_SECONDS = 20;
 
 /** DATABASE_MAX_CONNECTIONS of each warm execution environment (docs/OPERATIONS.md). */
 export const LAMBDA_DATABASE_POOL = 3;
+
+/** The alias every function is served through; the ALB target groups invoke it. */
+export const LIVE_ALIAS = 'live';
+
+/**
+ * How CodeDeploy moves the live alias to a new version: a tenth of the requests for five minutes,
+ * then all of them, unless a release alarm fires first (then back to the previous version).
+ */
+export const RELEASE_SHIFT = codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES;

@@ -1,7 +1,7 @@
 /**
- * What the CDK app is given: the foundation's `terraform output -json`, the directory of Lambda
- * artifacts built by `cargo lambda build --release --arm64`, and the version of the DATABASE_URL
- * secret that scripts/deploy wrote. Everything is checked here, before any construct exists, so a
+ * What the CDK app is given: the foundation's `terraform output -json` and the directory of Lambda
+ * artifacts built by `cargo lambda build --release --arm64` (each with the RDS CA bundle beside
+ * its bootstrap). Everything is checked here, before any construct exists, so a
  * wrong input stops synth with a message naming it.
  */
 import * as fs from 'node:fs';
@@ -23,12 +23,23 @@ export interface Foundation {
   httpsListenerArn: string;
   edgeTargetGroupArnSuffix: string;
   auroraClusterId: string;
+  /** The cluster's resource id (cluster-...), which IAM database authentication grants name. */
+  auroraClusterResourceId: string;
+  auroraWriterEndpoint: string;
+  auroraPort: number;
+  auroraMaxAcu: number;
+  databaseName: string;
+  /** The PostgreSQL role the services log in as (IAM authentication, DML only). */
+  databaseAppUser: string;
   redisReplicationGroupId: string;
   redisReplicationGroupArn: string;
+  /** The replication group's nodes (cache cluster ids), for the per-node alarms. */
+  redisMemberClusters: string[];
+  /** The services' ElastiCache RBAC user name and password (REDIS_AUTH_SOURCE). */
+  redisAuthSecretArn: string;
   authKeysSecretArn: string;
   actionHmacSecretArn: string;
   telegramWebhookSecretArn: string;
-  databaseUrlSecretArn: string;
   kmsKeyArn: string;
   lambdaLogGroupNames: Record<string, string>;
   edgeLogGroupName: string;
@@ -53,6 +64,7 @@ function output<T>(outputs: TerraformOutputs, name: string, check: (v: unknown) 
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(isString);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isStringMap = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isString);
 
@@ -66,6 +78,7 @@ export function loadFoundation(file: string): Foundation {
   }
   const s = (name: string) => output(outputs, name, isString, 'a non-empty string');
   const list = (name: string) => output(outputs, name, isStringList, 'a non-empty list of strings');
+  const n = (name: string) => output(outputs, name, isNumber, 'a positive number');
   return {
     environment: s('environment'),
     region: s('region'),
@@ -81,12 +94,19 @@ export function loadFoundation(file: string): Foundation {
     httpsListenerArn: s('https_listener_arn'),
     edgeTargetGroupArnSuffix: s('edge_target_group_arn_suffix'),
     auroraClusterId: s('aurora_cluster_id'),
+    auroraClusterResourceId: s('aurora_cluster_resource_id'),
+    auroraWriterEndpoint: s('aurora_writer_endpoint'),
+    auroraPort: n('aurora_port'),
+    auroraMaxAcu: n('aurora_max_acu'),
+    databaseName: s('database_name'),
+    databaseAppUser: s('database_app_user'),
     redisReplicationGroupId: s('redis_replication_group_id'),
     redisReplicationGroupArn: s('redis_replication_group_arn'),
+    redisMemberClusters: list('redis_member_clusters'),
+    redisAuthSecretArn: s('redis_auth_secret_arn'),
     authKeysSecretArn: s('auth_keys_secret_arn'),
     actionHmacSecretArn: s('action_hmac_secret_arn'),
     telegramWebhookSecretArn: s('telegram_webhook_secret_arn'),
-    databaseUrlSecretArn: s('database_url_secret_arn'),
     kmsKeyArn: s('kms_key_arn'),
     lambdaLogGroupNames: output(outputs, 'lambda_log_group_names', isStringMap, 'a map of service name to log group'),
     edgeLogGroupName: s('edge_log_group_name'),
@@ -96,6 +116,14 @@ export function loadFoundation(file: string): Foundation {
     edgeNamespace: s('edge_namespace'),
   };
 }
+
+/**
+ * The RDS certificate bundle the functions verify Aurora's certificate with
+ * (sslmode=verify-full): scripts/deploy puts it beside each bootstrap, so it is at this path in
+ * the function's package.
+ */
+export const RDS_CA_BUNDLE = 'rds-global-bundle.pem';
+export const RDS_CA_BUNDLE_PATH = `/var/task/${RDS_CA_BUNDLE}`;
 
 /** ELF machine number of AArch64, the architecture the functions run on. */
 const EM_AARCH64 = 0xb7;
@@ -112,6 +140,12 @@ export function lambdaArtifact(artifactsDir: string, binary: string, allowPlaceh
     throw new Error(
       `no Lambda artifact at ${bootstrap}: build with \`cargo lambda build --release --arm64\` ` +
         '(scripts/deploy --only lambdas) and pass its output directory as -c artifactsDir=<dir>',
+    );
+  }
+  if (!fs.existsSync(path.join(dir, RDS_CA_BUNDLE))) {
+    throw new Error(
+      `no ${RDS_CA_BUNDLE} beside ${bootstrap}: the functions verify Aurora's certificate with it ` +
+        '(scripts/deploy --only lambdas downloads it from https://truststore.pki.rds.amazonaws.com)',
     );
   }
   if (!allowPlaceholder) {

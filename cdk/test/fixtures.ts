@@ -12,10 +12,9 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import { ServicesStack } from '../lib/services-stack';
 import { SERVICES } from '../lib/services';
-import { loadFoundation } from '../lib/settings';
+import { loadFoundation, RDS_CA_BUNDLE } from '../lib/settings';
 
 export const FIXTURE_OUTPUTS = path.join(__dirname, '..', '..', 'test', 'fixtures', 'terraform-outputs.json');
-export const FIXTURE_SECRET_VERSION = 'fixture-version-0000';
 export const CDK_JSON = path.join(__dirname, '..', '..', 'cdk.json');
 
 /** Writes `<dir>/<binary>/bootstrap` placeholders for every service; returns `dir`. */
@@ -28,6 +27,7 @@ export function makePlaceholderArtifacts(dir: string = fs.mkdtempSync(path.join(
       `#!/bin/sh\necho "test fixture standing in for ${spec.binary}; not deployable" >&2\nexit 1\n`,
       { mode: 0o755 },
     );
+    fs.writeFileSync(path.join(binDir, RDS_CA_BUNDLE), '# test fixture standing in for the RDS CA bundle\n');
   }
   return dir;
 }
@@ -45,7 +45,6 @@ export function fixtureStack(restartedAt?: string): ServicesStack {
     foundation,
     artifactsDir: makePlaceholderArtifacts(),
     allowPlaceholderArtifacts: true,
-    databaseUrlSecretVersion: FIXTURE_SECRET_VERSION,
     edgeMaxReplicas: Number(ctx['edgeMaxReplicas']),
     edgeConnectionsPerPod: Number(ctx['edgeConnectionsPerPod']),
     restartedAt,

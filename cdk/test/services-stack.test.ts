@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SERVICES, FUNCTION_TIMEOUT_SECONDS, REQUEST_TIMEOUT_SECONDS } from '../lib/services';
-import { lambdaArtifact, loadFoundation } from '../lib/settings';
-import { cdkContext, fixtureStack, FIXTURE_OUTPUTS, FIXTURE_SECRET_VERSION } from './fixtures';
+import { SERVICES, FUNCTION_TIMEOUT_SECONDS, LIVE_ALIAS, REQUEST_TIMEOUT_SECONDS } from '../lib/services';
+import { lambdaArtifact, loadFoundation, RDS_CA_BUNDLE } from '../lib/settings';
+import { auroraMaxConnections } from '../lib/monitoring';
+import { cdkContext, fixtureStack, FIXTURE_OUTPUTS } from './fixtures';
 
 const template = Template.fromStack(fixtureStack());
 const resources = (type: string) => template.findResources(type);
@@ -121,7 +122,7 @@ test('every function reserves its concurrency, which bounds its database connect
   }
 });
 
-test('functions are configured for Lambda behind the ALB, with DATABASE_URL resolved from its secret version', () => {
+test('functions log in to Aurora as the application role with IAM tokens, verifying the server (no password anywhere)', () => {
   template.allResourcesProperties('AWS::Lambda::Function', {
     Environment: {
       Variables: Match.objectLike({
@@ -133,11 +134,28 @@ test('functions are configured for Lambda behind the ALB, with DATABASE_URL reso
         HTTP_REQUEST_TIMEOUT: `${REQUEST_TIMEOUT_SECONDS}s`,
         WHOOSH_PUBLIC_URL: 'https://play.test.example',
         DATABASE_URL:
-          '{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:whoosh-test/database-url-MnOpQr' +
-          `:SecretString:::${FIXTURE_SECRET_VERSION}}}`,
+          'postgres://whoosh_app@whoosh-test.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com:5432/whoosh' +
+          '?sslmode=verify-full&sslrootcert=%2Fvar%2Ftask%2Frds-global-bundle.pem',
+        DATABASE_AUTH: 'iam',
+        REDIS_AUTH_SOURCE: 'aws-secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:whoosh-test/redis-auth-StUvWx',
       }),
     },
   });
+  // Each role may connect as the application role of this cluster, and as nothing else.
+  const connect = 'arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/whoosh_app';
+  const lambdaPolicies = Object.values(resources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p['Properties']['Roles']).match(/(Auth|Matchmaking|Profiles|Economy)Role/),
+  );
+  assert.equal(lambdaPolicies.length, SERVICES.length);
+  for (const policy of lambdaPolicies) {
+    const st = (policy['Properties']['PolicyDocument']['Statement'] as Record<string, unknown>[]).filter(
+      (s) => ([] as unknown[]).concat(s['Action']).includes('rds-db:connect'),
+    );
+    assert.equal(st.length, 1);
+    const resource = JSON.stringify(st[0]['Resource']);
+    assert.ok(resource.endsWith(`${connect.replace('arn:aws', '')}"]]}`) && !resource.includes('*'), resource);
+  }
+  assert.ok(!JSON.stringify(template.toJSON()).includes('resolve:secretsmanager'), 'no secret is resolved into the template');
   for (const fn of Object.values(resources('AWS::Lambda::Function'))) {
     const vars = fn['Properties']['Environment']['Variables'] as Record<string, string>;
     assert.equal(vars['REDIS_URL'], undefined, 'REDIS_URL must stay unset so the endpoint is discovered');
@@ -162,8 +180,8 @@ test('listener rules on the terraform-made HTTPS listener route exactly these pa
     'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/whoosh-test/0123456789abcdef/fedcba9876543210';
   const groups = resources('AWS::ElasticLoadBalancingV2::TargetGroup');
   const targetOf = (tgLogicalId: string): string => {
-    const arn = groups[tgLogicalId]['Properties']['Targets'][0]['Id']['Fn::GetAtt'][0] as string;
-    const fn = resources('AWS::Lambda::Function')[arn];
+    const alias = resources('AWS::Lambda::Alias')[groups[tgLogicalId]['Properties']['Targets'][0]['Id']['Ref'] as string];
+    const fn = resources('AWS::Lambda::Function')[alias['Properties']['FunctionName']['Ref'] as string];
     return (fn['Properties']['FunctionName'] as string).replace('whoosh-test-', '');
   };
 
@@ -188,24 +206,26 @@ test('listener rules on the terraform-made HTTPS listener route exactly these pa
   }
 });
 
-test('only load balancers of the same account may invoke the functions', () => {
+test('only load balancers of the same account may invoke the functions, through their live alias', () => {
   const permissions = Object.values(resources('AWS::Lambda::Permission'));
-  assert.equal(permissions.length, 4);
+  assert.equal(permissions.length, SERVICES.length);
+  const aliases = resources('AWS::Lambda::Alias');
   for (const p of permissions) {
     assert.equal(p['Properties']['Principal'], 'elasticloadbalancing.amazonaws.com');
     assert.equal(p['Properties']['SourceAccount'], '123456789012');
+    assert.ok(aliases[p['Properties']['FunctionName']['Ref']], 'the permission is on the alias, not the bare function');
   }
 });
 
 test('roles grant only what each service uses', () => {
   const policies = Object.values(resources('AWS::IAM::Policy'));
-  assert.equal(policies.length, 4);
-  template.resourceCountIs('AWS::IAM::Role', 4);
+  // A role per function, and CodeDeploy's.
+  assert.equal(policies.length, SERVICES.length + 1);
+  template.resourceCountIs('AWS::IAM::Role', SERVICES.length + 1);
   for (const role of Object.values(resources('AWS::IAM::Role'))) {
     assert.equal(role['Properties']['ManagedPolicyArns'], undefined, 'no AWS managed policies');
   }
   const hmac = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:whoosh-test/action-hmac-GhIjKl';
-  const dbUrl = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:whoosh-test/database-url-MnOpQr';
   let hmacReaders = 0;
   for (const policy of policies) {
     for (const st of policy['Properties']['PolicyDocument']['Statement']) {
@@ -213,10 +233,13 @@ test('roles grant only what each service uses', () => {
       const res = ([] as unknown[]).concat(st['Resource']);
       assert.ok(!actions.some((a) => a === '*' || a.endsWith(':*')), `wildcard action in ${JSON.stringify(st)}`);
       if (res.includes('*')) {
-        assert.ok(actions.every((a) => a.startsWith('ec2:')), `only ENI actions may be unscoped: ${JSON.stringify(st)}`);
+        assert.ok(
+          actions.every((a) => a.startsWith('ec2:') || a === 'cloudwatch:DescribeAlarms'),
+          `only ENI actions and DescribeAlarms may be unscoped: ${JSON.stringify(st)}`,
+        );
       }
       if (actions.includes('secretsmanager:GetSecretValue')) {
-        assert.ok(!res.includes(dbUrl), 'DATABASE_URL is resolved by CloudFormation, never read by a function');
+        assert.ok(!JSON.stringify(res).includes('rds!cluster'), 'no function reads the Aurora master secret');
         if (res.includes(hmac)) hmacReaders++;
       }
     }
@@ -236,8 +259,25 @@ test('the issue-required alarms exist and notify the alarm topic', () => {
     'edge-outbox-depth',
     'edge-no-healthy-pods',
     'aurora-capacity',
+    'aurora-connections',
+    'aurora-replica-lag',
     'notification-backlog',
-    ...SERVICES.flatMap((s) => [`${s.name}-lambda-errors`, `${s.name}-lambda-throttles`, `${s.name}-lambda-duration`, `${s.name}-5xx`]),
+    'redis-cpu',
+    'redis-memory',
+    'redis-evictions',
+    'redis-replication-lag',
+    'alb-5xx',
+    'edge-target-connection-errors',
+    'edge-metrics-missing',
+    'edge-postgres-unreachable',
+    'edge-redis-unreachable',
+    ...SERVICES.flatMap((s) => [
+      `${s.name}-lambda-errors`,
+      `${s.name}-lambda-throttles`,
+      `${s.name}-lambda-duration`,
+      `${s.name}-5xx`,
+      `${s.name}-release-latency`,
+    ]),
   ];
   for (const r of required) {
     assert.ok(names.includes(`whoosh-test-${r}`), `missing alarm whoosh-test-${r}`);
@@ -321,6 +361,7 @@ test('the edge alarms read the namespace the metrics agent writes (scripts/deplo
 test('a bootstrap that is not an arm64 executable is refused unless it is a declared fixture', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whoosh-artifact-'));
   fs.mkdirSync(path.join(dir, 'whoosh-auth'));
+  fs.writeFileSync(path.join(dir, 'whoosh-auth', RDS_CA_BUNDLE), '-----BEGIN CERTIFICATE-----\n');
   // An x86-64 ELF header (e_machine 0x3e).
   const header = Buffer.alloc(64);
   Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header);
@@ -363,4 +404,146 @@ test('a restart marker reaches every function only when scripts/deploy --restart
   Template.fromStack(fixtureStack('2026-01-01T00:00:00Z')).allResourcesProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ WHOOSH_RESTARTED_AT: '2026-01-01T00:00:00Z' }) },
   });
+});
+
+test('every function the app defines is released blue-green: a version, the alias live on it, and a CodeDeploy group rolling back on its alarms', () => {
+  const functions = resources('AWS::Lambda::Function');
+  const aliases = Object.values(resources('AWS::Lambda::Alias'));
+  const versions = resources('AWS::Lambda::Version');
+  const groups = Object.values(resources('AWS::CodeDeploy::DeploymentGroup'));
+  const alarms = resources('AWS::CloudWatch::Alarm');
+  assert.ok(Object.keys(functions).length >= SERVICES.length);
+  for (const [id, fn] of Object.entries(functions)) {
+    const name = fn['Properties']['FunctionName'] as string;
+    const alias = Object.entries(resources('AWS::Lambda::Alias')).find(([, a]) => a['Properties']['FunctionName']['Ref'] === id);
+    assert.ok(alias, `${name} has no alias`);
+    const [aliasId, a] = alias;
+    assert.equal(a['Properties']['Name'], LIVE_ALIAS);
+    const version = versions[a['Properties']['FunctionVersion']['Fn::GetAtt'][0] as string];
+    assert.ok(version, `${name}: the alias must point at a published version`);
+    // Kept when a newer version replaces it: what a rollback goes back to.
+    const versionId = a['Properties']['FunctionVersion']['Fn::GetAtt'][0] as string;
+    assert.equal(template.toJSON()['Resources'][versionId]['DeletionPolicy'], 'Retain', `${name}: old versions are retained`);
+    const update = template.toJSON()['Resources'][aliasId]['UpdatePolicy']?.['CodeDeployLambdaAliasUpdate'];
+    assert.ok(update, `${name}: the alias is shifted by CodeDeploy`);
+  }
+  assert.equal(groups.length, Object.keys(functions).length, 'one deployment group per function');
+  assert.equal(aliases.length, Object.keys(functions).length);
+  for (const g of groups) {
+    const p = g['Properties'];
+    assert.equal(p['DeploymentConfigName'], 'CodeDeployDefault.LambdaCanary10Percent5Minutes');
+    assert.deepEqual([...p['AutoRollbackConfiguration']['Events']].sort(), [
+      'DEPLOYMENT_FAILURE',
+      'DEPLOYMENT_STOP_ON_ALARM',
+      'DEPLOYMENT_STOP_ON_REQUEST',
+    ]);
+    assert.equal(p['AutoRollbackConfiguration']['Enabled'], true);
+    assert.equal(p['AlarmConfiguration']['Enabled'], true);
+    const watched = (p['AlarmConfiguration']['Alarms'] as Array<{ Name: { Ref: string } }>).map(
+      (a) => alarms[a.Name.Ref]['Properties']['AlarmName'] as string,
+    );
+    const service = (p['DeploymentGroupName'] as string).replace('whoosh-test-', '');
+    assert.deepEqual(watched.sort(), [
+      `whoosh-test-${service}-5xx`,
+      `whoosh-test-${service}-lambda-errors`,
+      `whoosh-test-${service}-release-latency`,
+    ]);
+  }
+  // CodeDeploy's role is written out narrowly: no AWS managed policy on it.
+  const role = Object.values(resources('AWS::IAM::Role')).find((r) =>
+    JSON.stringify(r['Properties']['AssumeRolePolicyDocument']).includes('codedeploy.amazonaws.com'),
+  );
+  assert.ok(role);
+  assert.equal(role['Properties']['ManagedPolicyArns'], undefined);
+  // The ALB invokes the alias, never $LATEST.
+  for (const tg of Object.values(resources('AWS::ElasticLoadBalancingV2::TargetGroup'))) {
+    const target = tg['Properties']['Targets'][0]['Id'];
+    assert.ok(target['Ref'] && resources('AWS::Lambda::Alias')[target['Ref']], 'target groups target the live alias');
+  }
+});
+
+test('every alarm decides how it treats missing data; silence alarms where it means something stopped reporting', () => {
+  const byName = Object.fromEntries(
+    Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => [
+      (a['Properties']['AlarmName'] as string).replace('whoosh-test-', ''),
+      a['Properties']['TreatMissingData'] as string,
+    ]),
+  );
+  for (const [name, missing] of Object.entries(byName)) {
+    assert.ok(['breaching', 'notBreaching'].includes(missing), `${name}: TreatMissingData ${missing}`);
+  }
+  // A dead metrics agent, notifier, drift check or data store must alarm, not go quiet.
+  for (const name of [
+    'edge-metrics-missing',
+    'notification-backlog',
+    'leaderboard-drift',
+    'edge-no-healthy-pods',
+    'aurora-capacity',
+    'aurora-connections',
+    'redis-cpu',
+    'redis-memory',
+  ]) {
+    assert.equal(byName[name], 'breaching', name);
+  }
+});
+
+test('the capacity alarm counts every kind of edge socket: lobbies, /ws/me and SSE', () => {
+  const alarm = Object.values(resources('AWS::CloudWatch::Alarm')).find(
+    (a) => a['Properties']['AlarmName'] === 'whoosh-test-edge-connections-capacity',
+  );
+  const kinds = (alarm?.['Properties']['Metrics'] as Record<string, any>[])
+    .filter((m) => m['MetricStat'])
+    .map((m) => m['MetricStat']['Metric']['Dimensions'].find((d: Record<string, string>) => d['Name'] === 'kind')['Value']);
+  assert.deepEqual(kinds.sort(), ['me', 'sse', 'ws']);
+  // The edge's own table of kinds (edge/src/metrics.rs) names the same three.
+  const metrics = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'edge', 'src', 'metrics.rs'), 'utf8');
+  for (const kind of ['ws', 'me', 'sse']) assert.ok(metrics.includes(`(\`${kind}\`)`), `edge/src/metrics.rs documents kind ${kind}`);
+});
+
+test('ElastiCache, ALB and Aurora alarms watch every node and the limits of the fixture', () => {
+  const redisCpu = Object.values(resources('AWS::CloudWatch::Alarm')).find((a) => a['Properties']['AlarmName'] === 'whoosh-test-redis-cpu');
+  const nodes = (redisCpu?.['Properties']['Metrics'] as Record<string, any>[])
+    .filter((m) => m['MetricStat'])
+    .map((m) => m['MetricStat']['Metric']['Dimensions'][0]['Value']);
+  const fixture = JSON.parse(fs.readFileSync(FIXTURE_OUTPUTS, 'utf8'));
+  assert.deepEqual(nodes.sort(), [...fixture['redis_member_clusters']['value']].sort());
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-alb-5xx',
+    Namespace: 'AWS/ApplicationELB',
+    MetricName: 'HTTPCode_ELB_5XX_Count',
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-edge-target-connection-errors',
+    MetricName: 'TargetConnectionErrorCount',
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'whoosh-test-aurora-connections',
+    MetricName: 'DatabaseConnections',
+    Threshold: Math.floor(auroraMaxConnections(128) * 0.8),
+  });
+  assert.equal(auroraMaxConnections(128), 5000);
+  assert.equal(auroraMaxConnections(8), 1802);
+});
+
+test('every alarm has a row in the runbook of docs/OPERATIONS.md', () => {
+  const ops = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'OPERATIONS.md'), 'utf8');
+  const runbook = ops.slice(ops.indexOf('## Alarms runbook'));
+  // The first cell of each row names one alarm or several (`a`, `b`).
+  const rows = new Set(
+    [...runbook.matchAll(/^\| (`[a-z0-9<>-]+`(?:, `[a-z0-9<>-]+`)*) \|/gm)].flatMap((m) =>
+      [...m[1].matchAll(/`([^`]+)`/g)].map((n) => n[1]),
+    ),
+  );
+  for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm'))) {
+    const name = (alarm['Properties']['AlarmName'] as string).replace('whoosh-test-', '');
+    const generic = SERVICES.reduce((n, s) => (n.startsWith(`${s.name}-`) ? `<service>-${n.slice(s.name.length + 1)}` : n), name);
+    assert.ok(rows.has(name) || rows.has(generic), `no runbook row for ${name}`);
+  }
+});
+
+test('the functions are packaged with the RDS CA bundle their DATABASE_URL names', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whoosh-artifact-'));
+  fs.mkdirSync(path.join(dir, 'whoosh-auth'));
+  fs.writeFileSync(path.join(dir, 'whoosh-auth', 'bootstrap'), 'x');
+  assert.throws(() => lambdaArtifact(dir, 'whoosh-auth', true), new RegExp(RDS_CA_BUNDLE));
 });

@@ -445,12 +445,62 @@ async fn leaderboards(config: Config, command: LeaderboardsCommand) -> anyhow::R
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
+    if let Some(admin) = &config.database.admin_source {
+        provision_roles(config, admin).await?;
+    }
     let db = whoosh_http::state::connect_database(config).await?;
     whoosh_store::MIGRATOR
         .run(&db)
         .await
         .context("applying migrations")?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Creates and grants the database roles as the administrator whose `{"username", "password"}`
+/// is at `admin` (DATABASE_ADMIN_SOURCE, the RDS master secret in AWS), read now, so a rotated
+/// password is simply the current one: the migration role is DATABASE_URL's user, the application
+/// role DATABASE_APP_ROLE. The administrator logs in at DATABASE_URL's host and database.
+async fn provision_roles(config: &Config, admin: &whoosh_auth::SecretSource) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    #[derive(serde::Deserialize)]
+    struct Administrator {
+        username: String,
+        password: String,
+    }
+    let aws = if admin.needs_aws() {
+        Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    } else {
+        None
+    };
+    let secret = admin.load(aws.as_ref()).await.with_context(|| {
+        format!("cannot load the administrator from DATABASE_ADMIN_SOURCE={admin}")
+    })?;
+    let who: Administrator = serde_json::from_str(secret.expose_secret()).with_context(|| {
+        format!("DATABASE_ADMIN_SOURCE={admin} must hold {{\"username\": ..., \"password\": ...}}")
+    })?;
+    let options = whoosh_store::connect_options(&config.database.url, &config.database.pool)
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let roles = whoosh_store::roles::Roles {
+        app: config.database.app_role.clone(),
+        migration: options.get_username().to_owned(),
+        iam: config.database.auth == whoosh_http::database::DatabaseAuth::Iam,
+    };
+    let pool = whoosh_store::pool_with(
+        options.username(&who.username).password(&who.password),
+        &config.database.pool,
+    );
+    let provisioned = whoosh_store::roles::provision(&pool, &roles)
+        .await
+        .with_context(|| {
+            format!(
+                "provisioning the roles {} and {} as {}",
+                roles.app, roles.migration, who.username
+            )
+        });
+    pool.close().await;
+    provisioned?;
+    tracing::info!(app = %roles.app, migration = %roles.migration, "database roles provisioned");
     Ok(())
 }
 

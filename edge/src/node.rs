@@ -296,7 +296,10 @@ async fn heartbeat(edge: Arc<EdgeShared>) {
     loop {
         tokio::select! {
             _ = every.tick() => {
-                if let Err(error) = edge.state.nodes.heartbeat(&edge.node(), ttl).await {
+                let node = edge.node();
+                // Readiness follows the load: a full node takes no new players from the ALB.
+                whoosh_http::health::set_at_capacity(node.load >= node.capacity);
+                if let Err(error) = edge.state.nodes.heartbeat(&node, ttl).await {
                     tracing::warn!(%error, node = %edge.config.node_id, "registry heartbeat failed");
                 }
             }

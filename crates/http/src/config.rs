@@ -62,6 +62,13 @@ impl FromStr for LogFormat {
 pub struct DatabaseConfig {
     pub url: String,
     pub pool: whoosh_store::PoolSettings,
+    /// How connections log in: the URL's password, or an RDS IAM token each (`DATABASE_AUTH`).
+    pub auth: crate::database::DatabaseAuth,
+    /// `whoosh migrate` only: an administrator's `{"username", "password"}` (the RDS master
+    /// secret); when set, the roles are created and granted before migrating.
+    pub admin_source: Option<SecretSource>,
+    /// `whoosh migrate` only: the role the services log in as, granted DML on every table.
+    pub app_role: String,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +78,9 @@ pub struct RedisConfig {
     pub mode: RedisMode,
     pub key_prefix: String,
     pub elasticache_replication_group_id: Option<String>,
+    /// `{"username", "password"}` of an ElastiCache RBAC user (`REDIS_AUTH_SOURCE`), put into the
+    /// URL; `None`: the URL's own credentials, if any.
+    pub auth_source: Option<SecretSource>,
     /// How long one Redis command may take before it fails and callers fall back.
     pub command_timeout: Duration,
 }
@@ -566,6 +576,9 @@ impl Config {
                 "postgres://postgres@127.0.0.1:5432/whoosh".to_owned(),
             ),
             pool,
+            auth: env.get("DATABASE_AUTH", crate::database::DatabaseAuth::Password),
+            admin_source: env.optional("DATABASE_ADMIN_SOURCE"),
+            app_role: env.get("DATABASE_APP_ROLE", "whoosh_app".to_owned()),
         };
         let elasticache_replication_group_id = env.optional("ELASTICACHE_REPLICATION_GROUP_ID");
         let redis_url: Option<String> = env.optional("REDIS_URL");
@@ -581,6 +594,7 @@ impl Config {
             },
             key_prefix: env.get("REDIS_KEY_PREFIX", "whoosh:".to_owned()),
             elasticache_replication_group_id,
+            auth_source: env.optional("REDIS_AUTH_SOURCE"),
             command_timeout: env
                 .get(
                     "REDIS_COMMAND_TIMEOUT",

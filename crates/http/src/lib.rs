@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod database;
 pub mod emf;
 pub mod error;
 pub mod events;

@@ -44,7 +44,15 @@ impl AppState {
     /// Builds every client from the configuration, failing with a message that names what is
     /// missing and how to fix it.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let aws = if config.redis.url.is_none() || config.auth.keys_source.needs_aws() {
+        let redis_login_needs_aws = config
+            .redis
+            .auth_source
+            .as_ref()
+            .is_some_and(whoosh_auth::SecretSource::needs_aws);
+        let aws = if config.redis.url.is_none()
+            || config.auth.keys_source.needs_aws()
+            || redis_login_needs_aws
+        {
             Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
         } else {
             None
@@ -153,12 +161,13 @@ pub async fn load_keyring(
         .with_context(|| format!("the signing keys at AUTH_KEYS_SOURCE={source} are unusable"))
 }
 
-/// Opens the pool and proves the database answers.
+/// Opens the pool (logging in as `DATABASE_AUTH` says) and proves the database answers.
 pub async fn connect_database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
     let url = &config.database.url;
     let shown = redact_url(url);
-    let pool = whoosh_store::connect_lazy(url, &config.database.pool)
-        .with_context(|| format!("DATABASE_URL={shown} is not a valid PostgreSQL URL"))?;
+    let pool = crate::database::pool(&config.database)
+        .await
+        .with_context(|| format!("DATABASE_URL={shown}"))?;
     whoosh_store::ping(&pool).await.with_context(|| {
         format!("cannot reach PostgreSQL at DATABASE_URL={shown}; start it or point DATABASE_URL at a running server")
     })?;
@@ -188,6 +197,10 @@ pub async fn connect_redis(
         }
         _ => anyhow::bail!("set REDIS_URL or ELASTICACHE_REPLICATION_GROUP_ID"),
     };
+    let url = match &config.redis.auth_source {
+        Some(source) => with_redis_login(&url, source, aws).await?,
+        None => url,
+    };
     let shown = redact_url(&url);
     let redis = Redis::connect_with(&url, mode, config.redis.command_timeout)
         .await
@@ -199,6 +212,39 @@ pub async fn connect_redis(
         .await
         .with_context(|| format!("Redis at {shown} does not answer PING"))?;
     Ok((redis, url))
+}
+
+/// `url` with the user name and password of the RBAC user in `source` (`{"username",
+/// "password"}`, as terraform writes the redis-auth secret).
+async fn with_redis_login(
+    url: &str,
+    source: &whoosh_auth::SecretSource,
+    aws: Option<&aws_config::SdkConfig>,
+) -> anyhow::Result<String> {
+    use secrecy::ExposeSecret;
+    #[derive(serde::Deserialize)]
+    struct RedisLogin {
+        username: String,
+        password: String,
+    }
+    let secret = source
+        .load(aws)
+        .await
+        .with_context(|| format!("cannot load the Redis login from REDIS_AUTH_SOURCE={source}"))?;
+    let login: RedisLogin = serde_json::from_str(secret.expose_secret()).with_context(|| {
+        format!("REDIS_AUTH_SOURCE={source} must hold {{\"username\": ..., \"password\": ...}}")
+    })?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .with_context(|| format!("Redis URL {} is not a URL", redact_url(url)))?;
+    // Any login already in the URL gives way to the secret's.
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let e = crate::database::url_encode;
+    Ok(format!(
+        "{scheme}://{}:{}@{host}",
+        e(&login.username),
+        e(&login.password)
+    ))
 }
 
 /// A URL with its password replaced, for messages and logs.

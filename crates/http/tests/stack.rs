@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_http::{ApiError, AppState, Json};
-use whoosh_test_support::{TestApp, error_code};
+use whoosh_test_support::{Fault, FaultProxy, TestApp, TestDb, error_code};
 
 /// Routes that exercise the stack; they exist only in this test.
 fn probe_routes() -> Router<AppState> {
@@ -59,6 +59,58 @@ async fn healthz_and_readyz_answer_when_postgres_and_redis_are_up() {
         body,
         json!({"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}})
     );
+}
+
+#[tokio::test]
+async fn a_database_outage_is_reported_by_readyz_but_leaves_the_process_ready() {
+    let db = TestDb::create().await;
+    let proxy = FaultProxy::in_front_of(&db.url).await;
+    let proxied = proxy.reroute(&db.url);
+    let app = TestApp::spawn_on(
+        probe_routes(),
+        db,
+        &[
+            ("DATABASE_URL", &proxied),
+            ("DATABASE_ACQUIRE_TIMEOUT", "500ms"),
+        ],
+    )
+    .await;
+    proxy.set(Fault::Reset);
+    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    // Every process shares PostgreSQL: unready on it would empty the whole target group at once.
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"status": "ready", "checks": {"postgres": "unavailable", "redis": "ok"}})
+    );
+    proxy.set(Fault::Pass);
+    let body: Value = app
+        .http
+        .get(app.at("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["checks"]["postgres"], "ok");
+}
+
+#[tokio::test]
+async fn a_process_at_capacity_is_not_ready_until_it_has_room() {
+    let app = TestApp::spawn(probe_routes()).await;
+    whoosh_http::health::set_at_capacity(true);
+    let full = app.http.get(app.at("/readyz")).send().await.unwrap();
+    assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = full.json().await.unwrap();
+    assert_eq!(body["status"], "at_capacity");
+    // Alive all the while: liveness must not restart a full process.
+    let health = app.http.get(app.at("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    whoosh_http::health::set_at_capacity(false);
+    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ pub mod leaderboards;
 pub mod matches;
 pub mod notifications;
 pub mod profiles;
+pub mod roles;
 pub mod sessions;
 pub mod telegram;
 
@@ -41,17 +42,31 @@ pub struct PoolSettings {
 /// Builds a pool without connecting (callers decide whether to prove the database answers at
 /// start), after checking that the URL parses.
 pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?
+    Ok(pool_with(connect_options(url, settings)?, settings))
+}
+
+/// How every connection of a pool logs in and is set up: the URL (user, host, TLS) plus the
+/// session settings of every Whoosh process.
+pub fn connect_options(
+    url: &str,
+    settings: &PoolSettings,
+) -> Result<PgConnectOptions, sqlx::Error> {
+    Ok(PgConnectOptions::from_str(url)?
         .application_name("whoosh")
         .options([(
             "statement_timeout",
             format!("{}", settings.statement_timeout.as_millis()),
-        )]);
-    Ok(PgPoolOptions::new()
+        )]))
+}
+
+/// A pool that opens connections with `options` when first needed. `Pool::set_connect_options`
+/// changes them for later connections (a fresh IAM token, say) without touching open ones.
+pub fn pool_with(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
+    PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
         .acquire_timeout(settings.acquire_timeout)
-        .connect_lazy_with(options))
+        .connect_lazy_with(options)
 }
 
 /// What a caller needs to know about a database error to answer it well.
