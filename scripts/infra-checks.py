@@ -122,11 +122,12 @@ def hcl_checks(directory):
                     for name, body in named.items():
                         resources[f"{rtype}.{name}"] = body
     for address in ("aws_rds_cluster.main", "aws_rds_cluster_instance.main"):
-        lifecycle = resources[address].get("lifecycle", [{}])[0]
+        lifecycle = (resources[address].get("lifecycle") or [{}])[0]
         ignored = json.dumps(lifecycle.get("ignore_changes", []))
         if "engine_version" not in ignored:
             fail(f"{address} must ignore engine_version (RDS's automatic minor upgrades would be planned back)")
-    if resources["aws_rds_cluster.main"].get("allow_major_version_upgrade") is not False:
+    # python-hcl2 gives attribute values as written or wrapped in a list, by version.
+    if resources["aws_rds_cluster.main"].get("allow_major_version_upgrade") not in (False, [False]):
         fail("aws_rds_cluster.main: a major upgrade must be deliberate (allow_major_version_upgrade = false)")
     ok("[8 hardening]: Aurora's engine version survives automatic minor upgrades (ignore_changes), majors are deliberate")
 

@@ -12,7 +12,24 @@ locals {
   }
 }
 
+# Secrets are encrypted with the environment's key: whoever reads one may decrypt with it, but
+# only through Secrets Manager.
+data "aws_iam_policy_document" "decrypt_secrets" {
+  statement {
+    sid       = "DecryptSecretsThroughSecretsManager"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.main.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.${local.dns_suffix}"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "edge" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_secrets.json]
+
   statement {
     sid       = "ReadSigningKeyring"
     actions   = ["secretsmanager:GetSecretValue"]
@@ -38,16 +55,6 @@ data "aws_iam_policy_document" "edge" {
     resources = [local.database_user_arn["app"]]
   }
 
-  statement {
-    sid       = "DecryptSecretsThroughSecretsManager"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.main.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.${local.dns_suffix}"]
-    }
-  }
 
   # ELASTICACHE_REPLICATION_GROUP_ID: the endpoint, cluster mode and TLS are looked up at start.
   statement {
@@ -67,6 +74,8 @@ resource "aws_iam_role_policy" "edge" {
 # to create and grant the roles ---
 
 data "aws_iam_policy_document" "migrate" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_secrets.json]
+
   statement {
     sid       = "ConnectAsMigrationRole"
     actions   = ["rds-db:connect"]
@@ -79,16 +88,6 @@ data "aws_iam_policy_document" "migrate" {
     resources = [aws_rds_cluster.main.master_user_secret[0].secret_arn]
   }
 
-  statement {
-    sid       = "DecryptThroughSecretsManager"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.main.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.${local.dns_suffix}"]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "migrate" {
