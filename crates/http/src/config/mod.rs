@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn env_sample_lists_every_setting() {
-        let sample = include_str!("../../../.env.sample");
+        let sample = include_str!("../../../../.env.sample");
         let mut env = Env::new(std::iter::empty());
         let _ = Config::load(&mut env);
         for name in env.asked() {
