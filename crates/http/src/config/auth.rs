@@ -1,6 +1,6 @@
 //! Accounts and tokens: signing keys, token lifetimes, sign-in rate limits, password hashing.
 
-use super::env::{rate, secs, Env};
+use super::env::{Env, rate, secs};
 use std::time::Duration;
 use whoosh_auth::SecretSource;
 use whoosh_cache::Rate;

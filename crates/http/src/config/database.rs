@@ -1,6 +1,6 @@
 //! PostgreSQL, the source of truth: where it is and the connection pool's limits.
 
-use super::env::{secs, Env};
+use super::env::{Env, secs};
 
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {

@@ -1,6 +1,6 @@
 //! The edge game node: who it is, where players reach it, and the limits of its sockets and games.
 
-use super::env::{rate, secs, Env};
+use super::env::{Env, rate, secs};
 use std::{path::PathBuf, time::Duration};
 use whoosh_cache::Rate;
 

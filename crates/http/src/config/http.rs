@@ -1,7 +1,7 @@
 //! The HTTP server: where it listens, request limits, where the client address comes from, the
 //! API-wide rate limit and the browser origins allowed to open sockets.
 
-use super::env::{list, rate, secs, Env};
+use super::env::{Env, list, rate, secs};
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 use whoosh_cache::Rate;
 

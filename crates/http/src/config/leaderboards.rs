@@ -1,6 +1,6 @@
 //! The leaderboards: how many entries the live views keep and how often they are checked.
 
-use super::env::{secs, Env};
+use super::env::{Env, secs};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]

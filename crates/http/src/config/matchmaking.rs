@@ -1,7 +1,7 @@
 //! Matchmaking, parties and private lobbies: the matcher's rules and pace, join-by-code limits,
 //! the regions served.
 
-use super::env::{list, rate, secs, Env, HumanDuration};
+use super::env::{Env, HumanDuration, list, rate, secs};
 use std::time::Duration;
 use whoosh_cache::Rate;
 

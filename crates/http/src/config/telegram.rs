@@ -1,7 +1,7 @@
 //! The Telegram bot (account linking in the auth service, delivery in `whoosh notifier`) and the
 //! notifier's queue draining.
 
-use super::env::{secs, Env};
+use super::env::{Env, secs};
 use std::time::Duration;
 use whoosh_auth::SecretSource;
 
