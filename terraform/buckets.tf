@@ -1,15 +1,14 @@
 # The hardening every bucket of the environment gets, stated once: no public access, the bucket
-# owner owns every object (no ACLs), versioning, encryption at rest, and TLS-only access. Each
+# owner owns every object (no ACLs), versioning and TLS-only access; then encryption at rest. Each
 # bucket itself (with its own checkov reasons), its lifecycle and its other policy statements stay
 # beside what uses it: alb.tf (access logs), analytics.tf (the analytics export), deploy_runner.tf
 # (deploy bundles).
 
 locals {
   private_buckets = {
-    # ALB access log delivery supports only SSE-S3, not customer-managed KMS keys.
-    logs      = { id = aws_s3_bucket.logs.id, arn = aws_s3_bucket.logs.arn, kms_key_arn = null }
-    analytics = { id = aws_s3_bucket.analytics.id, arn = aws_s3_bucket.analytics.arn, kms_key_arn = aws_kms_key.main.arn }
-    deploy    = { id = aws_s3_bucket.deploy.id, arn = aws_s3_bucket.deploy.arn, kms_key_arn = aws_kms_key.main.arn }
+    logs      = { id = aws_s3_bucket.logs.id, arn = aws_s3_bucket.logs.arn }
+    analytics = { id = aws_s3_bucket.analytics.id, arn = aws_s3_bucket.analytics.arn }
+    deploy    = { id = aws_s3_bucket.deploy.id, arn = aws_s3_bucket.deploy.arn }
   }
 }
 
@@ -41,16 +40,37 @@ resource "aws_s3_bucket_versioning" "private" {
   }
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "private" {
-  for_each = local.private_buckets
-
-  bucket = each.value.id
+# Encryption at rest is written out per bucket: checkov reads it only from a resource that names
+# its bucket directly.
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = each.value.kms_key_arn == null ? "AES256" : "aws:kms"
-      kms_master_key_id = each.value.kms_key_arn
+      # ALB access log delivery supports only SSE-S3, not customer-managed KMS keys.
+      sse_algorithm = "AES256"
     }
-    bucket_key_enabled = each.value.kms_key_arn != null
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "analytics" {
+  bucket = aws_s3_bucket.analytics.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.main.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "deploy" {
+  bucket = aws_s3_bucket.deploy.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.main.arn
+    }
+    bucket_key_enabled = true
   }
 }
 
@@ -99,10 +119,6 @@ moved {
   to   = aws_s3_bucket_versioning.private["logs"]
 }
 moved {
-  from = aws_s3_bucket_server_side_encryption_configuration.logs
-  to   = aws_s3_bucket_server_side_encryption_configuration.private["logs"]
-}
-moved {
   from = aws_s3_bucket_public_access_block.analytics
   to   = aws_s3_bucket_public_access_block.private["analytics"]
 }
@@ -113,10 +129,6 @@ moved {
 moved {
   from = aws_s3_bucket_versioning.analytics
   to   = aws_s3_bucket_versioning.private["analytics"]
-}
-moved {
-  from = aws_s3_bucket_server_side_encryption_configuration.analytics
-  to   = aws_s3_bucket_server_side_encryption_configuration.private["analytics"]
 }
 moved {
   from = aws_s3_bucket_policy.analytics

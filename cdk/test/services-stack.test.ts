@@ -547,3 +547,32 @@ test('the functions are packaged with the RDS CA bundle their DATABASE_URL names
   fs.writeFileSync(path.join(dir, 'whoosh-auth', 'bootstrap'), 'x');
   assert.throws(() => lambdaArtifact(dir, 'whoosh-auth', true), new RegExp(RDS_CA_BUNDLE));
 });
+
+test('every edge metric an alarm reads is forwarded by the metrics agent, with the dimensions the alarm names', () => {
+  const agent = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', '..', 'edge', 'k8s', 'metrics', 'cloudwatch-agent.json'), 'utf8'),
+  );
+  const declarations = agent['logs']['metrics_collected']['prometheus']['emf_processor']['metric_declaration'] as Array<{
+    dimensions: string[][];
+    metric_selectors: string[];
+  }>;
+  let checked = 0;
+  for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm'))) {
+    const p = alarm['Properties'];
+    const stats: Record<string, any>[] = p['Metrics']
+      ? (p['Metrics'] as Record<string, any>[]).filter((m) => m['MetricStat']).map((m) => m['MetricStat']['Metric'])
+      : [{ Namespace: p['Namespace'], MetricName: p['MetricName'], Dimensions: p['Dimensions'] }];
+    for (const m of stats) {
+      if (m['Namespace'] !== 'Whoosh/test/edge') continue;
+      const dims = (m['Dimensions'] as Array<{ Name: string }>).map((d) => d.Name).sort();
+      const forwarded = declarations.some(
+        (d) =>
+          d.metric_selectors.some((sel) => new RegExp(sel).test(m['MetricName'])) &&
+          d.dimensions.some((set) => JSON.stringify([...set].sort()) === JSON.stringify(dims)),
+      );
+      assert.ok(forwarded, `${p['AlarmName']}: ${m['MetricName']} by ${dims.join(', ')} is not forwarded by the agent`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 6, `only ${checked} edge metrics checked`);
+});
