@@ -66,8 +66,10 @@ pub async fn healthz() -> Json<Alive> {
     Json(Alive { status: "ok" })
 }
 
-/// The process takes new work: 200 unless it is draining or at capacity. The body reports whether
-/// PostgreSQL and Redis each answered a round trip within 2 s; that does not change the status.
+/// The process takes new work: 200 unless it is draining or at capacity.
+///
+/// The body reports whether PostgreSQL and Redis each answered a round trip within 2 s; that does
+/// not change the status.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses(
     (status = 200, description = "Ready (whatever the dependency checks say).", body = Readiness),
     (status = 503, description = "Draining, or at capacity.", body = Readiness),
