@@ -147,6 +147,9 @@ pub struct EdgeConfig {
     pub reconnect_grace: Duration,
     /// One game second (1 s in play; tests and demos run faster).
     pub tick: Duration,
+    /// Game ticks per game second (1–30): each lobby ticks, and sends `TICK`, this often. The
+    /// rules keep heat per second and round lengths in seconds at every rate.
+    pub tick_hz: u32,
     /// Forces every game's round length (seconds); for tests and demos only.
     pub round_secs_override: Option<u32>,
     /// A matched lobby starts when every member is in, or after this wait with at least three.
@@ -666,6 +669,7 @@ impl Config {
             idle_timeout: env.get("EDGE_IDLE_TIMEOUT", secs(60)).0,
             reconnect_grace: env.get("EDGE_RECONNECT_GRACE", secs(30)).0,
             tick: env.get("EDGE_TICK", secs(1)).0,
+            tick_hz: env.get("EDGE_TICK_HZ", 1),
             round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
             quick_start_wait: env.get("EDGE_QUICK_START_WAIT", secs(20)).0,
             heartbeat_ttl: env.get("EDGE_HEARTBEAT_TTL", secs(15)).0,
@@ -680,6 +684,13 @@ impl Config {
         );
         positive(env, "EDGE_MAX_MESSAGE_BYTES", edge.max_message_bytes);
         positive(env, "EDGE_OUTBOUND_QUEUE", edge.outbound_queue);
+        if !(1..=whoosh_core::game::MAX_TICK_HZ).contains(&edge.tick_hz) {
+            env.problems.push(format!(
+                "EDGE_TICK_HZ={}: must be 1 to {}",
+                edge.tick_hz,
+                whoosh_core::game::MAX_TICK_HZ
+            ));
+        }
         let (telegram, notifier) = load_telegram(env);
         let config = Config {
             database,
@@ -743,6 +754,7 @@ mod tests {
             ("AUTH_KEYS_SOURCE", "vault:jwt"),
             ("LOG_LEVEL", "info,[=broken"),
             ("REDIS_COMMAND_TIMEOUT", "0ms"),
+            ("EDGE_TICK_HZ", "31"),
         ])
         .err()
         .map(|e| e.to_string())
@@ -756,6 +768,7 @@ mod tests {
             "AUTH_KEYS_SOURCE",
             "LOG_LEVEL",
             "REDIS_COMMAND_TIMEOUT",
+            "EDGE_TICK_HZ",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }

@@ -1,0 +1,261 @@
+//! The edge against the bare lobby server in the report: the side-by-side table and the ratios
+//! the edge is held to. A `scripts/bench` run leaves `versus-<n>-bare.json` and
+//! `versus-<n>-edge.json` for each size, `suspect-100.json` (the small end of the tick-latency
+//! ratio, same client mode) and `tenhz-<n>.json` (the edge pinned to one core at 10 Hz, at each
+//! size tried: the figure is the largest size whose tick p99 stays within [`TEN_HZ_P99_MS`] with
+//! every player connected and none dropped).
+
+use super::{Ratio, at, div, show};
+use serde_json::Value;
+use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+
+/// Every playing player sends `SUSPECT` this often in the side-by-side runs (`scripts/bench`).
+pub const SUSPECT_EVERY_SECS: u64 = 2;
+/// Tick delivery p99 the 10 Hz figure is held to.
+pub const TEN_HZ_P99_MS: f64 = 50.0;
+
+#[derive(Debug, Default)]
+pub struct Versus {
+    /// Per size: (bare, edge).
+    pub sizes: BTreeMap<u64, (Value, Value)>,
+    pub small: Value,
+    /// Per size tried: the 10 Hz run.
+    pub ten_hz: BTreeMap<u64, Value>,
+}
+
+impl Versus {
+    pub fn read(dir: &Path) -> Versus {
+        let read = |name: &str| -> Value {
+            std::fs::read_to_string(dir.join(format!("{name}.json")))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(Value::Null)
+        };
+        let mut sizes = BTreeMap::new();
+        let mut ten_hz = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(n) = name
+                .strip_prefix("tenhz-")
+                .and_then(|rest| rest.strip_suffix(".json"))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                ten_hz.insert(n, read(&format!("tenhz-{n}")));
+                continue;
+            }
+            let Some(n) = name
+                .strip_prefix("versus-")
+                .and_then(|rest| rest.strip_suffix("-edge.json"))
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            sizes.insert(
+                n,
+                (read(&format!("versus-{n}-bare")), read(&format!("versus-{n}-edge"))),
+            );
+        }
+        Versus {
+            sizes,
+            small: read("suspect-100"),
+            ten_hz,
+        }
+    }
+
+    /// The largest size tried at 10 Hz that held: every player connected, none dropped, tick
+    /// p99 within the bound; with its p99.
+    fn held_at_ten_hz(&self) -> Option<(u64, f64)> {
+        self.ten_hz
+            .iter()
+            .filter_map(|(n, v)| {
+                let p99 = at(v, "tick_latency_ms.p99")?;
+                let whole = at(v, "connected") == Some(*n as f64)
+                    && at(v, "dropped_by_server") == Some(0.0);
+                (whole && p99 <= TEN_HZ_P99_MS).then_some((*n, p99))
+            })
+            .next_back()
+    }
+
+    fn at_size(&self, n: u64) -> (&Value, &Value) {
+        self.sizes
+            .get(&n)
+            .map_or((&Value::Null, &Value::Null), |(b, e)| (b, e))
+    }
+
+    pub fn ratios(&self) -> Vec<Ratio> {
+        let tick_cost = |n: u64| {
+            let (bare, edge) = self.at_size(n);
+            let (b, e) = (
+                at(bare, "window.ticks_per_server_cpu_sec"),
+                at(edge, "window.ticks_per_server_cpu_sec"),
+            );
+            Ratio {
+                name: if n == 2000 {
+                    "edge ÷ bare TICKs per server CPU-s at 2,000 players, SUSPECT every 2 s"
+                } else {
+                    "edge ÷ bare TICKs per server CPU-s at 5,000 players, SUSPECT every 2 s"
+                },
+                value: div(e, b),
+                target: "≥ 0.8",
+                at_least: true,
+                bound: 0.8,
+                how: format!("{} ÷ {}", show(e), show(b)),
+            }
+        };
+        let (bare5, edge5) = self.at_size(5000);
+        let (rss_b, rss_e) = (
+            at(bare5, "rss_per_player_kb.playing"),
+            at(edge5, "rss_per_player_kb.playing"),
+        );
+        let (_, edge10) = self.at_size(10_000);
+        let (p99_small, p99_big) = (
+            at(&self.small, "tick_latency_ms.p99"),
+            at(edge10, "tick_latency_ms.p99"),
+        );
+        let faults = match (
+            at(edge10, "dropped_by_server"),
+            at(edge10, "seq_violations"),
+        ) {
+            (Some(d), Some(v)) => Some(d + v),
+            _ => None,
+        };
+        let held = self.held_at_ten_hz();
+        let tried: Vec<String> = self
+            .ten_hz
+            .iter()
+            .map(|(n, v)| format!("{n}: {} ms", show(at(v, "tick_latency_ms.p99"))))
+            .collect();
+        vec![
+            tick_cost(2000),
+            tick_cost(5000),
+            Ratio {
+                name: "RSS per playing player, edge ÷ bare, at 5,000 players",
+                value: div(rss_e, rss_b),
+                target: "≤ 1.2",
+                at_least: false,
+                bound: 1.2,
+                how: format!("{} KiB ÷ {} KiB", show(rss_e), show(rss_b)),
+            },
+            Ratio {
+                name: "tick p99 at 10,000 players ÷ at 100, SUSPECT every 2 s",
+                value: div(p99_big, p99_small),
+                target: "≤ 1.5",
+                at_least: false,
+                bound: 1.5,
+                how: format!("{} ms ÷ {} ms", show(p99_big), show(p99_small)),
+            },
+            Ratio {
+                name: "dropped sockets + seq violations at 10,000 players",
+                value: faults,
+                target: "≤ 0",
+                at_least: false,
+                bound: 0.0,
+                how: format!(
+                    "{} dropped, {} violations",
+                    show(at(edge10, "dropped_by_server")),
+                    show(at(edge10, "seq_violations"))
+                ),
+            },
+            Ratio {
+                name: "players held on one core at 10 Hz with tick p99 ≤ 50 ms",
+                value: if self.ten_hz.is_empty() {
+                    None
+                } else {
+                    Some(held.map_or(0.0, |(n, _)| n as f64))
+                },
+                target: "≥ 2500",
+                at_least: true,
+                bound: 2500.0,
+                how: format!(
+                    "`whoosh dev` on one core (taskset), EDGE_TICK_HZ=10, SUSPECT every 2 s; tick p99 by size: {}",
+                    tried.join(", ")
+                ),
+            },
+        ]
+    }
+
+    pub fn render(&self, s: &mut String) {
+        if self.sizes.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "\n### Edge against a bare lobby server (SUSPECT every {SUSPECT_EVERY_SECS} s)\n"
+        );
+        let _ = writeln!(
+            s,
+            "The same client, one system after the other; TICKs per server CPU-second are the \
+             TICKs delivered in the window over the utime + stime of the server process in it.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| players | system | connected / dropped | RSS per idle player KiB | per playing player KiB | TICKs per server CPU-s | tick p50 / p99 / p999 ms | SUSPECTs applied/s | seq violations | edge ÷ bare |"
+        );
+        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
+        for (n, (bare, edge)) in &self.sizes {
+            let ratio = div(
+                at(edge, "window.ticks_per_server_cpu_sec"),
+                at(bare, "window.ticks_per_server_cpu_sec"),
+            );
+            for (system, v, r) in [("bare", bare, None), ("edge", edge, ratio)] {
+                let _ = writeln!(
+                    s,
+                    "| {n} | {system} | {} / {} | {} | {} | {} | {} / {} / {} | {} | {} | {} |",
+                    show(at(v, "connected")),
+                    show(at(v, "dropped_by_server")),
+                    show(at(v, "rss_per_player_kb.idle")),
+                    show(at(v, "rss_per_player_kb.playing")),
+                    show(at(v, "window.ticks_per_server_cpu_sec")),
+                    show(at(v, "tick_latency_ms.p50")),
+                    show(at(v, "tick_latency_ms.p99")),
+                    show(at(v, "tick_latency_ms.p999")),
+                    show(at(v, "window.suspects_applied_per_sec")),
+                    show(at(v, "seq_violations")),
+                    r.map_or_else(String::new, |r| r.to_string()),
+                );
+            }
+        }
+        let small = &self.small;
+        if !small.is_null() {
+            let _ = writeln!(
+                s,
+                "| 100 | edge | {} / {} | {} | {} | {} | {} / {} / {} | {} | {} | |",
+                show(at(small, "connected")),
+                show(at(small, "dropped_by_server")),
+                show(at(small, "rss_per_player_kb.idle")),
+                show(at(small, "rss_per_player_kb.playing")),
+                show(at(small, "window.ticks_per_server_cpu_sec")),
+                show(at(small, "tick_latency_ms.p50")),
+                show(at(small, "tick_latency_ms.p99")),
+                show(at(small, "tick_latency_ms.p999")),
+                show(at(small, "window.suspects_applied_per_sec")),
+                show(at(small, "seq_violations")),
+            );
+        }
+        if !self.ten_hz.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n### The edge at 10 Hz on one core (SUSPECT every {SUSPECT_EVERY_SECS} s)\n"
+            );
+            let _ = writeln!(
+                s,
+                "| players | connected / dropped | TICKs per player per s | server cores busy | tick p50 / p99 / p999 ms | seq violations |"
+            );
+            let _ = writeln!(s, "|---:|---|---:|---:|---|---:|");
+            for (n, v) in &self.ten_hz {
+                let _ = writeln!(
+                    s,
+                    "| {n} | {} / {} | {} | {} | {} / {} / {} | {} |",
+                    show(at(v, "connected")),
+                    show(at(v, "dropped_by_server")),
+                    show(at(v, "window.ticks_per_player_per_sec")),
+                    show(at(v, "window.server_cores_busy")),
+                    show(at(v, "tick_latency_ms.p50")),
+                    show(at(v, "tick_latency_ms.p99")),
+                    show(at(v, "tick_latency_ms.p999")),
+                    show(at(v, "seq_violations")),
+                );
+            }
+        }
+    }
+}
