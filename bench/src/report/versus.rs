@@ -259,3 +259,51 @@ impl Versus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ratios_come_from_the_side_by_side_files_and_ten_hz_holds_its_largest_good_size() {
+        let dir = std::env::temp_dir().join(format!("whoosh-versus-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let write = |name: &str, v: Value| {
+            std::fs::write(dir.join(format!("{name}.json")), v.to_string()).expect("written");
+        };
+        let run = |ticks: f64, rss: f64, p99: f64| {
+            json!({"window": {"ticks_per_server_cpu_sec": ticks}, "rss_per_player_kb": {"playing": rss},
+                   "tick_latency_ms": {"p99": p99}, "dropped_by_server": 0, "seq_violations": 0})
+        };
+        write("versus-2000-bare", run(100.0, 10.0, 2.0));
+        write("versus-2000-edge", run(85.0, 11.0, 2.0));
+        write("versus-5000-bare", run(100.0, 10.0, 2.0));
+        write("versus-5000-edge", run(70.0, 13.0, 2.0));
+        write("versus-10000-edge", run(70.0, 13.0, 3.0));
+        write("suspect-100", run(50.0, 20.0, 2.0));
+        let ten = |p99: f64, n: u64| json!({"tick_latency_ms": {"p99": p99}, "connected": n, "dropped_by_server": 0});
+        write("tenhz-2500", ten(20.0, 2500));
+        write("tenhz-4000", ten(80.0, 4000));
+        let versus = Versus::read(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let ratios = versus.ratios();
+        let met: Vec<(Option<f64>, Option<bool>)> =
+            ratios.iter().map(|r| (r.value, r.met())).collect();
+        assert_eq!(
+            met,
+            vec![
+                (Some(0.85), Some(true)),
+                (Some(0.7), Some(false)),
+                (Some(1.3), Some(false)),
+                (Some(1.5), Some(true)),
+                (Some(0.0), Some(true)),
+                (Some(2500.0), Some(true)),
+            ]
+        );
+        let mut s = String::new();
+        versus.render(&mut s);
+        assert!(s.contains("| 2000 | edge |"), "{s}");
+        assert!(s.contains("| 4000 | 4000 / 0 |"), "{s}");
+    }
+}
