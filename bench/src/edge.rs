@@ -431,7 +431,10 @@ async fn connect(
     let seated = Seated {
         host: seat.host,
         welcome_seq: welcome["seq"].as_u64().unwrap_or(0),
-        me: welcome["you"]["user_id"].as_str().unwrap_or_default().to_owned(),
+        me: welcome["you"]["user_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         suspect_every: None,
         start_at_once: false,
     };
@@ -455,11 +458,13 @@ async fn player(
     // Lobby mates (from `GAME_STARTED`) and the timer of this player's suspicions.
     let mut mates: Vec<String> = Vec::new();
     let mut suspicions: Option<tokio::time::Interval> = None;
-    let mut rng = crate::Xorshift(u64::from_le_bytes(
-        uuid::Uuid::new_v4().as_bytes()[..8]
-            .try_into()
-            .unwrap_or([7; 8]),
-    ) | 1);
+    let mut rng = crate::Xorshift(
+        u64::from_le_bytes(
+            uuid::Uuid::new_v4().as_bytes()[..8]
+                .try_into()
+                .unwrap_or([7; 8]),
+        ) | 1,
+    );
     // Sizes of the last REPLAY_CAPACITY events (state messages are not kept by the server).
     let mut recent = std::collections::VecDeque::with_capacity(REPLAY_CAPACITY);
     // The latest event number: events must follow it by one, state messages repeat it.

@@ -456,7 +456,8 @@ async fn main() -> anyhow::Result<()> {
                 concurrency,
                 round_secs,
                 system,
-                suspect_every: (suspect_every_ms > 0).then(|| Duration::from_millis(suspect_every_ms)),
+                suspect_every: (suspect_every_ms > 0)
+                    .then(|| Duration::from_millis(suspect_every_ms)),
             })
             .await?
         }

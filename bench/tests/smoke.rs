@@ -377,8 +377,14 @@ async fn the_edge_scenario_plays_a_bare_lobby_server_the_same_way() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no bare server");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no bare server"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let pid = server.id().unwrap().to_string();

@@ -240,7 +240,8 @@ mod tests {
                 if step % 20 == 0 || game.is_over() {
                     let frame = TickFrame::new(&game.shared_view(), 1_700_000_000_123);
                     for (seq, user) in users.iter().enumerate() {
-                        let spliced = frame.for_player(seq as u64, &game.secret_view(*user).unwrap());
+                        let spliced =
+                            frame.for_player(seq as u64, &game.secret_view(*user).unwrap());
                         let whole = encode(
                             "TICK",
                             seq as u64,

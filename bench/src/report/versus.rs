@@ -52,7 +52,10 @@ impl Versus {
             };
             sizes.insert(
                 n,
-                (read(&format!("versus-{n}-bare")), read(&format!("versus-{n}-edge"))),
+                (
+                    read(&format!("versus-{n}-bare")),
+                    read(&format!("versus-{n}-edge")),
+                ),
             );
         }
         Versus {
