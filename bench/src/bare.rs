@@ -122,6 +122,8 @@ async fn socket(tcp: TcpStream, lobbies: Lobbies, o: Options) {
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
     let mut path = String::new();
+    // The shape of the callback (and its large error type) is tungstenite's.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         path = request.uri().path().to_owned();
         Ok(response)

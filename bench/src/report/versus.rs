@@ -195,44 +195,34 @@ impl Versus {
             "| players | system | connected / dropped | RSS per idle player KiB | per playing player KiB | TICKs per server CPU-s | tick p50 / p99 / p999 ms | SUSPECTs applied/s | seq violations | edge ÷ bare |"
         );
         let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
+        // The edge at 100 players first (no bare run: the small end of the latency ratio).
+        let mut rows: Vec<(u64, &str, &Value, Option<f64>)> = Vec::new();
+        if !self.small.is_null() {
+            rows.push((100, "edge", &self.small, None));
+        }
         for (n, (bare, edge)) in &self.sizes {
             let ratio = div(
                 at(edge, "window.ticks_per_server_cpu_sec"),
                 at(bare, "window.ticks_per_server_cpu_sec"),
             );
-            for (system, v, r) in [("bare", bare, None), ("edge", edge, ratio)] {
-                let _ = writeln!(
-                    s,
-                    "| {n} | {system} | {} / {} | {} | {} | {} | {} / {} / {} | {} | {} | {} |",
-                    show(at(v, "connected")),
-                    show(at(v, "dropped_by_server")),
-                    show(at(v, "rss_per_player_kb.idle")),
-                    show(at(v, "rss_per_player_kb.playing")),
-                    show(at(v, "window.ticks_per_server_cpu_sec")),
-                    show(at(v, "tick_latency_ms.p50")),
-                    show(at(v, "tick_latency_ms.p99")),
-                    show(at(v, "tick_latency_ms.p999")),
-                    show(at(v, "window.suspects_applied_per_sec")),
-                    show(at(v, "seq_violations")),
-                    r.map_or_else(String::new, |r| r.to_string()),
-                );
-            }
+            rows.push((*n, "bare", bare, None));
+            rows.push((*n, "edge", edge, ratio));
         }
-        let small = &self.small;
-        if !small.is_null() {
+        for (n, system, v, ratio) in rows {
             let _ = writeln!(
                 s,
-                "| 100 | edge | {} / {} | {} | {} | {} | {} / {} / {} | {} | {} | |",
-                show(at(small, "connected")),
-                show(at(small, "dropped_by_server")),
-                show(at(small, "rss_per_player_kb.idle")),
-                show(at(small, "rss_per_player_kb.playing")),
-                show(at(small, "window.ticks_per_server_cpu_sec")),
-                show(at(small, "tick_latency_ms.p50")),
-                show(at(small, "tick_latency_ms.p99")),
-                show(at(small, "tick_latency_ms.p999")),
-                show(at(small, "window.suspects_applied_per_sec")),
-                show(at(small, "seq_violations")),
+                "| {n} | {system} | {} / {} | {} | {} | {} | {} / {} / {} | {} | {} | {} |",
+                show(at(v, "connected")),
+                show(at(v, "dropped_by_server")),
+                show(at(v, "rss_per_player_kb.idle")),
+                show(at(v, "rss_per_player_kb.playing")),
+                show(at(v, "window.ticks_per_server_cpu_sec")),
+                show(at(v, "tick_latency_ms.p50")),
+                show(at(v, "tick_latency_ms.p99")),
+                show(at(v, "tick_latency_ms.p999")),
+                show(at(v, "window.suspects_applied_per_sec")),
+                show(at(v, "seq_violations")),
+                ratio.map_or_else(String::new, |r| r.to_string()),
             );
         }
         if !self.ten_hz.is_empty() {
