@@ -157,6 +157,7 @@ mod tests {
             ("LOG_LEVEL", "info,[=broken"),
             ("REDIS_COMMAND_TIMEOUT", "0ms"),
             ("EDGE_OUTBOX_DIR", "s3://whoosh-outbox/"),
+            ("EDGE_TICK_HZ", "31"),
         ])
         .err()
         .map(|e| e.to_string())
@@ -171,6 +172,7 @@ mod tests {
             "LOG_LEVEL",
             "REDIS_COMMAND_TIMEOUT",
             "EDGE_OUTBOX_DIR",
+            "EDGE_TICK_HZ",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }
