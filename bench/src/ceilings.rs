@@ -56,7 +56,7 @@ pub struct Options {
 }
 
 /// The name of the server runtime's threads (at most 15 bytes: Linux truncates `comm`).
-const SERVER_THREAD: &str = "bench-server";
+pub(crate) const SERVER_THREAD: &str = "bench-server";
 /// A `TICK`'s size in the edge benchmark (10-player lobby, playing).
 const TICK_BYTES: usize = 1285;
 
@@ -122,10 +122,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
 
 /// The servers' runtime, shut down in the background when dropped (a runtime may not be
 /// dropped, blocking, from the asynchronous context the scenario runs in).
-struct ServerRuntime(Option<tokio::runtime::Runtime>);
+pub(crate) struct ServerRuntime(pub(crate) Option<tokio::runtime::Runtime>);
 
 impl ServerRuntime {
-    fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
+    pub(crate) fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
         self.0.as_ref().context("the server runtime is gone")
     }
 }
@@ -138,7 +138,7 @@ impl Drop for ServerRuntime {
     }
 }
 
-fn ratio(a: &Value, b: &Value) -> Value {
+pub(crate) fn ratio(a: &Value, b: &Value) -> Value {
     match (a.as_f64(), b.as_f64()) {
         (Some(a), Some(b)) if b > 0.0 => json!(crate::round(a / b)),
         _ => Value::Null,
@@ -194,7 +194,7 @@ fn token_verify() -> anyhow::Result<Value> {
 }
 
 /// utime + stime of this process's threads named [`SERVER_THREAD`], in seconds.
-fn server_cpu_secs() -> anyhow::Result<f64> {
+pub(crate) fn server_cpu_secs() -> anyhow::Result<f64> {
     let mut total = 0.0;
     for task in std::fs::read_dir("/proc/self/task")? {
         let dir = task?.path();
@@ -208,7 +208,7 @@ fn server_cpu_secs() -> anyhow::Result<f64> {
 }
 
 /// Serves `app` on a loopback port of the server runtime until `stop` is dropped.
-async fn serve(
+pub(crate) async fn serve(
     server: &tokio::runtime::Runtime,
     app: axum::Router,
 ) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
@@ -234,19 +234,23 @@ async fn serve(
 /// A closed-loop run of `request` against a server of this process (after a 1 s warm-up that
 /// opens the connections and fills the caches): its tally plus the server threads' CPU per
 /// successful request.
-async fn saturate<F, Fut>(o: &Options, request: Arc<F>) -> anyhow::Result<Value>
+pub(crate) async fn saturate<F, Fut>(
+    concurrency: usize,
+    window: Duration,
+    request: Arc<F>,
+) -> anyhow::Result<Value>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = load::Answer> + Send + 'static,
 {
-    load::closed_loop(o.concurrency, Duration::from_secs(1), request.clone()).await?;
+    load::closed_loop(concurrency, Duration::from_secs(1), request.clone()).await?;
     let cpu_before = server_cpu_secs()?;
-    let (tally, elapsed) = load::closed_loop(o.concurrency, o.http_window, request).await?;
+    let (tally, elapsed) = load::closed_loop(concurrency, window, request).await?;
     let cpu = server_cpu_secs()? - cpu_before;
-    Ok(with_cpu(&tally, elapsed, cpu, o.concurrency))
+    Ok(with_cpu(&tally, elapsed, cpu, concurrency))
 }
 
-fn with_cpu(tally: &Tally, elapsed: f64, cpu: f64, concurrency: usize) -> Value {
+pub(crate) fn with_cpu(tally: &Tally, elapsed: f64, cpu: f64, concurrency: usize) -> Value {
     let mut v = tally.to_json(elapsed);
     let ok = tally.histogram.len().max(1) as f64;
     if let Value::Object(m) = &mut v {
@@ -274,7 +278,8 @@ async fn hello(
     let (base, stop) = serve(server, app).await?;
     let (http, url) = (http.clone(), format!("{base}/"));
     let figures = saturate(
-        o,
+        o.concurrency,
+        o.http_window,
         Arc::new(move || {
             let sent = http.get(&url).send();
             async move { load::answer(sent.await).await }
@@ -314,50 +319,8 @@ async fn router(
     database_url: &str,
     redis_url: &str,
 ) -> anyhow::Result<(Value, Value)> {
-    use sqlx::migrate::MigrateDatabase;
-    crate::ensure_loopback(&format!(
-        "postgres://{}",
-        database_url.rsplit('@').next().unwrap_or_default()
-    ))?;
-    crate::ensure_loopback(redis_url)?;
-    if !sqlx::Postgres::database_exists(database_url).await? {
-        sqlx::Postgres::create_database(database_url).await?;
-    }
-    let dir = std::env::temp_dir().join(format!("whoosh-bench-ceilings-{}", std::process::id()));
-    let (keys, action_key) = write_keys(&dir)?;
-    let prefix = format!("bench-ceilings-{}:", uuid::Uuid::new_v4().simple());
-    let vars = [
-        ("DATABASE_URL", database_url),
-        ("REDIS_URL", redis_url),
-        ("REDIS_KEY_PREFIX", &prefix),
-        ("DATABASE_MAX_CONNECTIONS", "10"),
-        ("LOG_LEVEL", "off"),
-        ("LOG_FORMAT", "json"),
-        ("AUTH_KEYS_SOURCE", &keys),
-        ("ACTION_KEY_SOURCE", &action_key),
-        ("RATE_LIMIT_PER_CLIENT", "100000000/1m"),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    let config = whoosh_http::Config::load(&mut whoosh_http::config::Env::new(vars))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Built on the server runtime, so the pools' background tasks count as server work.
-    let state = server
-        .spawn(whoosh_http::AppState::connect(config))
-        .await??;
-    whoosh_store::MIGRATOR
-        .run(&state.db)
-        .await
-        .context("applying migrations")?;
-    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string())
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let name = whoosh_core::DisplayName::parse("Bench").map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let (account, _) = whoosh_store::accounts::guest_for_device(&state.db, &device, &name).await?;
-    let token = state.keyring.mint(
-        &state.tokens,
-        Grant::access(&account.id.to_string(), uuid::Uuid::new_v4()),
-        crate::unix_now()?,
-        Duration::from_secs(3600),
-    )?;
+    let signed_in = signed_in(server, database_url, redis_url).await?;
+    let (state, token, dir) = (signed_in.state, signed_in.token, signed_in.dir);
     // What the profiles Lambda and its HTTP binary both serve (`run_service`).
     let app = whoosh_http::app(whoosh_lambda_profiles::service_routes(), state.clone());
 
@@ -368,7 +331,8 @@ async fn router(
         token.clone(),
     );
     let over_http = saturate(
-        o,
+        o.concurrency,
+        o.http_window,
         Arc::new(move || {
             let sent = client.get(&url).bearer_auth(&bearer).send();
             async move { load::answer(sent.await).await }
@@ -397,8 +361,83 @@ async fn router(
     Ok((over_http, lambda))
 }
 
+/// A profiles service state on its own database and key prefix, with a signed-in guest.
+pub(crate) struct SignedIn {
+    pub(crate) state: whoosh_http::AppState,
+    /// The guest's access token (an hour long).
+    pub(crate) token: String,
+    pub(crate) user: uuid::Uuid,
+    pub(crate) session: uuid::Uuid,
+    /// The key files the configuration points at (removed by the caller).
+    pub(crate) dir: std::path::PathBuf,
+    /// The configuration as environment variables, for a service binary of the same setup.
+    pub(crate) vars: Vec<(String, String)>,
+}
+
+/// Builds the state every router stage serves (on the server runtime, so the pools' background
+/// tasks count as server work), migrates the database and signs a guest in.
+pub(crate) async fn signed_in(
+    server: &tokio::runtime::Runtime,
+    database_url: &str,
+    redis_url: &str,
+) -> anyhow::Result<SignedIn> {
+    use sqlx::migrate::MigrateDatabase;
+    crate::ensure_loopback(&format!(
+        "postgres://{}",
+        database_url.rsplit('@').next().unwrap_or_default()
+    ))?;
+    crate::ensure_loopback(redis_url)?;
+    if !sqlx::Postgres::database_exists(database_url).await? {
+        sqlx::Postgres::create_database(database_url).await?;
+    }
+    let dir = std::env::temp_dir().join(format!("whoosh-bench-ceilings-{}", std::process::id()));
+    let (keys, action_key) = write_keys(&dir)?;
+    let prefix = format!("bench-ceilings-{}:", uuid::Uuid::new_v4().simple());
+    let vars = [
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis_url),
+        ("REDIS_KEY_PREFIX", &prefix),
+        ("DATABASE_MAX_CONNECTIONS", "10"),
+        ("LOG_LEVEL", "off"),
+        ("LOG_FORMAT", "json"),
+        ("AUTH_KEYS_SOURCE", &keys),
+        ("ACTION_KEY_SOURCE", &action_key),
+        ("RATE_LIMIT_PER_CLIENT", "100000000/1m"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let config = whoosh_http::Config::load(&mut whoosh_http::config::Env::new(vars.clone()))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Built on the server runtime, so the pools' background tasks count as server work.
+    let state = server
+        .spawn(whoosh_http::AppState::connect(config))
+        .await??;
+    whoosh_store::MIGRATOR
+        .run(&state.db)
+        .await
+        .context("applying migrations")?;
+    let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let name = whoosh_core::DisplayName::parse("Bench").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (account, _) = whoosh_store::accounts::guest_for_device(&state.db, &device, &name).await?;
+    let session = uuid::Uuid::new_v4();
+    let token = state.keyring.mint(
+        &state.tokens,
+        Grant::access(&account.id.to_string(), session),
+        crate::unix_now()?,
+        Duration::from_secs(3600),
+    )?;
+    Ok(SignedIn {
+        state,
+        token,
+        user: account.id,
+        session,
+        dir,
+        vars: vars.to_vec(),
+    })
+}
+
 /// `GET /api/profiles/me` as the ALB hands it to a Lambda target.
-fn alb_event(token: &str) -> Value {
+pub(crate) fn alb_event(token: &str) -> Value {
     json!({
         "requestContext": {
             "elb": {
@@ -425,7 +464,7 @@ fn alb_event(token: &str) -> Value {
 
 /// Invocations one after another for `window` (after a 1 s warm-up): the tally and the server
 /// threads' CPU per invocation.
-async fn lambda_invocations(
+pub(crate) async fn lambda_invocations(
     app: axum::Router,
     event: String,
     window: Duration,
