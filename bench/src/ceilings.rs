@@ -66,13 +66,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     out.insert("argon2id".into(), argon2(o.hash_window));
     out.insert("token_verify".into(), token_verify()?);
 
-    let server = ServerRuntime(Some(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(crate::cores())
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()?,
-    ));
+    let server = ServerRuntime::start()?;
     let server = server.get()?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
@@ -125,6 +119,17 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
 pub(crate) struct ServerRuntime(pub(crate) Option<tokio::runtime::Runtime>);
 
 impl ServerRuntime {
+    /// One worker thread per core, named [`SERVER_THREAD`].
+    pub(crate) fn start() -> anyhow::Result<Self> {
+        Ok(Self(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(crate::cores())
+                .thread_name(SERVER_THREAD)
+                .enable_all()
+                .build()?,
+        )))
+    }
+
     pub(crate) fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
         self.0.as_ref().context("the server runtime is gone")
     }
@@ -342,20 +347,7 @@ async fn router(
     drop(stop);
     eprintln!("router over HTTP: {over_http}");
 
-    // A Lambda execution environment runs one invocation at a time: so does this thread (named
-    // like the server's, so its CPU counts as server CPU), on a runtime of its own.
-    let event = alb_event(&token).to_string();
-    let window = o.http_window;
-    let lambda = std::thread::Builder::new()
-        .name(SERVER_THREAD.into())
-        .spawn(move || -> anyhow::Result<Value> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(lambda_invocations(app, event, window))
-        })?
-        .join()
-        .map_err(|_| anyhow::anyhow!("the Lambda stage panicked"))??;
+    let lambda = through_adapter(app, alb_event(&token).to_string(), o.http_window)?;
     eprintln!("router through the Lambda adapter: {lambda}");
     let _ = std::fs::remove_dir_all(&dir);
     Ok((over_http, lambda))
@@ -462,9 +454,29 @@ pub(crate) fn alb_event(token: &str) -> Value {
     })
 }
 
+/// [`lambda_invocations`] as a Lambda execution environment runs them, one at a time: on a
+/// thread of their own (named like the server's, so its CPU counts as server CPU) with a
+/// current-thread runtime, as the Lambda binaries run under the runtime.
+pub(crate) fn through_adapter(
+    app: axum::Router,
+    event: String,
+    window: Duration,
+) -> anyhow::Result<Value> {
+    std::thread::Builder::new()
+        .name(SERVER_THREAD.into())
+        .spawn(move || -> anyhow::Result<Value> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(lambda_invocations(app, event, window))
+        })?
+        .join()
+        .map_err(|_| anyhow::anyhow!("the Lambda stage panicked"))?
+}
+
 /// Invocations one after another for `window` (after a 1 s warm-up): the tally and the server
 /// threads' CPU per invocation.
-pub(crate) async fn lambda_invocations(
+async fn lambda_invocations(
     app: axum::Router,
     event: String,
     window: Duration,

@@ -23,7 +23,7 @@
 //! "Server CPU" is, in process, the utime + stime of the threads named like the server runtime's
 //! (as in `ceilings`), and for a bootstrap the utime + stime of its process.
 
-use crate::ceilings::{self, SERVER_THREAD, ServerRuntime, server_cpu_secs};
+use crate::ceilings::{self, ServerRuntime, server_cpu_secs};
 use crate::client::cpu_secs;
 use crate::load::{self, Tally};
 use anyhow::{Context, ensure};
@@ -82,13 +82,7 @@ fn parse_bootstrap(s: &str) -> Result<(String, PathBuf), String> {
 
 pub async fn run(a: Args) -> anyhow::Result<Value> {
     let window = Duration::from_secs(a.seconds.max(1));
-    let server = ServerRuntime(Some(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(crate::cores())
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()?,
-    ));
+    let server = ServerRuntime::start()?;
     let server = server.get()?;
     let signed_in = ceilings::signed_in(server, &a.database_url, &a.redis_url).await?;
     let outcome = measure(server, &a, window, &signed_in).await;
@@ -173,19 +167,9 @@ async fn measure(
     eprintln!("parts: GET /api/profiles/me one at a time {one_at_a_time}");
     drop(stop);
 
-    // The adapter in process, one invocation at a time on a thread of its own (a Lambda
-    // environment runs one invocation at a time).
+    // The adapter in process, one invocation at a time.
     let event = alb_event("/api/profiles/me", Some(&signed_in.token)).to_string();
-    let adapter = std::thread::Builder::new()
-        .name(SERVER_THREAD.into())
-        .spawn(move || -> anyhow::Result<Value> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(ceilings::lambda_invocations(app, event, window))
-        })?
-        .join()
-        .map_err(|_| anyhow::anyhow!("the adapter stage panicked"))??;
+    let adapter = ceilings::through_adapter(app, event, window)?;
     eprintln!("parts: through the Lambda adapter {adapter}");
 
     let bootstraps = bootstraps(a)?;

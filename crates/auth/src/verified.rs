@@ -135,19 +135,25 @@ mod tests {
         Sha256::digest(token.as_bytes()).into()
     }
 
-    #[test]
-    fn a_remembered_token_is_refused_as_expired_once_past_exp_and_leeway() {
-        let (ring, _) = Keyring::generate(now()).unwrap();
-        let cache = VerifiedTokens::new();
-        let minted = now();
+    /// A keyring and an access token of it issued at `minted`, valid `ttl_secs`.
+    fn access_token(minted: i64, ttl_secs: u64) -> (Keyring, String) {
+        let (ring, _) = Keyring::generate(minted).unwrap();
         let token = ring
             .mint(
                 &spec(),
                 Grant::access("u1", uuid::Uuid::nil()),
                 minted,
-                Duration::from_secs(20),
+                Duration::from_secs(ttl_secs),
             )
             .unwrap();
+        (ring, token)
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_as_expired_once_past_exp_and_leeway() {
+        let minted = now();
+        let (ring, token) = access_token(minted, 20);
+        let cache = VerifiedTokens::new();
         let claims = cache.verify_any_kind(&ring, &spec(), &token, minted).unwrap();
         assert_eq!(claims.typ, TokenKind::Access);
         assert_eq!(cache.len(), 1);
@@ -163,17 +169,9 @@ mod tests {
 
     #[test]
     fn a_verification_is_remembered_for_the_ttl_only() {
-        let (ring, _) = Keyring::generate(now()).unwrap();
-        let cache = VerifiedTokens::new();
         let minted = now();
-        let token = ring
-            .mint(
-                &spec(),
-                Grant::access("u1", uuid::Uuid::nil()),
-                minted,
-                Duration::from_secs(3600),
-            )
-            .unwrap();
+        let (ring, token) = access_token(minted, 3600);
+        let cache = VerifiedTokens::new();
         cache.verify_any_kind(&ring, &spec(), &token, minted).unwrap();
         let at = minted + VERIFIED_TOKEN_TTL_SECS - 1;
         assert!(cache.recall(&key(&token), at).unwrap().is_some());
@@ -185,16 +183,8 @@ mod tests {
 
     #[test]
     fn refused_tokens_are_not_remembered_and_other_tokens_miss() {
-        let (ring, _) = Keyring::generate(now()).unwrap();
+        let (ring, token) = access_token(now(), 600);
         let cache = VerifiedTokens::new();
-        let token = ring
-            .mint(
-                &spec(),
-                Grant::access("u1", uuid::Uuid::nil()),
-                now(),
-                Duration::from_secs(600),
-            )
-            .unwrap();
         let mut tampered = token.clone();
         tampered.pop();
         assert!(cache.verify_any_kind(&ring, &spec(), &tampered, now()).is_err());
