@@ -76,7 +76,8 @@ export class Link extends Emitter {
             node.on("unexpected-response", ((_req, res) => {
                 refusal = { status: res.statusCode, retryAfter: parseRetryAfter(res.headers["retry-after"]) };
                 res.resume();
-                _req.destroy();
+                // Ends the handshake: `ws` then reports a close (1006), handled below with the refusal.
+                node.terminate?.();
             }));
         }
         ws.onopen = () => {

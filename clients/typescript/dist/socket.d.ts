@@ -55,6 +55,11 @@ export declare class GameSocket extends Link<GameSocketEvents> {
     }>;
     protected finalClose(code: number, reason: string): string | null;
     protected receive(data: string): void;
+    /**
+     * Connects and resolves with the first WELCOME: the seat is taken. Rejects when the socket
+     * closes for good first (the lobby is gone, the room refused the join, or it was unreachable).
+     */
+    join(): Promise<MessageOf<"WELCOME">>;
     /** The next message of type `t` (for which `accept` holds). */
     nextMessage<T extends MessageType>(t: T, accept?: (msg: MessageOf<T>) => boolean, options?: {
         timeoutMs?: number;

@@ -15,7 +15,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const base = schedule[Math.min(Math.max(attempt, 1), schedule.length) - 1] ?? 1000;
-  const jittered = base * (0.8 + random() * 0.4);
+  const jittered = Math.round(base * (0.8 + random() * 0.4));
   return Math.max(jittered, (retryAfterSecs ?? 0) * 1000);
 }
 

@@ -117,12 +117,13 @@ export abstract class Link<E extends LinkEvents> extends Emitter<E> {
     this.ws = ws;
     let refusal: Refusal | null = null;
     // The `ws` package shows a refused upgrade's answer (browsers only report a close 1006).
-    const node = ws as unknown as { on?: (name: string, fn: (...args: never[]) => void) => void };
+    const node = ws as unknown as { on?: (name: string, fn: (...args: never[]) => void) => void; terminate?: () => void };
     if (typeof node.on === "function") {
-      node.on("unexpected-response", ((_req: { destroy(): void }, res: { statusCode: number; headers: Record<string, string>; resume(): void }) => {
+      node.on("unexpected-response", ((_req: unknown, res: { statusCode: number; headers: Record<string, string>; resume(): void }) => {
         refusal = { status: res.statusCode, retryAfter: parseRetryAfter(res.headers["retry-after"]) };
         res.resume();
-        _req.destroy();
+        // Ends the handshake: `ws` then reports a close (1006), handled below with the refusal.
+        node.terminate?.();
       }) as never);
     }
     ws.onopen = () => {

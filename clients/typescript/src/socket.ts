@@ -128,6 +128,28 @@ export class GameSocket extends Link<GameSocketEvents> {
     this.emit("message", msg);
   }
 
+  /**
+   * Connects and resolves with the first WELCOME: the seat is taken. Rejects when the socket
+   * closes for good first (the lobby is gone, the room refused the join, or it was unreachable).
+   */
+  join(): Promise<MessageOf<"WELCOME">> {
+    return new Promise((resolve, reject) => {
+      const offs = [
+        this.on("message", (msg) => {
+          if (msg.t !== "WELCOME") return;
+          offs.forEach((off) => off());
+          resolve(msg);
+        }),
+        this.on("status", (status) => {
+          if (status.state !== "closed" || !status.final) return;
+          offs.forEach((off) => off());
+          reject(new ApiError(status.code ?? 0, "not_joined", status.reason ?? "the socket closed before joining"));
+        }),
+      ];
+      this.connect();
+    });
+  }
+
   /** The next message of type `t` (for which `accept` holds). */
   nextMessage<T extends MessageType>(
     t: T,
