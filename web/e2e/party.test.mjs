@@ -40,14 +40,7 @@ let browser;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack({
-    bin: BIN,
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
-    prefix: PREFIX,
-    adminUrl: process.env.WHOOSH_E2E_ADMIN_URL,
-    env: { EDGE_TICK: "200ms", EDGE_ROUND_SECS_OVERRIDE: String(ROUND_SECS) },
-  });
+  stack = await startStack({ bin: BIN, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, prefix: PREFIX, roundSecs: ROUND_SECS });
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -42,11 +42,14 @@ export function tail(file, lines = 40) {
 /**
  * @typedef {{proc: import("node:child_process").ChildProcess, url: string, log: string, dir: string,
  *   env: Record<string, string>, stop: () => Promise<void>}} Stack
- * @param {{bin: string, databaseUrl: string, redisUrl: string, prefix: string, adminUrl?: string,
- *   env?: Record<string, string>}} options
+ * Game time runs fast: 200 ms a game second, and rounds of `roundSecs` game seconds.
+ * `adminUrl` (default WHOOSH_E2E_ADMIN_URL) is a database URL on the same server to drop the
+ * test's database from at the end.
+ * @param {{bin: string, databaseUrl: string, redisUrl: string, prefix: string, roundSecs: number,
+ *   adminUrl?: string, env?: Record<string, string>}} options
  * @returns {Promise<Stack>}
  */
-export async function startStack({ bin, databaseUrl, redisUrl, prefix, adminUrl, env: extra = {} }) {
+export async function startStack({ bin, databaseUrl, redisUrl, prefix, roundSecs, adminUrl = process.env.WHOOSH_E2E_ADMIN_URL, env: extra = {} }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(path.join(tmpdir(), "whoosh-e2e-"));
@@ -64,6 +67,8 @@ export async function startStack({ bin, databaseUrl, redisUrl, prefix, adminUrl,
     WHOOSH_WEB_DIR: path.join(ROOT, "web"),
     AUTH_KEYS_SOURCE: `file:${path.join(dir, "keys.json")}`,
     ACTION_KEY_SOURCE: `file:${path.join(dir, "action.key")}`,
+    EDGE_TICK: "200ms",
+    EDGE_ROUND_SECS_OVERRIDE: String(roundSecs),
     LOG_FORMAT: "json",
     LOG_LEVEL: process.env.LOG_LEVEL || "info",
     ...extra,

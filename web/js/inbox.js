@@ -25,7 +25,7 @@ class Inbox extends Emitter {
   /** Follows the session: open while someone is signed in, closed otherwise. */
   sync() {
     const user = api.user?.id ?? null;
-    if (user === this.userId && this.channel) return;
+    if (user === this.userId && this.channel && this.channel.state !== "closed") return;
     this.stop();
     this.userId = user;
     if (!user) return;
