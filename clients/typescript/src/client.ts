@@ -357,7 +357,8 @@ export class WhooshClient extends Emitter<ClientEvents> {
 
   /** Deletes the account for good (a full account confirms with its password). */
   async deleteAccount(password?: string): Promise<void> {
-    await this.call("delete", "/api/profiles/me", { body: password ? { password } : null });
+    // No body rather than `null`: a guest has no password to confirm with.
+    await this.call("delete", "/api/profiles/me", { body: password ? { password } : undefined });
     this.#setSession(null);
   }
 
@@ -525,7 +526,7 @@ export class WhooshClient extends Emitter<ClientEvents> {
   }
 
   /** A new invite code (owner or admin). */
-  groupInvite(id: string, invite: Schemas["NewInvite"] | null = null): Promise<Schemas["Invite"]> {
+  groupInvite(id: string, invite?: Schemas["NewInvite"]): Promise<Schemas["Invite"]> {
     return this.call("post", "/api/groups/{id}/invites", { path: { id }, body: invite });
   }
 

@@ -268,3 +268,17 @@ test("calls without a session fail with invalid_token before reaching the networ
   assert.equal(error.code, "invalid_token");
   await assert.rejects(client.guest(), /device id/);
 });
+
+test("an operation whose body is optional sends none when there is nothing to send", async () => {
+  const srv = await server(({ path }) => (path === "/api/auth/guest" ? [201, sessionBody(1)] : [201, { code: "ABCDEF" }]));
+  const client = new WhooshClient({ baseUrl: srv.url });
+  await client.guest("device-0123456789abcdef");
+  await client.groupInvite("g1");
+  await client.groupInvite("g1", { max_uses: 5 });
+  const invites = srv.requests.filter((r) => r.path === "/api/groups/g1/invites");
+  assert.deepEqual(invites.map((r) => [r.body, r.headers["content-type"]]), [[undefined, undefined], [{ max_uses: 5 }, "application/json"]]);
+  await client.deleteAccount();
+  const deletion = srv.requests.find((r) => r.method === "DELETE");
+  assert.deepEqual([deletion.body, deletion.headers["content-type"]], [undefined, undefined]);
+  await srv.close();
+});

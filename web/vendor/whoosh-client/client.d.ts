@@ -171,7 +171,7 @@ export declare class WhooshClient extends Emitter<ClientEvents> {
     joinGroup(id: string): Promise<Schemas["GroupView"]>;
     joinGroupByCode(code: string): Promise<Schemas["GroupView"]>;
     /** A new invite code (owner or admin). */
-    groupInvite(id: string, invite?: Schemas["NewInvite"] | null): Promise<Schemas["Invite"]>;
+    groupInvite(id: string, invite?: Schemas["NewInvite"]): Promise<Schemas["Invite"]>;
     leaveGroup(id: string): Promise<Schemas["LeftGroup"]>;
     groupMembers(id: string, page?: PageQuery): Promise<Schemas["MemberPage"]>;
     kickMember(id: string, userId: string): Promise<undefined>;

@@ -266,7 +266,8 @@ export class WhooshClient extends Emitter {
     }
     /** Deletes the account for good (a full account confirms with its password). */
     async deleteAccount(password) {
-        await this.call("delete", "/api/profiles/me", { body: password ? { password } : null });
+        // No body rather than `null`: a guest has no password to confirm with.
+        await this.call("delete", "/api/profiles/me", { body: password ? { password } : undefined });
         this.#setSession(null);
     }
     matches(userId, page = {}) {
@@ -394,7 +395,7 @@ export class WhooshClient extends Emitter {
         return this.call("post", "/api/groups/join", { body: { code } });
     }
     /** A new invite code (owner or admin). */
-    groupInvite(id, invite = null) {
+    groupInvite(id, invite) {
         return this.call("post", "/api/groups/{id}/invites", { path: { id }, body: invite });
     }
     leaveGroup(id) {
