@@ -156,6 +156,7 @@ mod tests {
             ("AUTH_KEYS_SOURCE", "vault:jwt"),
             ("LOG_LEVEL", "info,[=broken"),
             ("REDIS_COMMAND_TIMEOUT", "0ms"),
+            ("EDGE_TICK_HZ", "31"),
         ])
         .err()
         .map(|e| e.to_string())
@@ -169,6 +170,7 @@ mod tests {
             "AUTH_KEYS_SOURCE",
             "LOG_LEVEL",
             "REDIS_COMMAND_TIMEOUT",
+            "EDGE_TICK_HZ",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");
         }
