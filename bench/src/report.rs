@@ -6,6 +6,8 @@ use anyhow::{Context, ensure};
 use serde_json::Value;
 use std::fmt::Write as _;
 
+mod versus;
+
 pub const BEGIN: &str = "<!-- bench:begin -->";
 pub const END: &str = "<!-- bench:end -->";
 
@@ -50,6 +52,7 @@ pub fn run(o: &Options) -> anyhow::Result<Value> {
         parts: read("parts"),
         login_cpu: read("login-cpu"),
         edges,
+        versus: versus::Versus::read(&o.dir),
         load: std::fs::read_to_string(o.dir.join("load.txt")).unwrap_or_default(),
         machine: machine(),
         commit: commit(),
@@ -96,6 +99,7 @@ struct Run {
     /// The node's CPU during the login scenario (`scripts/bench` reads it from /proc).
     login_cpu: Value,
     edges: Vec<(u64, Value)>,
+    versus: versus::Versus,
     load: String,
     machine: String,
     commit: String,
@@ -287,6 +291,7 @@ impl Run {
             &self.login_cpu,
             c,
         ));
+        ratios.extend(self.versus.ratios());
         ratios
     }
 }
@@ -483,6 +488,7 @@ fn render(run: &Run, o: &Options) -> String {
     }
 
     s.push_str(&crate::parts::render(&run.parts));
+    run.versus.render(&mut s);
 
     let k = &run.soak;
     let _ = writeln!(s, "\n### Soak\n");
