@@ -173,7 +173,10 @@ async fn measure(
     eprintln!("parts: through the Lambda adapter {adapter}");
 
     let bootstraps = bootstraps(a)?;
-    let profiles = match bootstraps.iter().find(|(name, _, _)| name == "whoosh-profiles") {
+    let profiles = match bootstraps
+        .iter()
+        .find(|(name, _, _)| name == "whoosh-profiles")
+    {
         Some((_, path, _)) => profiles_binary(path, signed_in, window).await?,
         None => json!({"skipped": "no whoosh-profiles bootstrap given"}),
     };
@@ -296,10 +299,8 @@ fn bootstraps(a: &Args) -> anyhow::Result<Vec<(String, PathBuf, Option<u64>)>> {
             .map(|dir| dir.join(name).join("bootstrap.zip"))
             .filter(|zip| zip.is_file());
         if let Some(zip) = zip {
-            let into = std::env::temp_dir().join(format!(
-                "whoosh-bench-parts-{}/{name}",
-                std::process::id()
-            ));
+            let into = std::env::temp_dir()
+                .join(format!("whoosh-bench-parts-{}/{name}", std::process::id()));
             std::fs::create_dir_all(&into)?;
             let unzipped = Command::new("unzip")
                 .args(["-o", "-q"])
@@ -346,7 +347,10 @@ fn start(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/04/[$LATEST]0123456789abcdef")
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/12/04/[$LATEST]0123456789abcdef",
+        )
         .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -395,7 +399,10 @@ async fn profiles_binary(
         let sent = Instant::now();
         match invoke(&emulator, &event).await {
             Ok(status) if (200..300).contains(&status) => {
-                tally.histogram.record(sent.elapsed().as_micros() as u64).ok();
+                tally
+                    .histogram
+                    .record(sent.elapsed().as_micros() as u64)
+                    .ok();
             }
             Ok(status) => *tally.errors.entry(status.to_string()).or_default() += 1,
             Err(why) => *tally.errors.entry(why.to_string()).or_default() += 1,
@@ -406,7 +413,9 @@ async fn profiles_binary(
     drop(function);
     let under_emulator = per_request(&tally, elapsed, cpu, "cpu_us_per_invocation");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let function = start(
         "whoosh-profiles",
         path,
@@ -423,10 +432,18 @@ async fn profiles_binary(
         .await
         .is_ok_and(|r| r.status().is_success())
     {
-        ensure!(Instant::now() < ready_by, "{} did not listen within 10 s", path.display());
+        ensure!(
+            Instant::now() < ready_by,
+            "{} did not listen within 10 s",
+            path.display()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (client, url, token) = (http.clone(), format!("{base}/api/profiles/me"), signed_in.token.clone());
+    let (client, url, token) = (
+        http.clone(),
+        format!("{base}/api/profiles/me"),
+        signed_in.token.clone(),
+    );
     let request = Arc::new(move || {
         let sent = client.get(&url).bearer_auth(&token).send();
         async move { load::answer(sent.await).await }
@@ -498,19 +515,27 @@ pub(crate) fn ratios(
 ) -> Vec<crate::report::Ratio> {
     use crate::report::{Ratio, at, div, show};
     let request_us = at(parts, "request.server_cpu_us_per_request");
-    let adapter_us = at(parts, "one_at_a_time.through_adapter.server_cpu_us_per_request");
+    let adapter_us = at(
+        parts,
+        "one_at_a_time.through_adapter.server_cpu_us_per_request",
+    );
     let http_us = at(parts, "one_at_a_time.over_http.server_cpu_us_per_request");
     // Every login attempt of the run hashes once: the registration, the logins (and failures),
     // and the refused logins timed afterwards (two per pair).
     let hashes = match (at(login, "logins"), at(login, "errors")) {
-        (Some(ok), Some(errors)) => {
-            Some(1.0 + ok + errors + 2.0 * at(login, "failed_login_ms.attempts_each").unwrap_or(0.0))
-        }
+        (Some(ok), Some(errors)) => Some(
+            1.0 + ok + errors + 2.0 * at(login, "failed_login_ms.attempts_each").unwrap_or(0.0),
+        ),
         _ => None,
     };
     let cpu_per_login_ms = div(at(login_cpu, "server_cpu_secs"), hashes).map(|s| s * 1000.0);
-    let cpu_per_hash_ms = match (at(ceilings, "cores"), at(ceilings, "argon2id.hashes_per_sec")) {
-        (Some(cores), Some(per_sec)) if per_sec > 0.0 => Some(crate::round(cores * 1000.0 / per_sec)),
+    let cpu_per_hash_ms = match (
+        at(ceilings, "cores"),
+        at(ceilings, "argon2id.hashes_per_sec"),
+    ) {
+        (Some(cores), Some(per_sec)) if per_sec > 0.0 => {
+            Some(crate::round(cores * 1000.0 / per_sec))
+        }
         _ => None,
     };
     let functions: Vec<(&String, &Value)> = parts["functions"]
@@ -548,7 +573,10 @@ pub(crate) fn ratios(
                 "{} µs ÷ ({} RS256 + {} Redis + {} PostgreSQL) µs",
                 show(request_us),
                 show(at(parts, "parts.rs256_verify.server_cpu_us_per_request")),
-                show(at(parts, "parts.redis_round_trip.server_cpu_us_per_request")),
+                show(at(
+                    parts,
+                    "parts.redis_round_trip.server_cpu_us_per_request"
+                )),
                 show(at(parts, "parts.postgres_query.server_cpu_us_per_request")),
             ),
         },
@@ -583,7 +611,13 @@ pub(crate) fn ratios(
             target: "≤ 4",
             at_least: false,
             bound: 4.0,
-            how: format!("of {} functions", functions.iter().filter(|(_, f)| at(f, "zip_bytes").is_some()).count()),
+            how: format!(
+                "of {} functions",
+                functions
+                    .iter()
+                    .filter(|(_, f)| at(f, "zip_bytes").is_some())
+                    .count()
+            ),
         },
         Ratio {
             name: "slowest Lambda median init (ms)",
@@ -622,11 +656,20 @@ pub(crate) fn render(parts: &Value) -> String {
     let _ = writeln!(s, "|---|---:|---:|---:|");
     let rows = [
         ("RS256 verification", "parts.rs256_verify"),
-        ("one Redis round trip (`EXISTS`, the project's client)", "parts.redis_round_trip"),
-        ("one PostgreSQL query (the profile row, sqlx)", "parts.postgres_query"),
+        (
+            "one Redis round trip (`EXISTS`, the project's client)",
+            "parts.redis_round_trip",
+        ),
+        (
+            "one PostgreSQL query (the profile row, sqlx)",
+            "parts.postgres_query",
+        ),
         ("`GET /api/profiles/me` over HTTP", "request"),
         ("… over HTTP, one at a time", "one_at_a_time.over_http"),
-        ("… through the Lambda adapter in process, one at a time", "one_at_a_time.through_adapter"),
+        (
+            "… through the Lambda adapter in process, one at a time",
+            "one_at_a_time.through_adapter",
+        ),
     ];
     for (name, path) in rows {
         let _ = writeln!(
@@ -651,7 +694,11 @@ pub(crate) fn render(parts: &Value) -> String {
         cell("profiles_binary.over_http_one_at_a_time.ok_per_sec"),
         cell("profiles_binary.over_http_one_at_a_time.latency_ms.p99"),
     );
-    let _ = writeln!(s, "| sum of the three parts | {} | | |", cell("parts.sum_us"));
+    let _ = writeln!(
+        s,
+        "| sum of the three parts | {} | | |",
+        cell("parts.sum_us")
+    );
     let _ = writeln!(
         s,
         "| the Runtime API's calls, per invocation (emulator − HTTP) | {} | | |",
@@ -667,10 +714,8 @@ pub(crate) fn render(parts: &Value) -> String {
     if let Some(functions) = parts["functions"].as_object() {
         for (name, f) in functions {
             let mib = |path: &str| {
-                at(f, path).map_or_else(
-                    || "—".to_owned(),
-                    |b| format!("{:.2} MiB", b / 1_048_576.0),
-                )
+                at(f, path)
+                    .map_or_else(|| "—".to_owned(), |b| format!("{:.2} MiB", b / 1_048_576.0))
             };
             let _ = writeln!(
                 s,
@@ -680,7 +725,10 @@ pub(crate) fn render(parts: &Value) -> String {
                 show(at(f, "init_ms.median")),
                 show(at(f, "init_ms.min")),
                 show(at(f, "init_ms.max")),
-                f["error"].as_str().map(|e| format!(" error: {e}")).unwrap_or_default(),
+                f["error"]
+                    .as_str()
+                    .map(|e| format!(" error: {e}"))
+                    .unwrap_or_default(),
                 show(at(f, "cold_starts")),
                 if f["from_zip"].as_bool() == Some(true) {
                     "the zip of `scripts/lambda-build`"

@@ -154,7 +154,9 @@ mod tests {
         let minted = now();
         let (ring, token) = access_token(minted, 20);
         let cache = VerifiedTokens::new();
-        let claims = cache.verify_any_kind(&ring, &spec(), &token, minted).unwrap();
+        let claims = cache
+            .verify_any_kind(&ring, &spec(), &token, minted)
+            .unwrap();
         assert_eq!(claims.typ, TokenKind::Access);
         assert_eq!(cache.len(), 1);
         let exp = minted + 20;
@@ -172,7 +174,9 @@ mod tests {
         let minted = now();
         let (ring, token) = access_token(minted, 3600);
         let cache = VerifiedTokens::new();
-        cache.verify_any_kind(&ring, &spec(), &token, minted).unwrap();
+        cache
+            .verify_any_kind(&ring, &spec(), &token, minted)
+            .unwrap();
         let at = minted + VERIFIED_TOKEN_TTL_SECS - 1;
         assert!(cache.recall(&key(&token), at).unwrap().is_some());
         assert_eq!(
@@ -187,13 +191,21 @@ mod tests {
         let cache = VerifiedTokens::new();
         let mut tampered = token.clone();
         tampered.pop();
-        assert!(cache.verify_any_kind(&ring, &spec(), &tampered, now()).is_err());
+        assert!(
+            cache
+                .verify_any_kind(&ring, &spec(), &tampered, now())
+                .is_err()
+        );
         assert!(cache.is_empty());
         let other_spec = TokenSpec {
             audience: "someone-else".into(),
             ..spec()
         };
-        assert!(cache.verify_any_kind(&ring, &other_spec, &token, now()).is_err());
+        assert!(
+            cache
+                .verify_any_kind(&ring, &other_spec, &token, now())
+                .is_err()
+        );
         assert!(cache.is_empty());
     }
 
@@ -216,6 +228,11 @@ mod tests {
             cache.remember(key(&i.to_string()), &claims, 0);
             assert!(cache.len() <= VERIFIED_TOKENS_CAPACITY);
         }
-        assert!(cache.recall(&key(&(VERIFIED_TOKENS_CAPACITY + 9).to_string()), 1).unwrap().is_some());
+        assert!(
+            cache
+                .recall(&key(&(VERIFIED_TOKENS_CAPACITY + 9).to_string()), 1)
+                .unwrap()
+                .is_some()
+        );
     }
 }
