@@ -1,6 +1,6 @@
 //! The edge game node: who it is, where players reach it, and the limits of its sockets and games.
 
-use super::env::{Env, rate, secs};
+use super::env::{Env, LocalDir, rate, secs};
 use std::{path::PathBuf, time::Duration};
 use whoosh_cache::Rate;
 
@@ -33,6 +33,9 @@ pub struct EdgeConfig {
     pub reconnect_grace: Duration,
     /// One game second (1 s in play; tests and demos run faster).
     pub tick: Duration,
+    /// Game ticks per game second (1–30): each lobby ticks, and sends `TICK`, this often. The
+    /// rules keep heat per second and round lengths in seconds at every rate.
+    pub tick_hz: u32,
     /// Forces every game's round length (seconds); for tests and demos only.
     pub round_secs_override: Option<u32>,
     /// A matched lobby starts when every member is in, or after this wait with at least three.
@@ -78,16 +81,26 @@ impl EdgeConfig {
             idle_timeout: env.get("EDGE_IDLE_TIMEOUT", secs(60)).0,
             reconnect_grace: env.get("EDGE_RECONNECT_GRACE", secs(30)).0,
             tick: env.get("EDGE_TICK", secs(1)).0,
+            tick_hz: env.get("EDGE_TICK_HZ", 1),
             round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
             quick_start_wait: env.get("EDGE_QUICK_START_WAIT", secs(20)).0,
             heartbeat_ttl: env.get("EDGE_HEARTBEAT_TTL", secs(15)).0,
-            outbox_dir: env.get("EDGE_OUTBOX_DIR", PathBuf::from(".whoosh/outbox")),
+            outbox_dir: env
+                .get("EDGE_OUTBOX_DIR", LocalDir(PathBuf::from(".whoosh/outbox")))
+                .0,
         };
         env.positive("EDGE_CAPACITY", edge.capacity);
         env.positive("EDGE_MAX_CONNECTIONS", edge.max_connections);
         env.positive("EDGE_MAX_CONNECTIONS_PER_IP", edge.max_connections_per_ip);
         env.positive("EDGE_MAX_MESSAGE_BYTES", edge.max_message_bytes);
         env.positive("EDGE_OUTBOUND_QUEUE", edge.outbound_queue);
+        if !(1..=whoosh_core::game::MAX_TICK_HZ).contains(&edge.tick_hz) {
+            env.problem(format!(
+                "EDGE_TICK_HZ={}: must be 1 to {}",
+                edge.tick_hz,
+                whoosh_core::game::MAX_TICK_HZ
+            ));
+        }
         edge
     }
 }
