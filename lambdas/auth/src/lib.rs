@@ -216,6 +216,14 @@ async fn issue(
     family: Option<(Uuid, String)>,
     via: &str,
 ) -> Result<Session, ApiError> {
+    // Every way into a session (login, guest, refresh) passes here; a ban (which also ended
+    // every session) keeps the account out.
+    if account.banned {
+        return Err(ApiError::new(
+            ErrorCode::AccountBanned,
+            "this account is banned",
+        ));
+    }
     let auth = &state.config.auth;
     let (family_id, refresh_token) = match family {
         Some(existing) => existing,
@@ -303,6 +311,7 @@ async fn register(
     (status = 200, description = "A new session.", body = Session),
     (status = 400, description = "`invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
     (status = 401, description = "`invalid_credentials`: wrong password, unknown username or invalid input, all alike.", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the password is right but the account is banned.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP`, `LOGIN_RATE_PER_ACCOUNT` or the API-wide limit.", body = ErrorBody),
     (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
 ))]
@@ -360,6 +369,7 @@ async fn login(
     (status = 200, description = "A session of the device's existing guest.", body = Session),
     (status = 201, description = "A session of a new guest.", body = Session),
     (status = 400, description = "`invalid_device_id`; `invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the device's guest account is banned.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP` (policy `guest-ip`) or the API-wide limit.", body = ErrorBody),
 ))]
 async fn guest(
@@ -432,6 +442,7 @@ async fn upgrade(
     (status = 200, description = "The same session with new tokens.", body = Session),
     (status = 400, description = "`invalid_json`.", body = ErrorBody),
     (status = 401, description = "`invalid_refresh_token`: unknown, expired, revoked or already spent.", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the account was banned (which also ended the session).", body = ErrorBody),
 ))]
 async fn refresh_session(
     State(state): State<AppState>,

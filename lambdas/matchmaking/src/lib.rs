@@ -29,8 +29,7 @@ use whoosh_http::{ApiError, AppState};
 
 pub use matcher::{FormedLobby, PassReport, match_pass, run_matcher};
 
-/// The game modes tickets can ask for.
-pub const MODES: &[&str] = &["party"];
+pub use whoosh_core::matchmaking::MODES;
 
 /// How long a ticket's record outlives its expiry, so that polling clients learn it expired
 /// rather than that it never existed.
