@@ -15,6 +15,13 @@
 //!    window (`whoosh_edge_snapshot_*` counters of its `/metrics`);
 //! 4. every client closes its socket. Games are not played to the end.
 //!
+//! With `--suspect-every-ms` every player, once its game runs, points its suspicion at a random
+//! lobby mate that often (the first at a random moment within the period, so the lobby's messages
+//! spread over it); 0 keeps the players idle. The same client plays against a bare lobby server
+//! (`--system bare`, see `bare.rs`): seats are then `/lobbies/{lobby}/{seat}` with no set-up over
+//! HTTP, and the host starts each game at once. `SUSPECT`s applied per second are the ones sent in
+//! the window less the `ERROR`s received in it.
+//!
 //! Everything is bounded: each phase has a deadline, and the run ends by itself.
 
 use crate::client::{
@@ -54,6 +61,19 @@ pub struct Options {
     pub play: Duration,
     pub concurrency: usize,
     pub round_secs: u32,
+    pub system: System,
+    /// How often each playing player sends `SUSPECT`; `None` keeps the players idle.
+    pub suspect_every: Option<Duration>,
+}
+
+/// What the players play against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum System {
+    /// The platform: guests and lobbies over its HTTP API, games on its edge.
+    Stack,
+    /// `whoosh-bench bare-server` at `ws://…`: the transport and the tick, nothing else.
+    Bare,
 }
 
 /// What the phases tell every socket task.
@@ -72,6 +92,8 @@ struct Shared {
     window_messages: AtomicU64,
     window_ticks: AtomicU64,
     window_bytes: AtomicU64,
+    window_suspects: AtomicU64,
+    window_errors: AtomicU64,
     started: AtomicU64,
     errors: AtomicU64,
     dropped: AtomicU64,
@@ -109,36 +131,14 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let http = http_client(o.concurrency)?;
     let run_started = Instant::now();
 
-    // Setup: guests, lobbies, seats.
-    let t = Instant::now();
-    let accesses: Vec<String> = stream::iter(0..o.players)
-        .map(|_| guest(&http, &o.url))
-        .buffer_unordered(o.concurrency)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<_>>()?;
-    let guests_secs = t.elapsed().as_secs_f64();
-    eprintln!("{} guests in {guests_secs:.1} s", accesses.len());
-    let t = Instant::now();
-    let groups: Vec<Vec<String>> = accesses.chunks(o.lobby_size).map(<[_]>::to_vec).collect();
-    let lobbies = groups.len();
-    // Each lobby makes its calls one after another; lobbies run `concurrency` at a time.
-    let seats: Vec<Seat> = stream::iter(groups)
-        .map(|group| open_lobby(&http, &o.url, group, o.round_secs, o.lobby_size))
-        .buffer_unordered(o.concurrency)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    let lobbies_secs = t.elapsed().as_secs_f64();
-    eprintln!("{lobbies} lobbies opened and filled in {lobbies_secs:.1} s");
+    let (seats, lobbies, guests_secs, lobbies_secs) = match o.system {
+        System::Stack => seats_on_stack(&http, &o).await?,
+        System::Bare => (bare_seats(&o), o.players / o.lobby_size, 0.0, 0.0),
+    };
     for seat in &seats {
         crate::ensure_loopback(&seat.ws_url)?;
     }
+    let on_stack = o.system == System::Stack;
 
     // Phase 1: the server before any socket.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -150,6 +150,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         window_messages: AtomicU64::new(0),
         window_ticks: AtomicU64::new(0),
         window_bytes: AtomicU64::new(0),
+        window_suspects: AtomicU64::new(0),
+        window_errors: AtomicU64::new(0),
         started: AtomicU64::new(0),
         errors: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
@@ -160,7 +162,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     });
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let t = Instant::now();
-    let outcomes: Vec<Result<(Ws, bool, u64), String>> = stream::iter(seats)
+    let outcomes: Vec<Result<(Ws, Seated), String>> = stream::iter(seats)
         .map(|seat| connect(&http, &o.url, seat))
         .buffer_unordered(o.concurrency)
         .collect()
@@ -170,10 +172,13 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let mut tasks = Vec::with_capacity(o.players);
     for outcome in outcomes {
         match outcome {
-            Ok((ws, host, welcome)) => tasks.push(tokio::spawn(player(
+            Ok((ws, seated)) => tasks.push(tokio::spawn(player(
                 ws,
-                host,
-                welcome,
+                Seated {
+                    suspect_every: o.suspect_every,
+                    start_at_once: !on_stack,
+                    ..seated
+                },
                 phase_rx.clone(),
                 shared.clone(),
             ))),
@@ -202,7 +207,14 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     eprintln!("{started} of {connected} players in a started game after {start_secs:.1} s");
     tokio::time::sleep(o.warmup).await;
 
-    let metrics_before = scrape(&http, &o.url).await;
+    let scrape = async |http: &reqwest::Client| {
+        if on_stack {
+            scrape(http, &o.url).await
+        } else {
+            BTreeMap::new()
+        }
+    };
+    let metrics_before = scrape(&http).await;
     let cpu_before = cpu_secs(pid)?;
     let self_before = cpu_secs(std::process::id())?;
     let window_started = Instant::now();
@@ -227,7 +239,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let cpu_after = cpu_secs(pid)?;
     let self_after = cpu_secs(std::process::id())?;
     let rss_playing = rss_kb(pid)?;
-    let metrics_after = scrape(&http, &o.url).await;
+    let metrics_after = scrape(&http).await;
     let retained_playing = shared.retained_bytes.load(Ordering::Relaxed);
     rss_playing_max = rss_playing_max.max(rss_playing);
 
@@ -241,6 +253,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let server_cpu = cpu_after - cpu_before;
     let messages = shared.window_messages.load(Ordering::Relaxed);
     let ticks = shared.window_ticks.load(Ordering::Relaxed);
+    let suspects = shared.window_suspects.load(Ordering::Relaxed);
+    let window_errors = shared.window_errors.load(Ordering::Relaxed);
     let latency = shared
         .latency
         .lock()
@@ -258,6 +272,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let writes = delta("whoosh_edge_snapshot_writes_total");
     let snapshot_bytes = delta("whoosh_edge_snapshot_bytes_total");
     Ok(json!({
+        "system": o.system,
+        "suspect_every_ms": o.suspect_every.map(|d| d.as_millis() as u64),
         "players": o.players,
         "lobby_size": o.lobby_size,
         "lobbies": lobbies,
@@ -296,6 +312,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "server_cores_busy": crate::round(server_cpu / window_secs),
             "client_cpu_secs": crate::round(self_after - self_before),
             "messages_per_server_cpu_sec": crate::round(messages as f64 / server_cpu.max(0.01)),
+            "ticks_per_server_cpu_sec": crate::round(ticks as f64 / server_cpu.max(0.01)),
+            "suspects_sent": suspects,
+            "errors": window_errors,
+            "suspects_applied_per_sec": crate::round(suspects.saturating_sub(window_errors) as f64 / window_secs),
         },
         "tick_latency_ms": {
             "samples": latency.len(),
@@ -326,14 +346,81 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     }))
 }
 
+/// Guests, private lobbies and their seats over the stack's HTTP API: (seats, lobbies, seconds
+/// for the guests, seconds for the lobbies).
+async fn seats_on_stack(
+    http: &reqwest::Client,
+    o: &Options,
+) -> anyhow::Result<(Vec<Seat>, usize, f64, f64)> {
+    let t = Instant::now();
+    let accesses: Vec<String> = stream::iter(0..o.players)
+        .map(|_| guest(http, &o.url))
+        .buffer_unordered(o.concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()?;
+    let guests_secs = t.elapsed().as_secs_f64();
+    eprintln!("{} guests in {guests_secs:.1} s", accesses.len());
+    let t = Instant::now();
+    let groups: Vec<Vec<String>> = accesses.chunks(o.lobby_size).map(<[_]>::to_vec).collect();
+    let lobbies = groups.len();
+    // Each lobby makes its calls one after another; lobbies run `concurrency` at a time.
+    let seats: Vec<Seat> = stream::iter(groups)
+        .map(|group| open_lobby(http, &o.url, group, o.round_secs, o.lobby_size))
+        .buffer_unordered(o.concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let lobbies_secs = t.elapsed().as_secs_f64();
+    eprintln!("{lobbies} lobbies opened and filled in {lobbies_secs:.1} s");
+    Ok((seats, lobbies, guests_secs, lobbies_secs))
+}
+
+/// The seats of a bare lobby server: `/lobbies/{lobby}/{seat}`, the first of each the host.
+fn bare_seats(o: &Options) -> Vec<Seat> {
+    let base = o.url.trim_end_matches('/');
+    (0..o.players)
+        .map(|i| {
+            let (lobby, seat) = (i / o.lobby_size, i % o.lobby_size);
+            Seat {
+                lobby: lobby.to_string(),
+                ws_url: format!("{base}/lobbies/{lobby}/{seat}"),
+                access: String::new(),
+                join: String::new(),
+                join_at: Instant::now(),
+                host: seat == 0,
+            }
+        })
+        .collect()
+}
+
+/// A player with an open socket: what its task needs to know.
+#[derive(Debug, Clone)]
+struct Seated {
+    host: bool,
+    /// The `seq` of the `WELCOME`: the latest event number so far.
+    welcome_seq: u64,
+    /// The player's user id, from the `WELCOME`.
+    me: String,
+    suspect_every: Option<Duration>,
+    /// The host starts as soon as the ready phase begins (the bare server has no ready state).
+    start_at_once: bool,
+}
+
 /// Opens the seat's socket and reads up to its `WELCOME`. A refusal is described by its HTTP
 /// status and code (or the transport error), to be counted.
 async fn connect(
     http: &reqwest::Client,
     url: &str,
     mut seat: Seat,
-) -> Result<(Ws, bool, u64), String> {
-    if seat.join_at.elapsed() > TOKEN_FRESH {
+) -> Result<(Ws, Seated), String> {
+    // A bare server's seats have no token to refresh.
+    if !seat.join.is_empty() && seat.join_at.elapsed() > TOKEN_FRESH {
         seat.join = refresh_join(http, url, &seat)
             .await
             .map_err(|e| format!("token refresh: {e}"))?;
@@ -341,17 +428,43 @@ async fn connect(
     let (ws, welcome) = open_socket(&seat.ws_url, &seat.join)
         .await
         .map_err(|refusal| refusal_kind(&refusal))?;
-    Ok((ws, seat.host, welcome["seq"].as_u64().unwrap_or(0)))
+    let seated = Seated {
+        host: seat.host,
+        welcome_seq: welcome["seq"].as_u64().unwrap_or(0),
+        me: welcome["you"]["user_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        suspect_every: None,
+        start_at_once: false,
+    };
+    Ok((ws, seated))
 }
 
 /// One player's socket from `WELCOME` to the end of the run.
 async fn player(
     mut ws: Ws,
-    host: bool,
-    welcome_seq: u64,
+    seated: Seated,
     mut phase: watch::Receiver<Phase>,
     shared: Arc<Shared>,
 ) {
+    let Seated {
+        host,
+        welcome_seq,
+        me,
+        suspect_every,
+        start_at_once,
+    } = seated;
+    // Lobby mates (from `GAME_STARTED`) and the timer of this player's suspicions.
+    let mut mates: Vec<String> = Vec::new();
+    let mut suspicions: Option<tokio::time::Interval> = None;
+    let mut rng = crate::Xorshift(
+        u64::from_le_bytes(
+            uuid::Uuid::new_v4().as_bytes()[..8]
+                .try_into()
+                .unwrap_or([7; 8]),
+        ) | 1,
+    );
     // Sizes of the last REPLAY_CAPACITY events (state messages are not kept by the server).
     let mut recent = std::collections::VecDeque::with_capacity(REPLAY_CAPACITY);
     // The latest event number: events must follow it by one, state messages repeat it.
@@ -382,11 +495,23 @@ async fn player(
                             if ws.send(ready).await.is_err() {
                                 fail("send READY");
                             }
-                        } else if last_lobby.as_ref().is_some_and(startable) {
+                        } else if start_at_once || last_lobby.as_ref().is_some_and(startable) {
                             start_sent = ws.send(Message::Text(r#"{"t":"START"}"#.into())).await.is_ok();
                         }
                     }
                     Phase::Stop => break,
+                }
+            }
+            () = next_tick(&mut suspicions) => {
+                if mates.is_empty() {
+                    continue;
+                }
+                let target = &mates[(rng.next() % mates.len() as u64) as usize];
+                let suspect = format!(r#"{{"t":"SUSPECT","target":"{target}"}}"#);
+                if ws.send(Message::Text(suspect.into())).await.is_err() {
+                    fail("send SUSPECT");
+                } else if shared.counting.load(Ordering::Relaxed) {
+                    shared.window_suspects.fetch_add(1, Ordering::Relaxed);
                 }
             }
             frame = ws.next() => {
@@ -436,6 +561,19 @@ async fn player(
                     }
                     "GAME_STARTED" => {
                         shared.started.fetch_add(1, Ordering::Relaxed);
+                        if let Some(every) = suspect_every {
+                            let game: Value = serde_json::from_str(&text).unwrap_or_default();
+                            mates = game["game"]["players"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|p| p["user"].as_str())
+                                .filter(|user| *user != me)
+                                .map(str::to_owned)
+                                .collect();
+                            let first = Duration::from_millis(rng.next() % every.as_millis().max(1) as u64);
+                            suspicions = Some(tokio::time::interval_at(tokio::time::Instant::now() + first, every));
+                        }
                     }
                     "LOBBY" if host => {
                         let Ok(lobby) = serde_json::from_str::<Value>(&text) else { continue };
@@ -451,6 +589,9 @@ async fn player(
                         if host && matches!(code.as_str(), "players_not_ready" | "not_enough_players") {
                             start_sent = false;
                         } else {
+                            if counting {
+                                shared.window_errors.fetch_add(1, Ordering::Relaxed);
+                            }
                             fail(&code);
                         }
                     }
@@ -460,4 +601,14 @@ async fn player(
         }
     }
     crate::client::close(ws).await;
+}
+
+/// The next tick of `timer`, or never when there is none.
+async fn next_tick(timer: &mut Option<tokio::time::Interval>) {
+    match timer {
+        Some(timer) => {
+            timer.tick().await;
+        }
+        None => std::future::pending().await,
+    }
 }

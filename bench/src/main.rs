@@ -40,6 +40,7 @@ use std::{
 use whoosh_auth::{Grant, Keyring, TokenSpec};
 
 mod api;
+mod bare;
 mod ceilings;
 mod client;
 mod edge;
@@ -210,6 +211,24 @@ enum Command {
         /// Round length asked for each lobby (60–600; the window must fit in it).
         #[arg(long, default_value_t = 180)]
         round_secs: u32,
+        /// What the players play against: the stack at --url, or a bare lobby server at
+        /// --url (`ws://…`, see `bare-server`).
+        #[arg(long, value_enum, default_value_t = edge::System::Stack)]
+        system: edge::System,
+        /// Each playing player sends SUSPECT at a random lobby mate this often (0: idle).
+        #[arg(long, default_value_t = 0)]
+        suspect_every_ms: u64,
+    },
+    /// The yardstick of the edge: a bare tokio-tungstenite lobby server (see `bare.rs`),
+    /// serving until stopped.
+    BareServer {
+        #[arg(long, default_value = "127.0.0.1:18394")]
+        bind: std::net::SocketAddr,
+        #[arg(long, default_value_t = 10)]
+        lobby_size: usize,
+        /// The tick period.
+        #[arg(long, default_value_t = 1000)]
+        tick_ms: u64,
     },
     /// Thousands of players in back-to-back games for a bounded time, an edge node killed
     /// half-way: lost results, ledger mismatches, RSS over time.
@@ -317,6 +336,18 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let figures = match cli.command {
         Command::Stack => return stack().await,
+        Command::BareServer {
+            bind,
+            lobby_size,
+            tick_ms,
+        } => {
+            return bare::serve(bare::Options {
+                bind,
+                lobby_size,
+                tick: Duration::from_millis(tick_ms.max(1)),
+            })
+            .await;
+        }
         Command::Report {
             dir,
             doc,
@@ -407,6 +438,8 @@ async fn main() -> anyhow::Result<()> {
             play_seconds,
             concurrency,
             round_secs,
+            system,
+            suspect_every_ms,
         } => {
             ensure!(
                 u64::from(round_secs) > warmup_seconds + play_seconds + 10,
@@ -422,6 +455,9 @@ async fn main() -> anyhow::Result<()> {
                 play: Duration::from_secs(play_seconds),
                 concurrency,
                 round_secs,
+                system,
+                suspect_every: (suspect_every_ms > 0)
+                    .then(|| Duration::from_millis(suspect_every_ms)),
             })
             .await?
         }

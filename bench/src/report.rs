@@ -6,6 +6,8 @@ use anyhow::{Context, ensure};
 use serde_json::Value;
 use std::fmt::Write as _;
 
+mod versus;
+
 pub const BEGIN: &str = "<!-- bench:begin -->";
 pub const END: &str = "<!-- bench:end -->";
 
@@ -48,6 +50,7 @@ pub fn run(o: &Options) -> anyhow::Result<Value> {
         sse: read("sse"),
         soak: read("soak"),
         edges,
+        versus: versus::Versus::read(&o.dir),
         load: std::fs::read_to_string(o.dir.join("load.txt")).unwrap_or_default(),
         machine: machine(),
         commit: commit(),
@@ -91,6 +94,7 @@ struct Run {
     sse: Value,
     soak: Value,
     edges: Vec<(u64, Value)>,
+    versus: versus::Versus,
     load: String,
     machine: String,
     commit: String,
@@ -155,7 +159,7 @@ impl Run {
         let edge_msgs = at(big, "window.messages_per_server_cpu_sec");
         let p99_small = at(small, "tick_latency_ms.p99");
         let p99_big = at(big, "tick_latency_ms.p99");
-        vec![
+        let mut ratios = vec![
             Ratio {
                 name: "login/s ÷ argon2id hashes/s",
                 value: div(logins, hashes),
@@ -275,7 +279,9 @@ impl Run {
                     ),
                 }
             },
-        ]
+        ];
+        ratios.extend(self.versus.ratios());
+        ratios
     }
 }
 
@@ -469,6 +475,8 @@ fn render(run: &Run, o: &Options) -> String {
             show(at(e, "seq_violations"))
         );
     }
+
+    run.versus.render(&mut s);
 
     let k = &run.soak;
     let _ = writeln!(s, "\n### Soak\n");

@@ -13,9 +13,10 @@
 
 use crate::{
     node::{Close, EdgeShared},
-    protocol::{ClientMessage, ErrorBody, encode},
+    protocol::{ClientMessage, ErrorBody, TickFrame, encode},
     results,
 };
+use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::{
@@ -55,7 +56,9 @@ pub struct Entrant {
 #[derive(Debug)]
 pub struct Conn {
     pub id: u64,
-    pub tx: mpsc::Sender<Arc<str>>,
+    /// Messages for the socket: shared text (one allocation serves the replay buffer and the
+    /// socket's write).
+    pub tx: mpsc::Sender<Utf8Bytes>,
     pub close: oneshot::Sender<Close>,
 }
 
@@ -101,7 +104,7 @@ pub struct LobbyHandle {
 struct Stream {
     name: String,
     seq: u64,
-    replay: VecDeque<(u64, Arc<str>)>,
+    replay: VecDeque<(u64, Utf8Bytes)>,
     conn: Option<Conn>,
     dropped_at: Option<Instant>,
     chat: ChatLimiter,
@@ -113,14 +116,6 @@ enum Phase {
     Waiting,
     Playing,
     Over,
-}
-
-/// `TICK`: the player's view and when the server sent it (Unix ms; clients can gauge latency).
-#[derive(Serialize)]
-struct Tick {
-    #[serde(flatten)]
-    view: whoosh_core::game::PlayerView,
-    server_ms: i128,
 }
 
 /// What another node needs to carry a lobby on: written to Redis after every tick.
@@ -203,6 +198,7 @@ pub fn spawn(
     };
     let game_config = GameConfig {
         round_secs_override: edge.config.round_secs_override,
+        tick_hz: edge.config.tick_hz,
     };
     let (snapshots, fenced) = spawn_writer(&edge, &record.id, epoch);
     let mut lobby = Lobby {
@@ -262,9 +258,9 @@ fn spawn_writer(
                 .await
             {
                 Ok(true) => {
-                    metrics::counter!("whoosh_edge_snapshot_writes_total").increment(1);
-                    metrics::counter!("whoosh_edge_snapshot_bytes_total")
-                        .increment(snapshot.len() as u64);
+                    let hot = crate::metrics::hot();
+                    hot.snapshot_writes.increment(1);
+                    hot.snapshot_bytes.increment(snapshot.len() as u64);
                 }
                 Ok(false) => {
                     tracing::warn!(lobby_id = %id, epoch, "another node took this lobby over; stopping here");
@@ -285,7 +281,15 @@ impl Lobby {
     async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
         let id = self.record.id.clone();
         metrics::gauge!("whoosh_edge_lobbies").increment(1.0);
-        let mut tick = tokio::time::interval(self.edge.config.tick);
+        // A game resumed from another node keeps the rate it was dealt at.
+        let hz = self
+            .game
+            .as_ref()
+            .map_or(self.game_config.tick_hz, Game::tick_hz);
+        let mut tick = tokio::time::interval(self.edge.config.tick / hz.max(1));
+        // Snapshots go out once a game second whatever the rate: a node that dies loses less
+        // than a second of play, as at 1 Hz, and Redis sees one write per lobby per second.
+        let mut ticks_run = 0u64;
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         let mut ending = Close::normal("lobby closed");
@@ -311,7 +315,10 @@ impl Lobby {
                         ending = Close::going_away();
                         break;
                     }
-                    self.snapshot();
+                    ticks_run += 1;
+                    if ticks_run % u64::from(hz.max(1)) == 0 {
+                        self.snapshot();
+                    }
                 }
                 () = whoosh_http::shutting_down(), if !self.draining => {
                     if self.finishes_before_deadline() {
@@ -524,7 +531,7 @@ impl Lobby {
         }
         stream.dropped_at = None;
         // Resume: the messages after `last_seq`, if the buffer still holds all of them.
-        let missed: Vec<Arc<str>> = match last_seq {
+        let missed: Vec<Utf8Bytes> = match last_seq {
             Some(last) if last <= stream.seq => {
                 let first_kept = stream.replay.front().map_or(stream.seq + 1, |(s, _)| *s);
                 if last + 1 >= first_kept {
@@ -715,13 +722,7 @@ impl Lobby {
     fn play_tick(&mut self) {
         let Some(game) = &mut self.game else { return };
         let events = game.tick();
-        let server_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-        for user in self.users() {
-            let view = self.game.as_ref().and_then(|g| g.view_for(user));
-            if let Some(view) = view {
-                self.send_state(user, "TICK", &Tick { view, server_ms });
-            }
-        }
+        self.send_ticks();
         for event in events {
             match event {
                 GameEvent::News(headline) => {
@@ -743,6 +744,27 @@ impl Lobby {
                     self.parking = Some(self.edge.results.submit_parked(record));
                 }
             }
+        }
+    }
+
+    /// `TICK` to every connected player: their view and when the server sent it (Unix ms;
+    /// clients can gauge latency). The part of the view all players share is serialised once
+    /// (see [`TickFrame`]).
+    fn send_ticks(&mut self) {
+        let Some(game) = &self.game else { return };
+        let server_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let frame = TickFrame::new(&game.shared_view(), server_ms);
+        let ticks: Vec<(UserId, Utf8Bytes)> = self
+            .streams
+            .iter()
+            .filter(|(_, stream)| stream.conn.is_some())
+            .filter_map(|(user, stream)| {
+                let secret = game.secret_view(*user)?;
+                Some((*user, frame.for_player(stream.seq, &secret).into()))
+            })
+            .collect();
+        for (user, text) in ticks {
+            self.deliver(user, text);
         }
     }
 
@@ -868,7 +890,7 @@ impl Lobby {
             return;
         };
         stream.seq += 1;
-        let text: Arc<str> = encode(kind, stream.seq, body).into();
+        let text: Utf8Bytes = encode(kind, stream.seq, body).into();
         if stream.replay.len() == REPLAY_CAPACITY {
             stream.replay.pop_front();
         }
@@ -885,18 +907,18 @@ impl Lobby {
         if stream.conn.is_none() {
             return;
         }
-        let text: Arc<str> = encode(kind, stream.seq, body).into();
+        let text: Utf8Bytes = encode(kind, stream.seq, body).into();
         self.deliver(user, text);
     }
 
     /// Queues `text` for `user`'s socket; a socket whose queue is full is dropped (too slow) and
     /// its player may resume.
-    fn deliver(&mut self, user: UserId, text: Arc<str>) {
+    fn deliver(&mut self, user: UserId, text: Utf8Bytes) {
         let Some(conn) = self.streams.get(&user).and_then(|s| s.conn.as_ref()) else {
             return;
         };
         match conn.tx.try_send(text) {
-            Ok(()) => metrics::counter!("whoosh_edge_messages_out_total").increment(1),
+            Ok(()) => crate::metrics::hot().messages_out.increment(1),
             Err(mpsc::error::TrySendError::Full(_)) => {
                 metrics::counter!("whoosh_edge_drops_total", "reason" => "slow_consumer")
                     .increment(1);

@@ -54,9 +54,35 @@ pub fn install() {
 /// Worst tick lag since the last scrape, in microseconds.
 static TICK_LAG_MAX_US: AtomicU64 = AtomicU64::new(0);
 
+/// Handles of the metrics recorded per message or per tick, looked up once: `counter!` finds
+/// its key in the registry (hashing the name and labels) on every call.
+#[derive(Debug)]
+pub struct Hot {
+    pub messages_in: metrics::Counter,
+    pub messages_out: metrics::Counter,
+    pub tick_lag: metrics::Histogram,
+    pub snapshot_writes: metrics::Counter,
+    pub snapshot_bytes: metrics::Counter,
+}
+
+/// The hot-path handles (the recorder is installed first, so they are never no-ops).
+pub fn hot() -> &'static Hot {
+    static HOT: OnceLock<Hot> = OnceLock::new();
+    HOT.get_or_init(|| {
+        install();
+        Hot {
+            messages_in: metrics::counter!("whoosh_edge_messages_in_total"),
+            messages_out: metrics::counter!("whoosh_edge_messages_out_total"),
+            tick_lag: metrics::histogram!("whoosh_edge_tick_lag_seconds"),
+            snapshot_writes: metrics::counter!("whoosh_edge_snapshot_writes_total"),
+            snapshot_bytes: metrics::counter!("whoosh_edge_snapshot_bytes_total"),
+        }
+    })
+}
+
 /// Records how late a lobby tick ran.
 pub fn tick_lag(lag: Duration) {
-    metrics::histogram!("whoosh_edge_tick_lag_seconds").record(lag.as_secs_f64());
+    hot().tick_lag.record(lag.as_secs_f64());
     TICK_LAG_MAX_US.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
 }
 

@@ -83,13 +83,66 @@ impl ClientMessage {
 
 /// Builds one server message: `{"t": <kind>, "seq": <seq>, ...body}` (body: a struct or map).
 pub fn encode(kind: &str, seq: u64, body: &impl Serialize) -> String {
-    let fields = serde_json::to_string(body).unwrap_or_default();
-    let rest = fields
-        .strip_prefix('{')
-        .filter(|rest| rest.ends_with('}'))
-        .unwrap_or("}");
-    let sep = if rest == "}" { "" } else { "," };
-    format!(r#"{{"t":"{kind}","seq":{seq}{sep}{rest}"#)
+    let mut out = head(kind, seq, 256);
+    splice(&mut out, body);
+    out.push(b'}');
+    into_text(out)
+}
+
+/// `{"t":"<kind>","seq":<seq>` in a buffer of `capacity` bytes.
+fn head(kind: &str, seq: u64, capacity: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(capacity);
+    let _ = write!(out, r#"{{"t":"{kind}","seq":{seq}"#);
+    out
+}
+
+/// Appends the fields of `body` (an object) to `out` as `,"a":…,"b":…`, without the braces:
+/// serialised in place, its opening brace turned into the comma and its closing one dropped.
+/// A body that is no object with fields adds nothing.
+fn splice(out: &mut Vec<u8>, body: &impl Serialize) {
+    let mark = out.len();
+    let whole = serde_json::to_writer(&mut *out, body).is_ok();
+    let fields = whole && out.len() > mark + 2 && out[mark] == b'{' && out.last() == Some(&b'}');
+    if fields {
+        out[mark] = b',';
+        out.pop();
+    } else {
+        out.truncate(mark);
+    }
+}
+
+fn into_text(out: Vec<u8>) -> String {
+    // serde_json writes UTF-8 only, as does `head`.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The `TICK`s of one lobby at one tick. The part every player sees alike (the clock, the public
+/// state of every player, the send time) is serialised once; each player's message is its
+/// secret part followed by that shared text. The message holds the same fields as a whole
+/// [`whoosh_core::game::PlayerView`] with `server_ms` would.
+#[derive(Debug)]
+pub struct TickFrame {
+    /// `,"round_secs":…,…,"server_ms":…}`: the end of every player's message.
+    tail: Vec<u8>,
+}
+
+impl TickFrame {
+    pub fn new(shared: &impl Serialize, server_ms: i128) -> Self {
+        use std::io::Write as _;
+        let mut tail = Vec::with_capacity(1024);
+        splice(&mut tail, shared);
+        let _ = write!(tail, r#","server_ms":{server_ms}}}"#);
+        TickFrame { tail }
+    }
+
+    /// `{"t":"TICK","seq":<seq>,…secret,…shared}`.
+    pub fn for_player(&self, seq: u64, secret: &impl Serialize) -> String {
+        let mut out = head("TICK", seq, 160 + self.tail.len());
+        splice(&mut out, secret);
+        out.extend_from_slice(&self.tail);
+        into_text(out)
+    }
 }
 
 /// `ERROR` body.
@@ -152,5 +205,58 @@ mod tests {
             },
         );
         assert_eq!(text, r#"{"t":"ERROR","seq":7,"code":"x","message":"y"}"#);
+        assert_eq!(
+            encode("PONG", 3, &serde_json::json!({})),
+            r#"{"t":"PONG","seq":3}"#
+        );
+    }
+
+    /// The spliced `TICK` holds exactly what serialising each whole view would, for every player
+    /// of games of every size, before and after play and once over.
+    #[test]
+    fn a_spliced_tick_equals_the_whole_view_of_each_player() {
+        use whoosh_core::game::{Game, Player};
+        #[derive(Serialize)]
+        struct Whole {
+            #[serde(flatten)]
+            view: whoosh_core::game::PlayerView,
+            server_ms: i128,
+        }
+        for n in 3..=10 {
+            let players: Vec<Player> = (0..n)
+                .map(|i| Player {
+                    user: UserId::from_uuid(uuid::Uuid::from_u128(i as u128 + 1)),
+                    rating: 1000,
+                    games_played: 3,
+                    connected: i != 1,
+                })
+                .collect();
+            let users: Vec<UserId> = players.iter().map(|p| p.user).collect();
+            let mut game = Game::new(players, 40, n as u64).unwrap();
+            for (i, user) in users.iter().enumerate() {
+                game.suspect(*user, Some(users[(i + 1) % n])).unwrap();
+            }
+            for step in 0..45 {
+                if step % 20 == 0 || game.is_over() {
+                    let frame = TickFrame::new(&game.shared_view(), 1_700_000_000_123);
+                    for (seq, user) in users.iter().enumerate() {
+                        let spliced =
+                            frame.for_player(seq as u64, &game.secret_view(*user).unwrap());
+                        let whole = encode(
+                            "TICK",
+                            seq as u64,
+                            &Whole {
+                                view: game.view_for(*user).unwrap(),
+                                server_ms: 1_700_000_000_123,
+                            },
+                        );
+                        let spliced: Value = serde_json::from_str(&spliced).unwrap();
+                        let whole: Value = serde_json::from_str(&whole).unwrap();
+                        assert_eq!(spliced, whole);
+                    }
+                }
+                game.tick();
+            }
+        }
     }
 }

@@ -402,7 +402,7 @@ pub(crate) fn inbound(
 ) -> Inbound {
     match frame {
         Some(Ok(Message::Text(text))) => {
-            metrics::counter!("whoosh_edge_messages_in_total").increment(1);
+            crate::metrics::hot().messages_in.increment(1);
             if allowance.take() {
                 Inbound::Text(text)
             } else {
@@ -541,7 +541,7 @@ async fn serve(
     lobby: &LobbyHandle,
     user: UserId,
     conn: u64,
-    mut outbound: mpsc::Receiver<Arc<str>>,
+    mut outbound: mpsc::Receiver<Utf8Bytes>,
     mut kicked: oneshot::Receiver<Close>,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -553,7 +553,7 @@ async fn serve(
             how = &mut kicked => break how.ok(),
             message = outbound.recv() => {
                 let Some(text) = message else { break Some(Close::normal("lobby closed")) };
-                let sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text((&*text).into()))).await;
+                let sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text(text))).await;
                 if !matches!(sent, Ok(Ok(()))) {
                     break None;
                 }

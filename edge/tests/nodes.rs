@@ -292,7 +292,8 @@ async fn when_the_owner_is_killed_another_node_resumes_the_game_from_its_snapsho
         let stored = app.state.lobbies.snapshot(&lobby).await.unwrap();
         let remaining = stored
             .and_then(|json| serde_json::from_str::<Value>(&json).ok())
-            .and_then(|s| s["game"]["remaining_secs"].as_u64());
+            // The game's clock in ticks; this node runs at 1 Hz, so ticks are seconds.
+            .and_then(|s| s["game"]["remaining_ticks"].as_u64());
         match remaining {
             Some(left) if left < 60 => break left,
             _ => tokio::time::sleep(Duration::from_millis(20)).await,

@@ -7,15 +7,18 @@
 // opens the live view. Screenshots of the player page and the live view go to
 // WHOOSH_E2E_SCREENSHOTS (the README shows them).
 //
-// Run through scripts/test-web (see stack.mjs for what it provides). Its database is
+// Run through scripts/test-web (WHOOSH_BIN, WHOOSH_E2E_DATABASE_URL, WHOOSH_E2E_ADMIN_URL, REDIS_URL, CHROMIUM_PATH). Its database is
 // WHOOSH_E2E_DATABASE_URL's with `_console` appended, so it never shares one with party.test.mjs.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { BIN, launchBrowser, openPage, shot, startStack, steps, stopStack, tail, until } from "./stack.mjs";
+import { required, startStack, tail } from "./stack.mjs";
+import { launchBrowser, openPage, shot, steps, until } from "./browser.mjs";
 
-const base = new URL(process.env.WHOOSH_E2E_DATABASE_URL || "");
+const BIN = required("WHOOSH_BIN");
+
+const base = new URL(required("WHOOSH_E2E_DATABASE_URL"));
 base.pathname = `${base.pathname}_console`;
 const STAFF = { username: "ops-e2e", password: "a long console password" };
 
@@ -23,13 +26,19 @@ let stack;
 let browser;
 
 before(async () => {
-  stack = await startStack(base.toString(), { EDGE_TICK: "200ms", EDGE_ROUND_SECS_OVERRIDE: "30" });
+  stack = await startStack({
+    bin: BIN,
+    databaseUrl: base.toString(),
+    redisUrl: required("REDIS_URL"),
+    prefix: `whoosh:e2e:console:${process.pid}${Date.now().toString(36)}:`,
+    roundSecs: 30,
+  });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopStack(stack);
+  await stack?.stop();
 });
 
 test("support staff find a player who just played, refund them and ban them in the console", { timeout: 180_000 }, async (t) => {

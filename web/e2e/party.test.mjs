@@ -18,15 +18,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, openSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import net from "node:net";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { ROOT, required, serviceToken, startStack, tail } from "./stack.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = required("WHOOSH_BIN");
 const DATABASE_URL = required("WHOOSH_E2E_DATABASE_URL");
 const REDIS_URL = required("REDIS_URL");
@@ -37,105 +33,14 @@ const SHOTS = path.resolve(ROOT, process.env.WHOOSH_E2E_SCREENSHOTS || ".whoosh/
 const ROUND_SECS = 60;
 const PREFIX = `whoosh:e2e:${process.pid}${Date.now().toString(36)}:`;
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the web e2e test through scripts/test-web`);
-  return value;
-}
-
-/** @type {{proc: import("node:child_process").ChildProcess, url: string, log: string, dir: string, env: Record<string, string>}} */
+/** @type {import("./stack.mjs").Stack} */
 let stack;
 /** @type {import("playwright-core").Browser} */
 let browser;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startStack() {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(path.join(tmpdir(), "whoosh-e2e-"));
-  const log = path.join(dir, "whoosh.log");
-  const out = openSync(log, "a");
-  const env = {
-    ...process.env,
-    DATABASE_URL,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    WHOOSH_BIND: `127.0.0.1:${port}`,
-    WHOOSH_PUBLIC_URL: url,
-    EDGE_PUBLIC_URL: `ws://127.0.0.1:${port}`,
-    ALLOWED_ORIGINS: url,
-    WHOOSH_WEB_DIR: path.join(ROOT, "web"),
-    AUTH_KEYS_SOURCE: `file:${path.join(dir, "keys.json")}`,
-    ACTION_KEY_SOURCE: `file:${path.join(dir, "action.key")}`,
-    EDGE_TICK: "200ms",
-    EDGE_ROUND_SECS_OVERRIDE: String(ROUND_SECS),
-    LOG_FORMAT: "json",
-    LOG_LEVEL: process.env.LOG_LEVEL || "info",
-  };
-  const proc = spawn(BIN, ["dev"], { cwd: ROOT, env, stdio: ["ignore", out, out] });
-  let failedToStart = null;
-  proc.once("error", (e) => (failedToStart = e));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (failedToStart) throw new Error(`cannot run ${BIN}: ${failedToStart.message}`);
-    if (proc.exitCode !== null) throw new Error(`whoosh dev exited with ${proc.exitCode}:\n${tail(log)}`);
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`whoosh dev was not ready within 90 s:\n${tail(log)}`);
-    await sleep(250);
-  }
-  return { proc, url, log, dir, env };
-}
-
-function tail(file, lines = 40) {
-  try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function stopStack() {
-  if (!stack) return;
-  const { proc } = stack;
-  if (proc.exitCode === null) {
-    proc.kill("SIGTERM");
-    await Promise.race([new Promise((r) => proc.once("exit", r)), sleep(10_000)]);
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  }
-  // The test's own database and keys only: shared servers are never flushed.
-  const admin = process.env.WHOOSH_E2E_ADMIN_URL;
-  const db = new URL(DATABASE_URL).pathname.slice(1);
-  if (admin && /^whoosh_e2e_\w+$/.test(db)) {
-    spawnSync("psql", [admin, "-qc", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`], { stdio: "ignore" });
-  }
-  const keys = spawnSync("redis-cli", ["-u", REDIS_URL, "--scan", "--pattern", `${PREFIX}*`], { encoding: "utf8" });
-  const names = (keys.stdout || "").split("\n").filter(Boolean);
-  for (let i = 0; i < names.length; i += 200) {
-    spawnSync("redis-cli", ["-u", REDIS_URL, "DEL", ...names.slice(i, i + 200)], { stdio: "ignore" });
-  }
-  if (!process.env.WHOOSH_E2E_KEEP_LOG) rmSync(stack.dir, { recursive: true, force: true });
-}
-
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack();
+  stack = await startStack({ bin: BIN, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, prefix: PREFIX, roundSecs: ROUND_SECS });
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -155,7 +60,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopStack();
+  await stack?.stop();
 });
 
 /**
@@ -376,8 +281,7 @@ test("four guests play a private lobby round in real Chromium", { timeout: 240_0
 
     await step("a player buys an avatar in the store and equips it", async () => {
       // Coins come from trusted services: grant some with a service token, as a game server would.
-      const token = spawnSync(BIN, ["keys", "service-token", "e2e"], { env: stack.env, encoding: "utf8" }).stdout.trim();
-      assert.ok(token, "a service token was minted");
+      const token = serviceToken(BIN, stack);
       const res = await fetch(`${stack.url}/api/wallet/grants`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": `e2e:${bravo.id}` },

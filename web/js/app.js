@@ -13,6 +13,7 @@ import * as store from "./views/store.js";
 import * as clans from "./views/clans.js";
 import * as battle from "./views/battle.js";
 import { inbox } from "./inbox.js";
+import { navigate } from "./router.js";
 
 /** @typedef {{name: string, mount: (root: HTMLElement, params: string[]) => (void | (() => void))}} View */
 /** @type {[RegExp, View, boolean][]} [pattern, view, needs a session] */
@@ -30,11 +31,6 @@ const ROUTES = [
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 let unmount = null;
 let currentPath = null;
-
-export function navigate(path) {
-  if (location.hash !== `#${path}`) location.hash = path;
-  else route();
-}
 
 function route() {
   const path = location.hash.replace(/^#/, "") || "/";
@@ -126,7 +122,7 @@ function renderLink(kind, detail) {
       bar,
       link.reason ?? "Disconnected from the lobby.",
       link.code === 4000
-        ? h("button", { class: "btn btn-small link-action", onclick: () => room.socket?.reclaim() }, "Play here")
+        ? h("button", { class: "btn btn-small link-action", onclick: () => room.socket?.reconnect() }, "Play here")
         : null,
     );
   } else if (link.state === "open" && bar.classList.contains("link-warn")) {
@@ -144,9 +140,12 @@ async function footer() {
   el.textContent = ok ? "all systems go" : `platform ${body.status}`;
 }
 
-/** What the player's own channel says, wherever they are on the page. */
-function onInboxEvent(e) {
-  const msg = /** @type {CustomEvent} */ (e).detail;
+/**
+ * What the player's own channel says, wherever they are on the page.
+ * @param {import("../vendor/whoosh-client/index.js").PlayerEvent} msg
+ */
+function onInboxEvent(msg) {
+  if (msg.t === "leaderboard") return;
   const open = (label) => h("a", { href: `#/battle/${msg.battle_id}`, class: "toast-link" }, label);
   if (msg.t === "battle:invite") {
     toast(h("span", { "data-testid": "battle-invite-toast" }, "You are challenged to a battle. ", open("See it")), "info", 15000);
@@ -159,8 +158,8 @@ function onInboxEvent(e) {
 }
 
 function boot() {
-  inbox.addEventListener("event", onInboxEvent);
-  api.addEventListener("session", () => {
+  inbox.on("event", onInboxEvent);
+  api.on("session", () => {
     inbox.sync();
     renderWho();
     if (!api.user) {
@@ -168,7 +167,7 @@ function boot() {
       navigate("/welcome");
     }
   });
-  api.addEventListener("expired", () => toast("Your session has ended; please log in again.", "error"));
+  api.on("expired", () => toast("Your session has ended; please log in again.", "error"));
   room.addEventListener("change", (e) => {
     const { kind, msg } = /** @type {CustomEvent} */ (e).detail;
     if (kind === "link" || kind === "resumed" || kind === "leave") renderLink(kind, msg);

@@ -3,7 +3,6 @@
 // and re-render on its `change` event; they act through the methods below, never on the socket.
 
 import { api } from "./api.js";
-import { GameSocket } from "./socket.js";
 
 const SAVED_KEY = "whoosh.room";
 /** The newest chat lines and headlines kept for display. */
@@ -11,10 +10,11 @@ const CHAT_KEEP = 100;
 const NEWS_KEEP = 10;
 
 /**
- * @typedef {import("./socket.js").Lobby} Lobby
- * @typedef {import("./socket.js").PlayerView} PlayerView
- * @typedef {import("./socket.js").Outcome} Outcome
- * @typedef {import("./socket.js").PlayerResult} PlayerResult
+ * @typedef {import("../vendor/whoosh-client/index.js").Lobby} Lobby
+ * @typedef {import("../vendor/whoosh-client/index.js").GameView} PlayerView
+ * @typedef {import("../vendor/whoosh-client/index.js").Outcome} Outcome
+ * @typedef {import("../vendor/whoosh-client/index.js").PlayerResult} PlayerResult
+ * @typedef {import("../vendor/whoosh-client/index.js").ServerMessage} ServerMessage
  *
  * @typedef {object} RoomState
  * @property {string} lobbyId
@@ -33,7 +33,7 @@ const NEWS_KEEP = 10;
 class Room extends EventTarget {
   constructor() {
     super();
-    /** @type {GameSocket|null} */
+    /** @type {import("../vendor/whoosh-client/index.js").GameSocket|null} */
     this.socket = null;
     /** @type {RoomState|null} */
     this.state = null;
@@ -73,25 +73,18 @@ class Room extends EventTarget {
       latency: null,
       lastError: null,
     };
-    const socket = new GameSocket({
-      lobbyId: seat.lobby_id,
-      edgeUrl: seat.edge_url,
-      joinToken: seat.join_token,
-      lastSeq,
-      renew: () => api.lobby(seat.lobby_id),
-    });
+    const socket = api.gameSocket(seat, { lastSeq });
     this.socket = socket;
-    socket.addEventListener("message", (e) => this.apply(/** @type {CustomEvent} */ (e).detail));
-    socket.addEventListener("status", (e) => {
+    socket.on("message", (msg) => this.apply(msg));
+    socket.on("status", (link) => {
       if (!this.state || this.socket !== socket) return;
-      const link = /** @type {CustomEvent} */ (e).detail;
-      this.state.link = link;
+      this.state.link = { ...link, reason: describeClose(link) };
       if (link.final) sessionStorage.removeItem(SAVED_KEY);
       this.emit("link");
     });
-    socket.addEventListener("resumed", (e) => this.emit("resumed", /** @type {CustomEvent} */ (e).detail));
-    socket.addEventListener("latency", (e) => {
-      if (this.state) this.state.latency = /** @type {CustomEvent} */ (e).detail.ms;
+    socket.on("resumed", (detail) => this.emit("resumed", detail));
+    socket.on("latency", ({ ms }) => {
+      if (this.state) this.state.latency = ms;
       this.emit("latency");
     });
     socket.connect();
@@ -107,7 +100,7 @@ class Room extends EventTarget {
     );
   }
 
-  /** @param {import("./socket.js").ServerMessage} msg */
+  /** @param {ServerMessage} msg */
   apply(msg) {
     const s = this.state;
     if (!s) return;
@@ -214,6 +207,23 @@ class Room extends EventTarget {
   emit(kind, detail = null) {
     this.dispatchEvent(new CustomEvent("change", { detail: { kind, msg: detail } }));
   }
+}
+
+/** What players read when the link closes for good (the socket's own reasons are for developers). */
+const CLOSE_TEXT = {
+  1000: "The lobby has closed.",
+  1008: "The server ended the connection (too many messages, or the session was revoked).",
+  1009: "The server ended the connection: a message was too big.",
+  4000: "You opened this lobby somewhere else, so this tab stepped aside.",
+};
+
+/** @param {import("../vendor/whoosh-client/index.js").LinkStatus} link */
+function describeClose(link) {
+  if (link.state !== "closed") return link.reason;
+  if (link.reason === "closed by the client") return "You left the lobby.";
+  if (link.code === 404 || /no longer/.test(link.reason ?? "")) return "This lobby no longer exists.";
+  if (link.reason === "could not reach the game server") return "Could not reach the game server. Try again later.";
+  return CLOSE_TEXT[link.code] ?? link.reason;
 }
 
 /** @param {Outcome} outcome @param {string|null} me */

@@ -77,6 +77,8 @@ impl RoomSettings {
 pub struct GameConfig {
     /// Replaces the room's round length (clamped to 1–600 s by [`Game::new`]).
     pub round_secs_override: Option<u32>,
+    /// Game ticks per second (clamped to 1–30 by [`Game::with_tick_rate`]; 0 means 1).
+    pub tick_hz: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,7 +265,7 @@ impl Room {
         let round_secs = config
             .round_secs_override
             .unwrap_or(self.settings.round_secs);
-        let game = Game::new(players, round_secs, seed)?;
+        let game = Game::with_tick_rate(players, round_secs, config.tick_hz, seed)?;
         self.started = true;
         Ok(game)
     }
@@ -446,6 +448,7 @@ mod tests {
         let mut room = Room::quick_match(settings);
         let config = GameConfig {
             round_secs_override: Some(5),
+            ..GameConfig::default()
         };
         room.join(seat(0)).expect("joins");
         room.join(seat(1)).expect("joins");

@@ -94,7 +94,7 @@ export function mount(root, [id]) {
     mates.hidden = false;
     const taken = new Set(people.map((p) => p.user_id));
     const { groups } = await api.myGroups().catch(() => ({ groups: [] }));
-    const lists = await Promise.all(groups.map((g) => api.groupMembers(g.id).then((m) => m.members, () => [])));
+    const lists = await Promise.all(groups.map((g) => api.groupMembers(g.id, { limit: 50 }).then((m) => m.members, () => [])));
     const seen = new Set();
     const candidates = lists.flat().filter((m) => !taken.has(m.user_id) && !seen.has(m.user_id) && seen.add(m.user_id));
     if (!alive) return;
@@ -118,14 +118,12 @@ export function mount(root, [id]) {
     );
   }
 
-  const onEvent = (e) => {
-    const msg = /** @type {CustomEvent} */ (e).detail;
-    if (msg.battle_id === id) load();
-  };
-  inbox.addEventListener("event", onEvent);
+  const off = inbox.on("event", (msg) => {
+    if ("battle_id" in msg && msg.battle_id === id) load();
+  });
   load();
   return () => {
     alive = false;
-    inbox.removeEventListener("event", onEvent);
+    off();
   };
 }

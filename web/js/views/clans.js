@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { h, fill, avatar, field, busy, toast, describe } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate } from "../router.js";
 
 export const name = "clans";
 
@@ -50,7 +50,7 @@ export function mount(root) {
     const code = h("p", { class: "invite-code", "data-testid": "clan-invite-code" });
     const staff = g.my_role === "owner" || g.my_role === "admin";
     api
-      .groupMembers(g.id)
+      .groupMembers(g.id, { limit: 50 })
       .then(({ members: list }) => {
         fill(members,
           ...list.map((m) =>
@@ -156,7 +156,7 @@ function formCard(title, fields, button, action) {
 /** Challenges a player to a battle and opens it. */
 export function challenge(button, userId) {
   return busy(button, async () => {
-    const battle = await api.challenge(userId);
+    const battle = await api.challenge({ opponent_id: userId });
     navigate(`/battle/${battle.id}`);
   });
 }

@@ -1,5 +1,6 @@
-// Live leaderboards: the board's top as the edge streams it (GET /sse/leaderboards/{board}, one
-// EventSource; every `top` event is the whole top, so it replaces the list), plus your own rank.
+// Live leaderboards: the board's top as the edge streams it (GET /sse/leaderboards/{board}, the
+// package's LeaderboardFeed, which resumes with Last-Event-ID; every `top` event is the whole top,
+// so it replaces the list), plus your own rank.
 
 import { api } from "../api.js";
 import { h, fill, avatar, describe } from "../ui.js";
@@ -15,7 +16,7 @@ export function mount(root, [boardParam]) {
   const list = h("ol", { class: "board", "aria-live": "polite", "data-testid": "board" });
   root.append(h("div", { class: "title-row" }, h("h1", { class: "page-title" }, "Leaderboards"), live), tabs, mine, h("section", { class: "card board-card" }, list));
 
-  /** @type {EventSource|null} */
+  /** @type {import("../../vendor/whoosh-client/index.js").LeaderboardFeed|null} */
   let feed = null;
   let alive = true;
   let previous = new Map();
@@ -46,17 +47,17 @@ export function mount(root, [boardParam]) {
 
   function follow(board) {
     fill(list, h("li", { class: "muted" }, "Loading…"));
-    feed = new EventSource(api.boardFeedUrl(board));
-    feed.addEventListener("open", () => setLive("live"));
-    feed.addEventListener("top", (event) => {
+    feed = api.leaderboardFeed(board);
+    feed.on("status", ({ state }) => {
+      if (state !== "connecting") setLive(state === "open" ? "live" : state);
+    });
+    feed.on("top", (top) => {
       setLive("live");
-      /** @type {import("../api.js").BoardTop} */
-      const top = JSON.parse(event.data);
       render(board, top);
       list.dataset.version = String(top.version);
       if (api.user) refreshMine(board);
     });
-    feed.addEventListener("error", () => setLive(feed.readyState === EventSource.CLOSED ? "closed" : "reconnecting"));
+    feed.connect();
     if (api.user) refreshMine(board);
   }
 

@@ -6,7 +6,7 @@
 import { api } from "../api.js";
 import { room } from "../room.js";
 import { h, fill, avatar, toast, describe, clock, signed } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate } from "../router.js";
 
 export const name = "room";
 

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { room } from "../room.js";
 import { h, fill, field, busy, toast, describe, clock } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate } from "../router.js";
 
 export const name = "play";
 
@@ -63,7 +63,7 @@ export function mount(root) {
   };
 
   async function startSearch() {
-    const ticket = await api.createTicket();
+    const ticket = await api.createTicket({ mode: "party" });
     search = { id: ticket.ticket_id, started: Date.now() - (ticket.waited_ms ?? 0), timer: 0, ticker: 0 };
     renderSearching();
     poll();

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, fill, avatar, field, busy, toast, describe, signed, relativeTime, titleName } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate } from "../router.js";
 import { challenge } from "./clans.js";
 
 export const name = "profile";
@@ -83,7 +83,7 @@ async function loadHistory(el, id) {
   fill(el, h("h2", { id: "hist-title" }, "Match history"), list, more);
   let cursor = null;
   const page = async () => {
-    const { matches, next_cursor } = await api.matches(id, cursor);
+    const { matches, next_cursor } = await api.matches(id, { limit: 10, cursor });
     cursor = next_cursor;
     more.hidden = !cursor;
     if (!matches.length && !list.children.length) {

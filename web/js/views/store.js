@@ -61,7 +61,7 @@ export function mount(root) {
                 const key = pending.get(item.id) ?? crypto.randomUUID();
                 pending.set(item.id, key);
                 try {
-                  const p = await api.purchase(item.id, key);
+                  const p = await api.purchase(item.id, { idempotencyKey: key });
                   pending.delete(item.id);
                   toast(`Bought ${item.name}. ${p.balance} ${p.currency} left.`, "ok");
                 } catch (e) {

@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { h, fill, field, busy, toast } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate } from "../router.js";
 
 export const name = "welcome";
 

@@ -12,8 +12,14 @@
 //!   `connected` means "still in the game", so the edge reports a disconnect only once the
 //!   reconnect grace window has run out.
 //! * **Clock.** A round lasts `round_secs`, clamped to 1..=[`MAX_ROUND_SECS`] (lobbies choose
-//!   60–600 s; shorter rounds are for tests). [`Game::tick`] is one second: it takes the
-//!   remaining time from `r` to `r − 1`, in this order:
+//!   60–600 s; shorter rounds are for tests). The game runs at `tick_hz` ticks a second (1 by
+//!   default, at most [`MAX_TICK_HZ`]): a round is `round_secs × tick_hz` ticks and heat grows
+//!   per tick by `1 / tick_hz` of its rate per second, so a round lasts the same seconds and a
+//!   suspicion held for a second adds the same heat at every rate. Heat is kept in ticks
+//!   (`heat × tick_hz`) and shown in whole units; the clock is shown in whole seconds, rounded
+//!   up. Below, "second" and "`r` s left" mean `tick_hz` ticks and `r × tick_hz` ticks left; at
+//!   1 Hz a tick is one second. [`Game::tick`] takes the remaining time from `r` to `r − 1`
+//!   ticks, in this order:
 //!   1. **Forfeit.** If no player is connected the game is abandoned (no winner, nothing
 //!      awarded); else if one side has no connected player it forfeits and the other side wins.
 //!      The clock does not move.
@@ -60,6 +66,12 @@ pub const TWO_MOLES_FROM: usize = 8;
 pub const MAX_ROUND_SECS: u32 = 600;
 /// Heat grows twice as fast once this little time remains.
 pub const FINAL_STRETCH_SECS: u32 = 30;
+/// The fastest tick rate a game runs at.
+pub const MAX_TICK_HZ: u32 = 30;
+
+fn one_hz() -> u32 {
+    1
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,7 +117,12 @@ pub enum GameEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Game {
     round_secs: u32,
-    remaining_secs: u32,
+    /// Ticks per second (snapshots from before the setting hold none: 1).
+    #[serde(default = "one_hz")]
+    tick_hz: u32,
+    /// Ticks left (at 1 Hz, seconds: the name snapshots from before the setting use).
+    #[serde(alias = "remaining_secs")]
+    remaining_ticks: u32,
     contestants: Vec<Contestant>,
     rng: Rng,
     outcome: Option<Outcome>,
@@ -115,7 +132,9 @@ pub struct Game {
 struct Contestant {
     player: Player,
     role: Role,
-    heat: u32,
+    /// Heat × the game's tick rate (at 1 Hz, heat: the name older snapshots use).
+    #[serde(alias = "heat")]
+    heat_ticks: u64,
     target: Option<UserId>,
     /// Proven innocent by breaking news.
     cleared: bool,
@@ -144,6 +163,28 @@ pub struct PlayerView {
     pub outcome: Option<Outcome>,
 }
 
+/// The part of a [`PlayerView`] that is the same for every player of the game: the clock, the
+/// public state of each player and the outcome. A node serialises it once per tick and puts each
+/// player's [`SecretView`] next to it, instead of serialising ten whole views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedView<'a> {
+    pub round_secs: u32,
+    pub remaining_secs: u32,
+    pub players: Vec<PlayerStatus>,
+    pub outcome: Option<&'a Outcome>,
+}
+
+/// The part of a [`PlayerView`] only its player may see: who they are, their role, their fellow
+/// moles and their own suspicion. Together with the [`SharedView`] it holds exactly the fields of
+/// the [`PlayerView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretView {
+    pub you: UserId,
+    pub role: Role,
+    pub fellow_moles: Vec<FellowMole>,
+    pub target: Option<UserId>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FellowMole {
     pub user: UserId,
@@ -163,8 +204,19 @@ pub struct PlayerStatus {
 }
 
 impl Game {
-    /// Deals the roles. The first occurrence of a repeated user is kept.
+    /// Deals the roles for a game at one tick a second. The first occurrence of a repeated user
+    /// is kept.
     pub fn new(players: Vec<Player>, round_secs: u32, seed: u64) -> Result<Game, Rejection> {
+        Game::with_tick_rate(players, round_secs, 1, seed)
+    }
+
+    /// Deals the roles for a game at `tick_hz` ticks a second (clamped to 1..=[`MAX_TICK_HZ`]).
+    pub fn with_tick_rate(
+        players: Vec<Player>,
+        round_secs: u32,
+        tick_hz: u32,
+        seed: u64,
+    ) -> Result<Game, Rejection> {
         let mut unique: Vec<Player> = Vec::with_capacity(players.len());
         for player in players {
             if !unique.iter().any(|p| p.user == player.user) {
@@ -195,15 +247,17 @@ impl Game {
                 } else {
                     Role::Agent
                 },
-                heat: 0,
+                heat_ticks: 0,
                 target: None,
                 cleared: false,
             })
             .collect();
         let round_secs = round_secs.clamp(1, MAX_ROUND_SECS);
+        let tick_hz = tick_hz.clamp(1, MAX_TICK_HZ);
         Ok(Game {
             round_secs,
-            remaining_secs: round_secs,
+            tick_hz,
+            remaining_ticks: round_secs * tick_hz,
             contestants,
             rng,
             outcome: None,
@@ -214,8 +268,22 @@ impl Game {
         self.round_secs
     }
 
+    /// Seconds left, rounded up (a round of 180 s shows 180 until its first full second ran).
     pub fn remaining_secs(&self) -> u32 {
-        self.remaining_secs
+        self.remaining_ticks.div_ceil(self.tick_hz)
+    }
+
+    pub fn remaining_ticks(&self) -> u32 {
+        self.remaining_ticks
+    }
+
+    pub fn tick_hz(&self) -> u32 {
+        self.tick_hz
+    }
+
+    /// Heat in whole units.
+    fn heat(&self, c: &Contestant) -> u32 {
+        u32::try_from(c.heat_ticks / u64::from(self.tick_hz)).unwrap_or(u32::MAX)
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -286,24 +354,32 @@ impl Game {
             return vec![self.finish(winner, reason)];
         }
 
-        self.remaining_secs = self.remaining_secs.saturating_sub(1);
-        let factor = if self.remaining_secs <= FINAL_STRETCH_SECS {
+        self.remaining_ticks = self.remaining_ticks.saturating_sub(1);
+        // Doubled for the ticks of the last 31 seconds: at 1 Hz, the tick that leaves 30 s is
+        // the first doubled one; at n Hz, the n ticks of that same second are.
+        let factor = if self.remaining_ticks < (FINAL_STRETCH_SECS + 1) * self.tick_hz {
             2
         } else {
             1
         };
         let counts = self.suspicion_counts();
         for (c, n) in self.contestants.iter_mut().zip(counts) {
-            c.heat = c.heat.saturating_add(n * factor);
+            c.heat_ticks = c.heat_ticks.saturating_add(u64::from(n * factor));
         }
 
         let mut events = Vec::new();
-        if news_points(self.round_secs).contains(&self.remaining_secs) {
+        let on_second = self.remaining_ticks % self.tick_hz == 0;
+        if on_second && news_points(self.round_secs).contains(&self.remaining_secs()) {
             events.push(GameEvent::News(self.breaking_news()));
         }
-        if self.remaining_secs == 0 {
-            let top = self.contestants.iter().map(|c| c.heat).max().unwrap_or(0);
-            let mut hottest = self.contestants.iter().filter(|c| c.heat == top);
+        if self.remaining_ticks == 0 {
+            let top = self
+                .contestants
+                .iter()
+                .map(|c| c.heat_ticks)
+                .max()
+                .unwrap_or(0);
+            let mut hottest = self.contestants.iter().filter(|c| c.heat_ticks == top);
             let (winner, reason) = match (hottest.next(), hottest.next()) {
                 (Some(exposed), None) => {
                     let winner = match exposed.role {
@@ -326,6 +402,44 @@ impl Game {
 
     /// What `who` may see, or `None` if they are not a player of this game.
     pub fn view_for(&self, who: UserId) -> Option<PlayerView> {
+        let secret = self.secret_view(who)?;
+        let shared = self.shared_view();
+        Some(PlayerView {
+            you: secret.you,
+            role: secret.role,
+            fellow_moles: secret.fellow_moles,
+            round_secs: shared.round_secs,
+            remaining_secs: shared.remaining_secs,
+            target: secret.target,
+            players: shared.players,
+            outcome: shared.outcome.cloned(),
+        })
+    }
+
+    /// What every player sees alike.
+    pub fn shared_view(&self) -> SharedView<'_> {
+        let players = self
+            .contestants
+            .iter()
+            .zip(self.suspicion_counts())
+            .map(|(c, suspected_by)| PlayerStatus {
+                user: c.player.user,
+                heat: self.heat(c),
+                suspected_by,
+                connected: c.player.connected,
+                cleared: c.cleared,
+            })
+            .collect();
+        SharedView {
+            round_secs: self.round_secs,
+            remaining_secs: self.remaining_secs(),
+            players,
+            outcome: self.outcome.as_ref(),
+        }
+    }
+
+    /// What only `who` sees, or `None` if they are not a player of this game.
+    pub fn secret_view(&self, who: UserId) -> Option<SecretView> {
         let me = self.contestant(who)?;
         let fellow_moles = match me.role {
             Role::Agent => Vec::new(),
@@ -339,27 +453,11 @@ impl Game {
                 })
                 .collect(),
         };
-        let players = self
-            .contestants
-            .iter()
-            .zip(self.suspicion_counts())
-            .map(|(c, suspected_by)| PlayerStatus {
-                user: c.player.user,
-                heat: c.heat,
-                suspected_by,
-                connected: c.player.connected,
-                cleared: c.cleared,
-            })
-            .collect();
-        Some(PlayerView {
+        Some(SecretView {
             you: who,
             role: me.role,
             fellow_moles,
-            round_secs: self.round_secs,
-            remaining_secs: self.remaining_secs,
             target: me.target,
-            players,
-            outcome: self.outcome.clone(),
         })
     }
 
@@ -438,7 +536,7 @@ impl Game {
                 PlayerResult {
                     user: c.player.user,
                     role: c.role,
-                    heat: c.heat,
+                    heat: self.heat(c),
                     final_suspect: c.target,
                     won,
                     rating_before: c.player.rating,

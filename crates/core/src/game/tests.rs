@@ -499,6 +499,40 @@ proptest! {
         prop_assert_eq!(first.outcome(), second.outcome());
     }
 
+    /// A game at n Hz, fed the same inputs with each second's tick split into n ticks, is the
+    /// same game: same events, same views at every whole second, same outcome (heat per second
+    /// and the round's length do not depend on the rate).
+    #[test]
+    fn a_game_at_any_tick_rate_plays_as_at_one_hertz(
+        n in 3usize..=10, round in 1u32..=120, seed in any::<u64>(), inputs in inputs(),
+        hz in 1u32..=MAX_TICK_HZ,
+    ) {
+        let mut slow = game(n, round, seed);
+        let mut fast = Game::with_tick_rate(players(n), round, hz, seed).expect("a valid game");
+        let mut events = (Vec::new(), Vec::new());
+        let seconds = inputs.iter().cloned().chain(std::iter::repeat_n(Input::Tick, 130));
+        for input in seconds {
+            match input {
+                Input::Tick => {
+                    events.0.extend(slow.tick());
+                    for _ in 0..hz {
+                        events.1.extend(fast.tick());
+                    }
+                    for i in 0..n {
+                        prop_assert_eq!(slow.view_for(uid(i)), fast.view_for(uid(i)));
+                    }
+                }
+                other => {
+                    apply(&mut slow, std::slice::from_ref(&other));
+                    apply(&mut fast, std::slice::from_ref(&other));
+                }
+            }
+        }
+        prop_assert!(slow.is_over());
+        prop_assert_eq!(&events.0, &events.1);
+        prop_assert_eq!(slow.outcome(), fast.outcome());
+    }
+
     #[test]
     fn a_game_resumed_from_its_snapshot_continues_identically(
         n in 3usize..=10, round in 1u32..=120, seed in any::<u64>(), inputs in inputs(),
@@ -516,4 +550,48 @@ proptest! {
         prop_assert_eq!(&events.0, &events.1);
         prop_assert_eq!(original, resumed);
     }
+}
+
+#[test]
+fn a_round_at_ten_hertz_is_ten_ticks_a_second_and_shows_whole_seconds() {
+    let mut g = Game::with_tick_rate(players(3), 60, 10, 1).expect("a valid game");
+    g.suspect(uid(0), Some(uid(1))).expect("valid");
+    assert_eq!((g.remaining_ticks(), g.remaining_secs()), (600, 60));
+    g.tick();
+    assert_eq!((g.remaining_ticks(), g.remaining_secs()), (599, 60));
+    assert_eq!(g.view_for(uid(1)).map(|v| v.players[1].heat), Some(0));
+    for _ in 0..9 {
+        g.tick();
+    }
+    assert_eq!((g.remaining_ticks(), g.remaining_secs()), (590, 59));
+    assert_eq!(g.view_for(uid(1)).map(|v| v.players[1].heat), Some(1));
+    let ticks = play_out(&mut g).len();
+    assert!(g.is_over());
+    assert!(ticks > 0);
+    assert_eq!(g.remaining_ticks(), 0);
+    assert_eq!(
+        Game::with_tick_rate(players(3), 60, 99, 1).map(|g| g.tick_hz()),
+        Ok(MAX_TICK_HZ)
+    );
+}
+
+#[test]
+fn a_snapshot_from_before_tick_rates_resumes_at_one_hertz() {
+    let mut g = game(4, 60, 3);
+    g.suspect(uid(0), Some(uid(1))).expect("valid");
+    for _ in 0..5 {
+        g.tick();
+    }
+    let mut old: serde_json::Value = serde_json::to_value(&g).expect("serializes");
+    let fields = old.as_object_mut().expect("an object");
+    fields.remove("tick_hz");
+    let ticks = fields.remove("remaining_ticks").expect("the clock");
+    fields.insert("remaining_secs".into(), ticks);
+    for c in fields["contestants"].as_array_mut().expect("contestants") {
+        let c = c.as_object_mut().expect("an object");
+        let heat = c.remove("heat_ticks").expect("heat");
+        c.insert("heat".into(), heat);
+    }
+    let resumed: Game = serde_json::from_value(old).expect("an old snapshot reads");
+    assert_eq!(resumed, g);
 }

@@ -1,0 +1,51 @@
+// The player's own channel: one WebSocket to `/ws/me` (docs/PROTOCOL.md, "The player's own
+// channel") with the access token. It carries battle invitations, joins, starts and results, and
+// new ranks, each numbered in the player's log; after a drop it reconnects with `last_seq` and the
+// edge replays what was missed. Keep `lastSeq` (the `event` handler may store it) to catch up
+// after a restart too. A WELCOME that could not resume (`caughtUp` false) means events were lost:
+// read the state over HTTP again.
+import { Link } from "./link.js";
+export class PlayerChannel extends Link {
+    #url;
+    #accessToken;
+    constructor(options) {
+        super(options.lastSeq ?? 0, options.WebSocket);
+        this.#url = options.url;
+        this.#accessToken = options.accessToken;
+    }
+    baseUrl() {
+        return this.#url;
+    }
+    async credentials() {
+        const token = await this.#accessToken();
+        return token ? { token } : { stop: "signed out" };
+    }
+    finalClose(code) {
+        if (code === 1008)
+            return "the session was revoked (or the client sent too much): sign in again";
+        if (code === 1009)
+            return "a message was too big";
+        return null;
+    }
+    receive(data) {
+        let msg;
+        try {
+            msg = JSON.parse(data);
+        }
+        catch {
+            return;
+        }
+        if (msg?.t === "WELCOME") {
+            const caughtUp = msg.resumed || this.lastSeq === 0;
+            // A log that could not resume from our number starts the numbering again.
+            if (!msg.resumed)
+                this.lastSeq = msg.seq;
+            this.emit("welcome", { ...msg, caughtUp });
+            return;
+        }
+        if (typeof msg?.seq !== "number" || typeof msg.t !== "string" || msg.seq <= this.lastSeq)
+            return;
+        this.lastSeq = msg.seq;
+        this.emit("event", msg);
+    }
+}

@@ -1,0 +1,32 @@
+// The one error type of the client: every refusal of the API (its `{"error": {"code", "message"}}`
+// body), a network failure and a refused socket or feed all become an ApiError with a stable
+// `code` to branch on (docs/API.md lists the codes).
+export class ApiError extends Error {
+    status;
+    code;
+    retryAfter;
+    requestId;
+    name = "ApiError";
+    constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    status, 
+    /** The API's stable snake_case code; `network` when the server could not be reached. */
+    code, message, 
+    /** Seconds from `Retry-After` (429, 503, 421), else null. */
+    retryAfter = null, 
+    /** The response's `x-request-id`: quote it when reporting a problem. */
+    requestId = null) {
+        super(message);
+        this.status = status;
+        this.code = code;
+        this.retryAfter = retryAfter;
+        this.requestId = requestId;
+    }
+}
+/** The body of an API error, or null when `body` is not one. */
+export function errorOf(body) {
+    const error = body?.error;
+    if (!error || typeof error.code !== "string")
+        return null;
+    return { code: error.code, message: typeof error.message === "string" ? error.message : error.code };
+}
