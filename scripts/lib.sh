@@ -104,3 +104,17 @@ ensure_moto() {
   python3 -m pip install --quiet 'moto[server,secretsmanager,elasticache]>=5' >&2 \
     || die "cannot install moto: python3 -m pip install 'moto[server]'"
 }
+
+# The TypeScript client package's pinned tools (TypeScript, openapi-typescript, ws), installed from
+# clients/typescript/package-lock.json when it changed.
+ensure_sdk_tools() {
+  local sdk="$ROOT/clients/typescript" lock_hash
+  command -v node >/dev/null && command -v npm >/dev/null \
+    || die "Node.js 20+ with npm is needed for the TypeScript client (clients/typescript)"
+  lock_hash="$(sha256sum "$sdk/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$sdk/node_modules/.whoosh-lock" 2>/dev/null)" != "$lock_hash" ]; then
+    say "clients/typescript: npm ci (TypeScript, openapi-typescript, ws from package-lock.json)"
+    (cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+    printf '%s' "$lock_hash" > "$sdk/node_modules/.whoosh-lock"
+  fi
+}

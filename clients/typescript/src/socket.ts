@@ -84,6 +84,7 @@ export class GameSocket extends Link<GameSocketEvents> {
       if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
         return { stop: "this lobby no longer exists, or the player is no longer in it" };
       }
+      if (error instanceof ApiError && error.status === 401) return { stop: "signed out" };
       if (error instanceof ApiError && error.retryAfter !== null) return { retryAfter: error.retryAfter };
       // Otherwise (a network error) try with the token held; the next attempt asks again.
       return { token: this.#joinToken };
