@@ -66,7 +66,7 @@ pub const MIN_CPU_SECS: f64 = 1.0;
 const BROADCAST_PERIOD: Duration = Duration::from_millis(100);
 
 /// The name of the server runtime's threads (at most 15 bytes: Linux truncates `comm`).
-const SERVER_THREAD: &str = "bench-server";
+pub(crate) const SERVER_THREAD: &str = "bench-server";
 /// A `TICK`'s size in the edge benchmark (10-player lobby, playing).
 const TICK_BYTES: usize = 1285;
 
@@ -76,13 +76,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     out.insert("argon2id".into(), argon2(o.hash_window));
     out.insert("token_verify".into(), token_verify()?);
 
-    let server = ServerRuntime(Some(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(crate::cores())
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()?,
-    ));
+    let server = ServerRuntime::start()?;
     let server = server.get()?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
@@ -132,10 +126,21 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
 
 /// The servers' runtime, shut down in the background when dropped (a runtime may not be
 /// dropped, blocking, from the asynchronous context the scenario runs in).
-struct ServerRuntime(Option<tokio::runtime::Runtime>);
+pub(crate) struct ServerRuntime(pub(crate) Option<tokio::runtime::Runtime>);
 
 impl ServerRuntime {
-    fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
+    /// One worker thread per core, named [`SERVER_THREAD`].
+    pub(crate) fn start() -> anyhow::Result<Self> {
+        Ok(Self(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(crate::cores())
+                .thread_name(SERVER_THREAD)
+                .enable_all()
+                .build()?,
+        )))
+    }
+
+    pub(crate) fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
         self.0.as_ref().context("the server runtime is gone")
     }
 }
@@ -148,7 +153,7 @@ impl Drop for ServerRuntime {
     }
 }
 
-fn ratio(a: &Value, b: &Value) -> Value {
+pub(crate) fn ratio(a: &Value, b: &Value) -> Value {
     match (a.as_f64(), b.as_f64()) {
         (Some(a), Some(b)) if b > 0.0 => json!(crate::round(a / b)),
         _ => Value::Null,
@@ -204,7 +209,7 @@ fn token_verify() -> anyhow::Result<Value> {
 }
 
 /// utime + stime of this process's threads named [`SERVER_THREAD`], in seconds.
-fn server_cpu_secs() -> anyhow::Result<f64> {
+pub(crate) fn server_cpu_secs() -> anyhow::Result<f64> {
     let mut total = 0.0;
     for task in std::fs::read_dir("/proc/self/task")? {
         let dir = task?.path();
@@ -218,7 +223,7 @@ fn server_cpu_secs() -> anyhow::Result<f64> {
 }
 
 /// Serves `app` on a loopback port of the server runtime until `stop` is dropped.
-async fn serve(
+pub(crate) async fn serve(
     server: &tokio::runtime::Runtime,
     app: axum::Router,
 ) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
@@ -244,19 +249,23 @@ async fn serve(
 /// A closed-loop run of `request` against a server of this process (after a 1 s warm-up that
 /// opens the connections and fills the caches): its tally plus the server threads' CPU per
 /// successful request.
-async fn saturate<F, Fut>(o: &Options, request: Arc<F>) -> anyhow::Result<Value>
+pub(crate) async fn saturate<F, Fut>(
+    concurrency: usize,
+    window: Duration,
+    request: Arc<F>,
+) -> anyhow::Result<Value>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = load::Answer> + Send + 'static,
 {
-    load::closed_loop(o.concurrency, Duration::from_secs(1), request.clone()).await?;
+    load::closed_loop(concurrency, Duration::from_secs(1), request.clone()).await?;
     let cpu_before = server_cpu_secs()?;
-    let (tally, elapsed) = load::closed_loop(o.concurrency, o.http_window, request).await?;
+    let (tally, elapsed) = load::closed_loop(concurrency, window, request).await?;
     let cpu = server_cpu_secs()? - cpu_before;
-    Ok(with_cpu(&tally, elapsed, cpu, o.concurrency))
+    Ok(with_cpu(&tally, elapsed, cpu, concurrency))
 }
 
-fn with_cpu(tally: &Tally, elapsed: f64, cpu: f64, concurrency: usize) -> Value {
+pub(crate) fn with_cpu(tally: &Tally, elapsed: f64, cpu: f64, concurrency: usize) -> Value {
     let mut v = tally.to_json(elapsed);
     let ok = tally.histogram.len().max(1) as f64;
     if let Value::Object(m) = &mut v {
@@ -284,7 +293,8 @@ async fn hello(
     let (base, stop) = serve(server, app).await?;
     let (http, url) = (http.clone(), format!("{base}/"));
     let figures = saturate(
-        o,
+        o.concurrency,
+        o.http_window,
         Arc::new(move || {
             let sent = http.get(&url).send();
             async move { load::answer(sent.await).await }
@@ -324,6 +334,55 @@ async fn router(
     database_url: &str,
     redis_url: &str,
 ) -> anyhow::Result<(Value, Value)> {
+    let signed_in = signed_in(server, database_url, redis_url).await?;
+    let (state, token, dir) = (signed_in.state, signed_in.token, signed_in.dir);
+    // What the profiles Lambda and its HTTP binary both serve (`run_service`).
+    let app = whoosh_http::app(whoosh_lambda_profiles::service_routes(), state.clone());
+
+    let (base, stop) = serve(server, app.clone()).await?;
+    let (client, url, bearer) = (
+        http.clone(),
+        format!("{base}/api/profiles/me"),
+        token.clone(),
+    );
+    let over_http = saturate(
+        o.concurrency,
+        o.http_window,
+        Arc::new(move || {
+            let sent = client.get(&url).bearer_auth(&bearer).send();
+            async move { load::answer(sent.await).await }
+        }),
+    )
+    .await?;
+    drop(stop);
+    eprintln!("router over HTTP: {over_http}");
+
+    let lambda = through_adapter(app, alb_event(&token).to_string(), o.http_window)?;
+    eprintln!("router through the Lambda adapter: {lambda}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((over_http, lambda))
+}
+
+/// A profiles service state on its own database and key prefix, with a signed-in guest.
+pub(crate) struct SignedIn {
+    pub(crate) state: whoosh_http::AppState,
+    /// The guest's access token (an hour long).
+    pub(crate) token: String,
+    pub(crate) user: uuid::Uuid,
+    pub(crate) session: uuid::Uuid,
+    /// The key files the configuration points at (removed by the caller).
+    pub(crate) dir: std::path::PathBuf,
+    /// The configuration as environment variables, for a service binary of the same setup.
+    pub(crate) vars: Vec<(String, String)>,
+}
+
+/// Builds the state every router stage serves (on the server runtime, so the pools' background
+/// tasks count as server work), migrates the database and signs a guest in.
+pub(crate) async fn signed_in(
+    server: &tokio::runtime::Runtime,
+    database_url: &str,
+    redis_url: &str,
+) -> anyhow::Result<SignedIn> {
     use sqlx::migrate::MigrateDatabase;
     crate::ensure_loopback(&format!(
         "postgres://{}",
@@ -348,7 +407,7 @@ async fn router(
         ("RATE_LIMIT_PER_CLIENT", "100000000/1m"),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    let config = whoosh_http::Config::load(&mut whoosh_http::config::Env::new(vars))
+    let config = whoosh_http::Config::load(&mut whoosh_http::config::Env::new(vars.clone()))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // Built on the server runtime, so the pools' background tasks count as server work.
     let state = server
@@ -362,53 +421,25 @@ async fn router(
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let name = whoosh_core::DisplayName::parse("Bench").map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (account, _) = whoosh_store::accounts::guest_for_device(&state.db, &device, &name).await?;
+    let session = uuid::Uuid::new_v4();
     let token = state.keyring.mint(
         &state.tokens,
-        Grant::access(&account.id.to_string(), uuid::Uuid::new_v4()),
+        Grant::access(&account.id.to_string(), session),
         crate::unix_now()?,
         Duration::from_secs(3600),
     )?;
-    // What the profiles Lambda and its HTTP binary both serve (`run_service`).
-    let app = whoosh_http::app(whoosh_lambda_profiles::service_routes(), state.clone());
-
-    let (base, stop) = serve(server, app.clone()).await?;
-    let (client, url, bearer) = (
-        http.clone(),
-        format!("{base}/api/profiles/me"),
-        token.clone(),
-    );
-    let over_http = saturate(
-        o,
-        Arc::new(move || {
-            let sent = client.get(&url).bearer_auth(&bearer).send();
-            async move { load::answer(sent.await).await }
-        }),
-    )
-    .await?;
-    drop(stop);
-    eprintln!("router over HTTP: {over_http}");
-
-    // A Lambda execution environment runs one invocation at a time: so does this thread (named
-    // like the server's, so its CPU counts as server CPU), on a runtime of its own.
-    let event = alb_event(&token).to_string();
-    let window = o.http_window;
-    let lambda = std::thread::Builder::new()
-        .name(SERVER_THREAD.into())
-        .spawn(move || -> anyhow::Result<Value> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(lambda_invocations(app, event, window))
-        })?
-        .join()
-        .map_err(|_| anyhow::anyhow!("the Lambda stage panicked"))??;
-    eprintln!("router through the Lambda adapter: {lambda}");
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok((over_http, lambda))
+    Ok(SignedIn {
+        state,
+        token,
+        user: account.id,
+        session,
+        dir,
+        vars: vars.to_vec(),
+    })
 }
 
 /// `GET /api/profiles/me` as the ALB hands it to a Lambda target.
-fn alb_event(token: &str) -> Value {
+pub(crate) fn alb_event(token: &str) -> Value {
     json!({
         "requestContext": {
             "elb": {
@@ -431,6 +462,26 @@ fn alb_event(token: &str) -> Value {
         "body": "",
         "isBase64Encoded": false
     })
+}
+
+/// [`lambda_invocations`] as a Lambda execution environment runs them, one at a time: on a
+/// thread of their own (named like the server's, so its CPU counts as server CPU) with a
+/// current-thread runtime, as the Lambda binaries run under the runtime.
+pub(crate) fn through_adapter(
+    app: axum::Router,
+    event: String,
+    window: Duration,
+) -> anyhow::Result<Value> {
+    std::thread::Builder::new()
+        .name(SERVER_THREAD.into())
+        .spawn(move || -> anyhow::Result<Value> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(lambda_invocations(app, event, window))
+        })?
+        .join()
+        .map_err(|_| anyhow::anyhow!("the Lambda stage panicked"))?
 }
 
 /// Invocations one after another for `window` (after a 1 s warm-up): the tally and the server

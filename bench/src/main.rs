@@ -46,6 +46,7 @@ mod client;
 mod edge;
 mod failover;
 mod load;
+mod parts;
 mod report;
 mod soak;
 
@@ -90,6 +91,9 @@ enum Command {
         #[arg(long, env = "REDIS_URL")]
         redis_url: Option<String>,
     },
+    /// Where an authenticated request's CPU goes (each part alone, then the request), the
+    /// Lambda adapter with and without the Runtime API's calls, and each bootstrap's init time.
+    Parts(parts::Args),
     /// Login throughput and latency against a running stack.
     Login {
         /// Base URL of the stack (loopback only).
@@ -381,6 +385,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        Command::Parts(args) => parts::run(args).await?,
         Command::Login {
             url,
             concurrency,

@@ -49,6 +49,8 @@ pub fn run(o: &Options) -> anyhow::Result<Value> {
         top: read("top"),
         sse: read("sse"),
         soak: read("soak"),
+        parts: read("parts"),
+        login_cpu: read("login-cpu"),
         edges,
         versus: versus::Versus::read(&o.dir),
         load: std::fs::read_to_string(o.dir.join("load.txt")).unwrap_or_default(),
@@ -93,6 +95,9 @@ struct Run {
     top: Value,
     sse: Value,
     soak: Value,
+    parts: Value,
+    /// The node's CPU during the login scenario (`scripts/bench` reads it from /proc).
+    login_cpu: Value,
     edges: Vec<(u64, Value)>,
     versus: versus::Versus,
     load: String,
@@ -101,14 +106,14 @@ struct Run {
     date: String,
 }
 
-struct Ratio {
-    name: &'static str,
-    value: Option<f64>,
+pub(crate) struct Ratio {
+    pub(crate) name: &'static str,
+    pub(crate) value: Option<f64>,
     /// `≥ x` or `≤ x`.
-    target: &'static str,
-    at_least: bool,
-    bound: f64,
-    how: String,
+    pub(crate) target: &'static str,
+    pub(crate) at_least: bool,
+    pub(crate) bound: f64,
+    pub(crate) how: String,
 }
 
 impl Ratio {
@@ -123,18 +128,18 @@ impl Ratio {
     }
 }
 
-fn at(v: &Value, path: &str) -> Option<f64> {
+pub(crate) fn at(v: &Value, path: &str) -> Option<f64> {
     path.split('.').try_fold(v, |v, p| v.get(p))?.as_f64()
 }
 
-fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub(crate) fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => Some((a / b * 100.0).round() / 100.0),
         _ => None,
     }
 }
 
-fn show(v: Option<f64>) -> String {
+pub(crate) fn show(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{v}"))
 }
 
@@ -181,7 +186,7 @@ impl Run {
                 ),
             },
             Ratio {
-                name: "Lambda adapter CPU ÷ HTTP CPU per request",
+                name: "Lambda adapter CPU (one at a time) ÷ HTTP CPU (concurrency 32) per request, ceilings",
                 value: at(c, "ratios.lambda_adapter_cpu_over_http_cpu"),
                 target: "≤ 1.2",
                 at_least: false,
@@ -280,6 +285,12 @@ impl Run {
                 }
             },
         ];
+        ratios.extend(crate::parts::ratios(
+            &self.parts,
+            &self.login,
+            &self.login_cpu,
+            c,
+        ));
         ratios.extend(self.versus.ratios());
         ratios
     }
@@ -476,6 +487,7 @@ fn render(run: &Run, o: &Options) -> String {
         );
     }
 
+    s.push_str(&crate::parts::render(&run.parts));
     run.versus.render(&mut s);
 
     let k = &run.soak;

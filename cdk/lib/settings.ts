@@ -1,6 +1,6 @@
 /**
  * What the CDK app is given: the foundation's `terraform output -json`, the directory of Lambda
- * artifacts built by `cargo lambda build --release --arm64`, and the version of the DATABASE_URL
+ * artifacts built by `cargo lambda build --profile lambda --arm64`, and the version of the DATABASE_URL
  * secret that scripts/deploy wrote. Everything is checked here, before any construct exists, so a
  * wrong input stops synth with a message naming it.
  */
@@ -110,7 +110,7 @@ export function lambdaArtifact(artifactsDir: string, binary: string, allowPlaceh
   const bootstrap = path.join(dir, 'bootstrap');
   if (!fs.existsSync(bootstrap)) {
     throw new Error(
-      `no Lambda artifact at ${bootstrap}: build with \`cargo lambda build --release --arm64\` ` +
+      `no Lambda artifact at ${bootstrap}: build with \`cargo lambda build --profile lambda --arm64\` ` +
         '(scripts/deploy --only lambdas) and pass its output directory as -c artifactsDir=<dir>',
     );
   }
@@ -124,7 +124,7 @@ export function lambdaArtifact(artifactsDir: string, binary: string, allowPlaceh
     }
     const isElf = header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     if (!isElf || header.readUInt16LE(18) !== EM_AARCH64) {
-      throw new Error(`${bootstrap} is not an AArch64 (arm64) executable: build with \`cargo lambda build --release --arm64\``);
+      throw new Error(`${bootstrap} is not an AArch64 (arm64) executable: build with \`cargo lambda build --profile lambda --arm64\``);
     }
   }
   return dir;

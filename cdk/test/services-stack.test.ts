@@ -332,7 +332,7 @@ test('a bootstrap that is not an arm64 executable is refused unless it is a decl
   header.writeUInt16LE(0xb7, 18);
   fs.writeFileSync(path.join(dir, 'whoosh-auth', 'bootstrap'), header);
   assert.equal(lambdaArtifact(dir, 'whoosh-auth', false), path.join(dir, 'whoosh-auth'));
-  assert.throws(() => lambdaArtifact(dir, 'whoosh-economy', false), /cargo lambda build --release --arm64/);
+  assert.throws(() => lambdaArtifact(dir, 'whoosh-economy', false), /cargo lambda build --profile lambda --arm64/);
 });
 
 test('a missing terraform output is named', () => {

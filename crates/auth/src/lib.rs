@@ -7,8 +7,10 @@ pub mod password;
 pub mod refresh;
 pub mod secret;
 pub mod token;
+pub mod verified;
 
 pub use keyring::{Keyring, KeyringError};
 pub use password::PasswordHasher;
 pub use secret::{SecretError, SecretSource};
 pub use token::{Claims, Grant, TokenError, TokenKind, TokenSpec};
+pub use verified::VerifiedTokens;

@@ -27,6 +27,12 @@ impl KeySchema {
         format!("{}rl:{{{policy}:{subject}}}", self.prefix)
     }
 
+    /// Rate-limit state of one player under one policy: `<prefix>rl:{u:<user>}:<policy>`, in the
+    /// player's slot so that one script reads it with the player's revocation markers.
+    pub fn player_rate_limit(&self, policy: &str, user: &str) -> String {
+        format!("{}rl:{{u:{user}}}:{policy}", self.prefix)
+    }
+
     /// Marks a session revoked while its access tokens could still be alive:
     /// `<prefix>auth:{u:<user>}:revoked:<session>`.
     pub fn revoked_session(&self, user: &str, session: &str) -> String {

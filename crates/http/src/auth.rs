@@ -17,7 +17,15 @@ use whoosh_core::{ErrorCode, UserId};
 /// A verified access or service token, cached in the request by [`identify`] so that its
 /// signature is checked once per request.
 #[derive(Debug, Clone)]
-struct Verified(Claims);
+pub(crate) struct Verified(pub(crate) Claims);
+
+/// Whether the request's session was found revoked, asked by the rate limiter in the same
+/// round trip as the request's count; the [`AuthUser`] extractor asks Redis itself without it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionChecked {
+    pub(crate) session: Uuid,
+    pub(crate) revoked: bool,
+}
 
 /// The player calling: a valid, unrevoked access token.
 #[derive(Debug, Clone)]
@@ -51,8 +59,7 @@ pub fn token_error(e: &TokenError) -> ApiError {
 /// the user (or service).
 /// Never refuses: handlers that need a user say so by taking `AuthUser`.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let claims =
-        bearer(req.headers()).and_then(|t| state.keyring.verify_any_kind(&state.tokens, t).ok());
+    let claims = bearer(req.headers()).and_then(|t| verify_remembered(&state, t).ok());
     if let Some(claims) = claims {
         let principal = match claims.typ {
             TokenKind::Access => claims.sub.parse::<UserId>().ok().map(Principal::User),
@@ -67,6 +74,24 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         }
     }
     next.run(req).await
+}
+
+/// Signature and claims of `token` (any kind), from [`AppState::verified`] when it was verified
+/// within the last minute.
+fn verify_remembered(state: &AppState, token: &str) -> Result<Claims, TokenError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    state
+        .verified
+        .verify_any_kind(&state.keyring, &state.tokens, token, now)
+}
+
+/// Like [`whoosh_auth::Keyring::verify`], through [`verify_remembered`].
+fn verify_kind(state: &AppState, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
+    let claims = verify_remembered(state, token)?;
+    if claims.typ != kind {
+        return Err(TokenError::Invalid("kind"));
+    }
+    Ok(claims)
 }
 
 /// The claims of the request's bearer token if it is of `kind`: taken from what [`identify`]
@@ -84,10 +109,7 @@ pub fn claims_of(
     }
     let token =
         bearer(&parts.headers).ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, what))?;
-    state
-        .keyring
-        .verify(&state.tokens, token, kind)
-        .map_err(|e| token_error(&e))
+    verify_kind(state, token, kind).map_err(|e| token_error(&e))
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -103,18 +125,28 @@ impl FromRequestParts<AppState> for AuthUser {
             TokenKind::Access,
             "send Authorization: Bearer <access token>",
         )?;
-        let user = live_session(state, &claims).await?;
+        let checked = parts.extensions.get::<SessionChecked>().copied();
+        let user = live_session(state, &claims, checked).await?;
         tracing::Span::current().record("user_id", tracing::field::display(user.user_id));
         Ok(user)
     }
 }
 
-/// The player of verified access-token claims, unless the session was revoked.
-async fn live_session(state: &AppState, claims: &Claims) -> Result<AuthUser, ApiError> {
+/// The player of verified access-token claims, unless the session was revoked: as `checked`
+/// says when it is about this session, else as Redis says now.
+async fn live_session(
+    state: &AppState,
+    claims: &Claims,
+    checked: Option<SessionChecked>,
+) -> Result<AuthUser, ApiError> {
     let invalid = || ApiError::new(ErrorCode::InvalidToken, "the token is not valid here");
     let user_id: UserId = claims.sub.parse().map_err(|_| invalid())?;
     let session_id = claims.sid.ok_or_else(invalid)?;
-    if session_revoked(state, user_id, session_id).await {
+    let revoked = match checked {
+        Some(checked) if checked.session == session_id => checked.revoked,
+        _ => session_revoked(state, user_id, session_id).await,
+    };
+    if revoked {
         return Err(ApiError::new(
             ErrorCode::InvalidToken,
             "the session has ended; log in again",
@@ -130,11 +162,8 @@ async fn live_session(state: &AppState, claims: &Claims) -> Result<AuthUser, Api
 /// Verifies an access token exactly as the [`AuthUser`] extractor does (signature, kind, expiry,
 /// revoked session), for sockets whose token comes in a subprotocol or the query.
 pub async fn verify_access(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let claims = state
-        .keyring
-        .verify(&state.tokens, token, TokenKind::Access)
-        .map_err(|e| token_error(&e))?;
-    live_session(state, &claims).await
+    let claims = verify_kind(state, token, TokenKind::Access).map_err(|e| token_error(&e))?;
+    live_session(state, &claims, None).await
 }
 
 /// Whether a session was revoked within an access token's lifetime. When Redis is unreachable

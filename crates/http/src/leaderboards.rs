@@ -182,9 +182,10 @@ pub async fn try_rebuild(state: &AppState, board: &str) -> Result<Option<usize>,
 pub async fn write_through(state: &AppState, changed: &[(String, Standing)]) {
     for (board, s) in changed {
         match state.leaderboards.upsert(board, &entry(s)).await {
+            // Independent of each other: the feed's announcement and the player's own event
+            // overlap instead of adding their round trips to the answer's latency.
             Ok(()) => {
-                announce(state, board).await;
-                tell_player(state, board, s).await;
+                tokio::join!(announce(state, board), tell_player(state, board, s));
             }
             Err(error) => {
                 tracing::warn!(board, %error, "leaderboard index write failed; repair queued");
@@ -217,19 +218,21 @@ async fn tell_player(state: &AppState, board: &str, s: &Standing) {
 /// Publishes that `board` changed: `<board> <version>` on the changes channel, where the version
 /// is a per-board counter shared by every node (it becomes the SSE event id).
 pub async fn announce(state: &AppState, board: &str) {
+    /// `INCR` and `PUBLISH` in one round trip (the channel is not a key: any node publishes to
+    /// the whole cluster).
+    static ANNOUNCE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+        redis::Script::new(
+            "local v = redis.call('INCR', KEYS[1]) \
+             redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. v) return v",
+        )
+    });
     let mut conn = state.redis.clone();
-    let outcome = async {
-        let version: u64 = redis::cmd("INCR")
-            .arg(state.keys.board_version(board))
-            .query_async(&mut conn)
-            .await?;
-        redis::cmd("PUBLISH")
-            .arg(state.keys.board_changes_channel())
-            .arg(format!("{board} {version}"))
-            .query_async::<i64>(&mut conn)
-            .await
-    }
-    .await;
+    let outcome = ANNOUNCE
+        .key(state.keys.board_version(board))
+        .arg(state.keys.board_changes_channel())
+        .arg(board)
+        .invoke_async::<u64>(&mut conn)
+        .await;
     if let Err(error) = outcome {
         tracing::warn!(board, %error, "could not announce the leaderboard change");
     }

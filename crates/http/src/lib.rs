@@ -24,7 +24,7 @@ pub use error::ApiError;
 pub type ErrorBody = error::Body<'static>;
 pub use extract::{ClientIp, IdempotencyKey, Json, Page};
 pub use serve::{
-    ConnTimeouts, app, is_shutting_down, run_service, run_service_with, serve_http,
+    ConnTimeouts, app, is_shutting_down, run_service, run_service_with, serve_http, service_main,
     shutdown_signal, shutting_down,
 };
 pub use state::AppState;

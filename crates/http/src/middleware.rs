@@ -113,23 +113,48 @@ pub enum Principal {
 }
 
 /// Counts each request against `RATE_LIMIT_PER_CLIENT`, keyed on the user (or service) when
-/// authenticated and on the client address otherwise. When Redis is unreachable the request is let through (and a
+/// authenticated and on the client address otherwise. For a player's access token the same
+/// round trip also asks whether its session was revoked, which the `AuthUser` extractor then
+/// uses instead of asking again. When Redis is unreachable the request is let through (and a
 /// warning logged): an outage of the cache must not become an outage of the API.
-pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let subject = match req.extensions().get::<Principal>() {
-        Some(Principal::User(user)) => Some(format!("u:{user}")),
-        Some(Principal::Service(name)) => Some(format!("s:{name}")),
-        None => ClientIp::of(req.extensions(), req.headers(), state.config.http.client_ip)
-            .map(|ip| format!("ip:{ip}")),
+pub async fn rate_limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let rate = state.config.http.rate_limit;
+    let outcome = match req.extensions().get::<Principal>() {
+        Some(Principal::User(user)) => {
+            let session = req
+                .extensions()
+                .get::<crate::auth::Verified>()
+                .and_then(|v| v.0.sid);
+            let user = user.to_string();
+            let session_text = session.map(|s| s.to_string());
+            match state
+                .limiter
+                .check_player("api", &user, session_text.as_deref(), rate)
+                .await
+            {
+                Ok((decision, revoked)) => {
+                    if let Some(session) = session {
+                        req.extensions_mut()
+                            .insert(crate::auth::SessionChecked { session, revoked });
+                    }
+                    Ok(decision)
+                }
+                Err(error) => Err(error),
+            }
+        }
+        principal => {
+            let subject = match principal {
+                Some(Principal::Service(name)) => Some(format!("s:{name}")),
+                _ => ClientIp::of(req.extensions(), req.headers(), state.config.http.client_ip)
+                    .map(|ip| format!("ip:{ip}")),
+            };
+            let Some(subject) = subject else {
+                return next.run(req).await;
+            };
+            state.limiter.check("api", &subject, rate).await
+        }
     };
-    let Some(subject) = subject else {
-        return next.run(req).await;
-    };
-    match state
-        .limiter
-        .check("api", &subject, state.config.http.rate_limit)
-        .await
-    {
+    match outcome {
         Ok(whoosh_cache::Decision::Allowed) => next.run(req).await,
         Ok(whoosh_cache::Decision::Limited { retry_after }) => {
             ApiError::rate_limited(retry_after).into_response()

@@ -45,6 +45,29 @@ fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
+/// The whole `main` of a Lambda crate's binary: [`run_service`] on the runtime that suits where it
+/// runs. Under the Lambda runtime that is tokio's current-thread scheduler: an execution
+/// environment handles one invocation at a time, so worker threads would only add thread start-up
+/// to the cold start and a cross-thread wake-up to every invocation (blocking work such as
+/// argon2id still runs on the blocking pool). As a plain HTTP server it is the multi-threaded one.
+pub fn service_main(name: &'static str, routes: fn() -> Router<AppState>) -> anyhow::Result<()> {
+    let mut builder = if under_lambda() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?
+        .block_on(run_service(name, routes))
+}
+
+/// True when started by the Lambda runtime (`AWS_LAMBDA_RUNTIME_API` set).
+pub fn under_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
 /// The `main` of every service binary: reads the configuration, builds the clients once, and
 /// serves `routes` under Lambda or over HTTP.
 pub async fn run_service(
@@ -67,7 +90,7 @@ pub async fn run_service_with(
     let timeouts = ConnTimeouts::from(&config.http);
     let state = AppState::connect(config).await?;
     let app = app(routes(&state), state);
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    if under_lambda() {
         tracing::info!(service = name, "starting under the Lambda runtime");
         lambda_http::run(app)
             .await

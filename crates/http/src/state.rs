@@ -3,7 +3,7 @@
 use crate::Config;
 use anyhow::Context;
 use std::sync::Arc;
-use whoosh_auth::{Keyring, PasswordHasher, TokenSpec};
+use whoosh_auth::{Keyring, PasswordHasher, TokenSpec, VerifiedTokens};
 use whoosh_cache::{
     KeySchema, LeaderboardIndex, LobbyDirectory, NodeRegistry, RateLimiter, Redis, UserEvents,
 };
@@ -20,6 +20,9 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Signs and verifies every token.
     pub keyring: Arc<Keyring>,
+    /// Tokens verified within the last minute (signature and claims only; revocation is asked
+    /// of Redis on every request).
+    pub verified: Arc<VerifiedTokens>,
     pub tokens: TokenSpec,
     pub hasher: PasswordHasher,
     /// The Redis index of every leaderboard.
@@ -49,9 +52,12 @@ impl AppState {
         } else {
             None
         };
-        let keyring = load_keyring(&config, aws.as_ref()).await?;
-        let db = connect_database(&config).await?;
-        let (redis, redis_url) = connect_redis(&config, aws.as_ref()).await?;
+        // Concurrently: a cold start waits for the slowest of the three, not for their sum.
+        let (keyring, db, (redis, redis_url)) = tokio::try_join!(
+            load_keyring(&config, aws.as_ref()),
+            connect_database(&config),
+            connect_redis(&config, aws.as_ref()),
+        )?;
         let hasher = PasswordHasher::new(config.auth.hash_concurrency)
             .context("setting up password hashing")?;
         let keys = KeySchema::new(config.redis.key_prefix.clone());
@@ -72,6 +78,7 @@ impl AppState {
             keys,
             limiter,
             keyring: Arc::new(keyring),
+            verified: Arc::default(),
             tokens,
             hasher,
             leaderboards,

@@ -39,6 +39,12 @@ fn probe_routes() -> Router<AppState> {
             }),
         )
         .route(
+            "/probe/me",
+            get(|user: whoosh_http::AuthUser| async move {
+                Json(json!({ "user_id": user.user_id.to_string() }))
+            }),
+        )
+        .route(
             "/probe/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -262,4 +268,80 @@ async fn slow_handlers_are_cut_at_the_request_timeout() {
     let response = app.http.get(app.at("/probe/slow")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(error_code(response).await, "request_timeout");
+}
+
+#[tokio::test]
+async fn a_remembered_token_is_refused_on_the_request_after_its_session_is_revoked() {
+    let app = TestApp::spawn(probe_routes()).await;
+    let user = uuid::Uuid::now_v7();
+    let (session, other_session) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let token = app.mint(whoosh_auth::Grant::access(&user.to_string(), session));
+    let other = app.mint(whoosh_auth::Grant::access(&user.to_string(), other_session));
+    let me = |token: String| {
+        let request = app.http.get(app.at("/probe/me")).bearer_auth(token).send();
+        async move { request.await.unwrap() }
+    };
+    for _ in 0..2 {
+        assert_eq!(me(token.clone()).await.status(), StatusCode::OK);
+    }
+    assert!(
+        !app.state.verified.is_empty(),
+        "the token's verification is remembered"
+    );
+    whoosh_http::auth::announce_revocation(
+        &app.state,
+        &whoosh_http::auth::Revocation {
+            user_id: whoosh_core::UserId::from(user),
+            sessions: &[session],
+            all_sessions: false,
+            reason: "logout",
+        },
+    )
+    .await;
+    let refused = me(token.clone()).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(refused).await, "invalid_token");
+    // The same player's other session is untouched.
+    assert_eq!(me(other).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_players_budget_is_kept_per_player_across_sessions_and_addresses() {
+    let app = TestApp::spawn_with(probe_routes(), &[("RATE_LIMIT_PER_CLIENT", "3/1m")]).await;
+    let user = uuid::Uuid::now_v7().to_string();
+    let tokens: Vec<String> = (0..4)
+        .map(|_| app.mint(whoosh_auth::Grant::access(&user, uuid::Uuid::now_v7())))
+        .collect();
+    for token in &tokens[..3] {
+        let ok = app
+            .http
+            .get(app.at("/probe/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    let limited = app
+        .http
+        .get(app.at("/probe/me"))
+        .bearer_auth(&tokens[3])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(limited).await, "rate_limited");
+    // Another player from the same address has a budget of its own.
+    let stranger = app.mint(whoosh_auth::Grant::access(
+        &uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7(),
+    ));
+    let ok = app
+        .http
+        .get(app.at("/probe/me"))
+        .bearer_auth(stranger)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
 }

@@ -1,7 +1,6 @@
 //! Runs the auth service under the Lambda runtime (when `AWS_LAMBDA_RUNTIME_API` is set) or as a
 //! plain HTTP server on `WHOOSH_BIND`.
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    whoosh_http::run_service("auth", whoosh_lambda_auth::service_routes).await
+fn main() -> anyhow::Result<()> {
+    whoosh_http::service_main("auth", whoosh_lambda_auth::service_routes)
 }

@@ -23,14 +23,14 @@ impl FromStr for LogFormat {
     }
 }
 
-/// A `tracing` filter directive, checked at start.
+/// A `tracing` filter (`level` or `target=level`, comma-separated), checked at start.
 #[derive(Debug, Clone)]
 struct LogFilter(String);
 
 impl FromStr for LogFilter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        tracing_subscriber::EnvFilter::try_new(s)
+        s.parse::<tracing_subscriber::filter::Targets>()
             .map(|_| Self(s.to_owned()))
             .map_err(|e| e.to_string())
     }
