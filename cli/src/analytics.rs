@@ -20,6 +20,7 @@ use std::{io::Write, path::PathBuf, time::Duration};
 use time::{
     Date, OffsetDateTime, Time, format_description::well_known::Rfc3339, macros::format_description,
 };
+use whoosh_http::config::LocalDir;
 use whoosh_store::analytics;
 
 /// How long after an hour ends before it is exported.
@@ -51,10 +52,17 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// `s3://bucket[/prefix]` (the SDK configured from the environment), or a folder.
+    /// `s3://bucket[/prefix]` (the SDK configured from the environment), or a folder. Any other
+    /// URL (`S3://…`, `s3:/…`, `gs://…`) is refused: taken for a path, it would become a local
+    /// folder named after it.
     pub async fn open(out: &str) -> anyhow::Result<Self> {
         let Some(rest) = out.strip_prefix("s3://") else {
-            return Ok(Self::Folder(PathBuf::from(out)));
+            let LocalDir(dir) = out.parse().map_err(|e: String| {
+                anyhow::anyhow!(
+                    "--out {e}; the export writes to a folder or to s3://<bucket>/<prefix>"
+                )
+            })?;
+            return Ok(Self::Folder(dir));
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         anyhow::ensure!(

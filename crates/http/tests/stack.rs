@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use whoosh_http::{ApiError, AppState, Json};
-use whoosh_test_support::{TestApp, error_code};
+use whoosh_test_support::{Client, Nobody, TestApp, error_code};
 
 /// Routes that exercise the stack; they exist only in this test.
 fn probe_routes() -> Router<AppState> {
@@ -56,9 +56,9 @@ fn probe_routes() -> Router<AppState> {
 #[tokio::test]
 async fn healthz_and_readyz_answer_when_postgres_and_redis_are_up() {
     let app = TestApp::spawn(probe_routes()).await;
-    let health = app.http.get(app.at("/healthz")).send().await.unwrap();
+    let health = app.get("/healthz", Nobody).await;
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = app.http.get(app.at("/readyz")).send().await.unwrap();
+    let ready = app.get("/readyz", Nobody).await;
     assert_eq!(ready.status(), StatusCode::OK);
     let body: Value = ready.json().await.unwrap();
     assert_eq!(
@@ -70,15 +70,10 @@ async fn healthz_and_readyz_answer_when_postgres_and_redis_are_up() {
 #[tokio::test]
 async fn unknown_route_is_a_json_404_and_wrong_method_a_json_405() {
     let app = TestApp::spawn(probe_routes()).await;
-    let missing = app
-        .http
-        .get(app.at("/api/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/api/nothing-here", Nobody).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(missing).await, "not_found");
-    let wrong = app.http.delete(app.at("/probe/echo")).send().await.unwrap();
+    let wrong = app.delete("/probe/echo", Nobody).await;
     assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(wrong).await, "method_not_allowed");
 }
@@ -86,7 +81,7 @@ async fn unknown_route_is_a_json_404_and_wrong_method_a_json_405() {
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
     let app = TestApp::spawn(probe_routes()).await;
-    let fresh = app.http.get(app.at("/healthz")).send().await.unwrap();
+    let fresh = app.get("/healthz", Nobody).await;
     let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     let kept = app
@@ -169,12 +164,7 @@ async fn rate_limit_answers_429_with_retry_after_per_client() {
     let app = TestApp::spawn_with(probe_routes(), &[("RATE_LIMIT_PER_CLIENT", "3/1m")]).await;
     for _ in 0..3 {
         assert_eq!(
-            app.http
-                .get(app.at("/probe/ping"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.get("/probe/ping", Nobody).await.status(),
             StatusCode::OK
         );
     }
@@ -198,31 +188,18 @@ async fn rate_limit_answers_429_with_retry_after_per_client() {
     );
     assert_eq!(error_code(limited).await, "rate_limited");
     // Health probes are never limited.
-    assert_eq!(
-        app.http
-            .get(app.at("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/healthz", Nobody).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn a_panicking_handler_is_a_json_500_with_a_request_id() {
     let app = TestApp::spawn(probe_routes()).await;
-    let response = app.http.get(app.at("/probe/panic")).send().await.unwrap();
+    let response = app.get("/probe/panic", Nobody).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(response.headers().contains_key("x-request-id"));
     assert_eq!(error_code(response).await, "internal_error");
     assert_eq!(
-        app.http
-            .get(app.at("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get("/healthz", Nobody).await.status(),
         StatusCode::OK,
         "the server lives on"
     );
@@ -238,11 +215,11 @@ async fn exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
         ],
     )
     .await;
-    let ok = app.http.get(app.at("/probe/db")).send().await.unwrap();
+    let ok = app.get("/probe/db", Nobody).await;
     assert_eq!(ok.json::<Value>().await.unwrap(), json!({"n": 42}));
     let held = app.state.db.acquire().await.unwrap();
     let started = std::time::Instant::now();
-    let starved = app.http.get(app.at("/probe/db")).send().await.unwrap();
+    let starved = app.get("/probe/db", Nobody).await;
     assert_eq!(starved.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -251,21 +228,13 @@ async fn exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
     assert!(starved.headers().contains_key("retry-after"));
     assert_eq!(error_code(starved).await, "service_unavailable");
     drop(held);
-    assert_eq!(
-        app.http
-            .get(app.at("/probe/db"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/probe/db", Nobody).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn slow_handlers_are_cut_at_the_request_timeout() {
     let app = TestApp::spawn_with(probe_routes(), &[("HTTP_REQUEST_TIMEOUT", "200ms")]).await;
-    let response = app.http.get(app.at("/probe/slow")).send().await.unwrap();
+    let response = app.get("/probe/slow", Nobody).await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(error_code(response).await, "request_timeout");
 }

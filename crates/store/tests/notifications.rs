@@ -9,21 +9,11 @@ use serde_json::json;
 use sqlx::PgPool;
 use std::{collections::HashSet, time::Duration};
 use uuid::Uuid;
-use whoosh_core::{DeviceId, DisplayName};
 use whoosh_store::{
     leaderboards,
     notifications::{self, Finish, Kind, NewNotification},
 };
-use whoosh_test_support::TestDb;
-
-async fn user(db: &PgPool, name: &str) -> Uuid {
-    let device = DeviceId::parse(&Uuid::new_v4().to_string()).unwrap();
-    whoosh_store::accounts::guest_for_device(db, &device, &DisplayName::parse(name).unwrap())
-        .await
-        .unwrap()
-        .0
-        .id
-}
+use whoosh_test_support::{TestDb, guest};
 
 fn found(user: Uuid, key: &str) -> NewNotification {
     NewNotification {
@@ -56,7 +46,7 @@ async fn overtaken(db: &PgPool, user: Uuid) -> Vec<serde_json::Value> {
 async fn a_key_enqueued_twice_is_one_notification_even_inside_a_rolled_back_transaction() {
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     assert!(
         notifications::enqueue(&pool, &found(ann, "k1"))
             .await
@@ -90,7 +80,7 @@ async fn a_key_enqueued_twice_is_one_notification_even_inside_a_rolled_back_tran
 async fn concurrent_claims_never_share_a_notification() {
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     for i in 0..40 {
         notifications::enqueue(&pool, &found(ann, &format!("k{i}")))
             .await
@@ -127,7 +117,7 @@ async fn concurrent_claims_never_share_a_notification() {
 async fn a_lapsed_lease_makes_a_claimed_notification_due_again_and_fences_the_old_claim() {
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     notifications::enqueue(&pool, &found(ann, "k"))
         .await
         .unwrap();
@@ -168,7 +158,7 @@ async fn a_lapsed_lease_makes_a_claimed_notification_due_again_and_fences_the_ol
 async fn a_released_notification_is_due_again_without_counting_an_attempt() {
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     notifications::enqueue(&pool, &found(ann, "k"))
         .await
         .unwrap();
@@ -193,9 +183,9 @@ async fn rising_on_a_board_notifies_only_the_player_passed_last() {
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
     let (ann, bea, cid) = (
-        user(&pool, "Ann").await,
-        user(&pool, "Bea").await,
-        user(&pool, "Cid").await,
+        guest(&pool, "Ann").await,
+        guest(&pool, "Bea").await,
+        guest(&pool, "Cid").await,
     );
     set(&pool, ann, 1300).await;
     set(&pool, bea, 1250).await;
@@ -243,7 +233,7 @@ async fn passing_someone_outside_the_top_100_notifies_nobody() {
     .execute(&pool)
     .await
     .unwrap();
-    let (low, lower) = (user(&pool, "Low").await, user(&pool, "Lower").await);
+    let (low, lower) = (guest(&pool, "Low").await, guest(&pool, "Lower").await);
     set(&pool, low, 300).await;
     set(&pool, lower, 200).await;
     // Lower passes Low, but lands at rank 101.

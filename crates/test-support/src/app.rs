@@ -150,6 +150,7 @@ impl TestApp {
             addr,
             url: format!("http://{addr}"),
             state,
+            http: self.http.clone(),
             shutdown: Some(tx),
         }
     }
@@ -178,6 +179,7 @@ pub struct Sibling {
     pub addr: SocketAddr,
     pub url: String,
     pub state: AppState,
+    pub http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -226,12 +228,7 @@ impl TestApp {
 
     /// A new guest player named `name` and an access token of a fresh session.
     pub async fn player(&self, name: &str) -> Player {
-        let device = whoosh_core::DeviceId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
-        let name = whoosh_core::DisplayName::parse(name).unwrap();
-        let (account, _) = whoosh_store::accounts::guest_for_device(&self.state.db, &device, &name)
-            .await
-            .unwrap();
-        let id = account.id.to_string();
+        let id = crate::guest(&self.state.db, name).await.to_string();
         let token = self.mint(whoosh_auth::Grant::access(&id, uuid::Uuid::new_v4()));
         Player { id, token }
     }

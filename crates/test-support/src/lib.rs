@@ -8,19 +8,23 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod app;
+pub mod client;
 pub mod db;
 pub mod fault_proxy;
 pub mod invariants;
 pub mod lambda;
 pub mod moto;
+pub mod records;
 pub mod throwaway;
 
 pub use app::{Player, Sibling, TestApp, test_action_key_file, test_env, test_keys_file};
+pub use client::{Caller, Client, Nobody, Remote, error_code, json_body, text_at};
 pub use db::TestDb;
 pub use fault_proxy::{Fault, FaultProxy};
 pub use invariants::assert_bank_invariants;
 pub use lambda::RuntimeEmulator;
 pub use moto::MotoServer;
+pub use records::{edge_node, guest, now_ms, searching_ticket};
 pub use throwaway::{ThrowawayPostgres, ThrowawayRedis, ThrowawayRedisCluster};
 
 /// The PostgreSQL server tests create their databases on (an admin URL; its database is only
@@ -47,13 +51,4 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// The `error.code` of an API error response (empty when the body has none).
-pub async fn error_code(response: reqwest::Response) -> String {
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }

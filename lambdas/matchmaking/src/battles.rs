@@ -8,7 +8,10 @@
 //! starts when every player is in) and every player hears `battle:begin` on `/ws/me`. The edge
 //! finishes the battle when it records the match (see `whoosh_store::battles`).
 
-use crate::{node_with_room, now_ms, region, socket_url};
+use crate::{
+    placement::{node_with_room, region, socket_url},
+    records::now_ms,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,

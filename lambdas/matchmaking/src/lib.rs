@@ -13,30 +13,23 @@
 //! Tickets, parties and lobbies live in Redis (`whoosh_cache`); PostgreSQL gives the ratings.
 
 mod battles;
+mod join_code;
 mod lobbies;
 pub mod matcher;
 mod parties;
+mod placement;
+mod records;
+mod ticket_view;
 mod tickets;
 
 use axum::{
     Router,
     routing::{get, post},
 };
-use std::time::Duration;
-use whoosh_cache::{PartyDirectory, TicketQueue};
-use whoosh_core::{ErrorCode, LobbyCode};
-use whoosh_http::{ApiError, AppState};
+use whoosh_http::AppState;
 
 pub use matcher::{FormedLobby, PassReport, match_pass, run_matcher};
-
-pub use whoosh_core::matchmaking::MODES;
-
-/// How long a ticket's record outlives its expiry, so that polling clients learn it expired
-/// rather than that it never existed.
-pub const TICKET_KEEP: Duration = Duration::from_secs(600);
-
-/// Attempts at drawing a join code that no live lobby or party holds.
-const CODE_ATTEMPTS: usize = 8;
+pub use records::{MODES, TICKET_KEEP};
 
 /// The service's routes, without the shared middleware (for composition).
 pub fn routes() -> Router<AppState> {
@@ -95,108 +88,4 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The complete service: routes, health endpoints and the shared middleware.
 pub fn router(state: AppState) -> Router {
     whoosh_http::app(service_routes(), state)
-}
-
-fn queue(state: &AppState) -> TicketQueue {
-    TicketQueue::new(state.redis.clone(), state.keys.clone())
-}
-
-fn parties(state: &AppState) -> PartyDirectory {
-    PartyDirectory::new(state.redis.clone(), state.keys.clone())
-}
-
-/// Wall-clock time for request handlers (the matcher takes its clock as an argument).
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// A join token that opens `lobby` on its edge node for `user`, valid `JOIN_TOKEN_TTL` from now.
-fn join_token(state: &AppState, user: &str, lobby: &str) -> Result<String, ApiError> {
-    state
-        .keyring
-        .mint(
-            &state.tokens,
-            whoosh_auth::Grant::join(user, lobby),
-            now_ms() / 1000,
-            state.config.auth.join_token_ttl,
-        )
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("minting a join token: {e}")))
-}
-
-/// Where a player opens a lobby's socket.
-fn socket_url(edge_url: &str, lobby: &str) -> String {
-    format!("{}/ws/lobbies/{lobby}", edge_url.trim_end_matches('/'))
-}
-
-/// The least loaded live edge node of `region` with `seats` free seats; 503
-/// `service_unavailable` when none has room.
-async fn node_with_room(
-    state: &AppState,
-    region: &str,
-    seats: u32,
-) -> Result<whoosh_cache::EdgeNode, ApiError> {
-    state
-        .nodes
-        .least_loaded(region, seats)
-        .await?
-        .ok_or_else(|| {
-            ApiError::unavailable(
-                "a game node",
-                anyhow::anyhow!("no live edge node in {region} with {seats} free seats"),
-            )
-        })
-}
-
-/// The region asked for, or the default; 400 `invalid_region` when it is not served.
-fn region(state: &AppState, asked: Option<&str>) -> Result<String, ApiError> {
-    let config = &state.config.matchmaking;
-    match asked {
-        None => Ok(config.default_region.clone()),
-        Some(region) if config.regions.iter().any(|r| r == region) => Ok(region.to_owned()),
-        Some(_) => Err(ApiError::new(
-            ErrorCode::InvalidRegion,
-            format!("region must be one of: {}", config.regions.join(", ")),
-        )),
-    }
-}
-
-/// A fresh join code; `reserve` says whether it was free (and takes it).
-async fn draw_code<F, Fut>(mut reserve: F) -> Result<LobbyCode, ApiError>
-where
-    F: FnMut(LobbyCode) -> Fut,
-    Fut: Future<Output = redis::RedisResult<bool>>,
-{
-    for _ in 0..CODE_ATTEMPTS {
-        let code = LobbyCode::from_entropy(uuid::Uuid::new_v4().as_u64_pair().0);
-        if reserve(code.clone()).await? {
-            return Ok(code);
-        }
-    }
-    Err(ApiError::internal(anyhow::anyhow!(
-        "no free join code after {CODE_ATTEMPTS} draws"
-    )))
-}
-
-/// The body of a join by code (a lobby's or a party's).
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-struct JoinByCode {
-    /// Six characters of the code alphabet.
-    #[schema(example = "K7QX2M")]
-    code: String,
-}
-
-impl JoinByCode {
-    /// Counts the attempt against the per-user and per-address budgets (guesses included), then
-    /// parses the code.
-    async fn attempt(
-        &self,
-        state: &AppState,
-        user: &whoosh_http::AuthUser,
-        ip: whoosh_http::ClientIp,
-    ) -> Result<LobbyCode, ApiError> {
-        whoosh_http::middleware::throttle_code_guess(state, user, ip).await?;
-        Ok(LobbyCode::parse(&self.code)?)
-    }
 }

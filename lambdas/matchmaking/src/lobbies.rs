@@ -2,7 +2,11 @@
 //! players join by code until it is full or its game starts (the host starts it over the socket).
 //! Members read the lobby, with a fresh join token, to (re)connect.
 
-use crate::{JoinByCode, draw_code, join_token, node_with_room, now_ms, region, socket_url};
+use crate::{
+    join_code::{JoinByCode, draw_code},
+    placement::{join_token, node_with_room, region, socket_url},
+    records::now_ms,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,

@@ -14,7 +14,7 @@
 //! Each player of a formed lobby gets a `match_found` notification (Telegram, through
 //! `whoosh notifier`), enqueued in PostgreSQL once the lobby's tickets are claimed.
 
-use crate::{MODES, TICKET_KEEP, queue};
+use crate::records::{MODES, TICKET_KEEP, ticket_queue};
 use std::{future::Future, time::Duration};
 use whoosh_cache::{LobbyKind, LobbyRecord, PoolEntry};
 use whoosh_core::matchmaking::{MIN_LOBBY_PLAYERS, Waiting, form_groups};
@@ -102,7 +102,7 @@ async fn queue_pass(
     report: &mut PassReport,
 ) -> redis::RedisResult<()> {
     let config = &state.config.matchmaking;
-    let tickets = queue(state);
+    let tickets = ticket_queue(state);
     let pool = tickets.waiting(mode, region).await?;
     if pool.is_empty() {
         return Ok(());

@@ -1,7 +1,11 @@
 //! `/api/lobbies/parties`: friends gather under a join code, then the leader queues them all with
 //! one ticket. A party holds up to five players (the leader included).
 
-use crate::{JoinByCode, draw_code, now_ms, parties, tickets, tickets::TicketView};
+use crate::{
+    join_code::{JoinByCode, draw_code},
+    records::{now_ms, party_directory, ticket_queue},
+    ticket_view::{self, TicketView},
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -43,7 +47,7 @@ pub(crate) async fn create(
     user: AuthUser,
 ) -> Result<(StatusCode, Json<PartyView>), ApiError> {
     let me = user.user_id.to_string();
-    let directory = parties(&state);
+    let directory = party_directory(&state);
     let ttl = state.config.matchmaking.lobby_ttl;
     let id = Uuid::new_v4().to_string();
     let mut party = Party {
@@ -82,7 +86,7 @@ pub(crate) async fn join(
 ) -> Result<Json<PartyView>, ApiError> {
     let code = body.attempt(&state, &user, ip).await?;
     let me = user.user_id.to_string();
-    let directory = parties(&state);
+    let directory = party_directory(&state);
     let id = directory
         .resolve_code(code.as_str())
         .await?
@@ -144,12 +148,12 @@ pub(crate) async fn leave(
             "the party is searching for a match; cancel its ticket first",
         ));
     }
-    parties(&state).leave(&party, &me).await?;
+    party_directory(&state).leave(&party, &me).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn member_of(state: &AppState, id: &str, user: &str) -> Result<Party, ApiError> {
-    parties(state)
+    party_directory(state)
         .get(id)
         .await?
         .filter(|p| p.members.iter().any(|m| m == user))
@@ -161,7 +165,7 @@ async fn searching(state: &AppState, party: &Party) -> Result<bool, ApiError> {
     let Some(ticket) = &party.ticket else {
         return Ok(false);
     };
-    Ok(crate::queue(state)
+    Ok(ticket_queue(state)
         .get(ticket)
         .await?
         .is_some_and(|t| t.status == TicketStatus::Searching && now_ms() < t.expires_at_ms))
@@ -173,8 +177,8 @@ async fn view(state: &AppState, party: &Party, viewer: &str) -> Result<PartyView
     let mut members = party.members.clone();
     members.sort();
     let ticket = match &party.ticket {
-        Some(id) => match tickets::visible(state, id, viewer).await {
-            Ok((ticket, waiting_for)) => Some(tickets::view(
+        Some(id) => match ticket_view::visible(state, id, viewer).await {
+            Ok((ticket, waiting_for)) => Some(ticket_view::view(
                 state,
                 &ticket,
                 waiting_for,

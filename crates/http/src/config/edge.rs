@@ -1,6 +1,6 @@
 //! The edge game node: who it is, where players reach it, and the limits of its sockets and games.
 
-use super::env::{Env, rate, secs};
+use super::env::{Env, LocalDir, rate, secs};
 use std::{path::PathBuf, time::Duration};
 use whoosh_cache::Rate;
 
@@ -85,7 +85,9 @@ impl EdgeConfig {
             round_secs_override: env.optional("EDGE_ROUND_SECS_OVERRIDE"),
             quick_start_wait: env.get("EDGE_QUICK_START_WAIT", secs(20)).0,
             heartbeat_ttl: env.get("EDGE_HEARTBEAT_TTL", secs(15)).0,
-            outbox_dir: env.get("EDGE_OUTBOX_DIR", PathBuf::from(".whoosh/outbox")),
+            outbox_dir: env
+                .get("EDGE_OUTBOX_DIR", LocalDir(PathBuf::from(".whoosh/outbox")))
+                .0,
         };
         env.positive("EDGE_CAPACITY", edge.capacity);
         env.positive("EDGE_MAX_CONNECTIONS", edge.max_connections);

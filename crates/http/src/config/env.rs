@@ -1,7 +1,7 @@
 //! Reading settings: the variables, the value syntaxes shared by every section (durations like
 //! `10s`, rates like `20/10m`), and the list of problems found on the way.
 
-use std::{collections::HashMap, fmt::Display, str::FromStr, time::Duration};
+use std::{collections::HashMap, fmt::Display, path::PathBuf, str::FromStr, time::Duration};
 use whoosh_cache::Rate;
 
 /// Reads settings from a map of variables, remembering every problem and every name asked for.
@@ -140,6 +140,38 @@ impl FromStr for HumanRate {
     }
 }
 
+/// A folder on this machine, never a URL. A value that starts with a scheme (`s3://…`, `S3://…`,
+/// `https:…`) is refused rather than taken for a relative path, so a URL that is mistyped or not
+/// supported where it is given never becomes a local folder named after it (`./name:x` still
+/// means a folder with a colon in its name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalDir(pub PathBuf);
+
+impl FromStr for LocalDir {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err("expected a folder".into());
+        }
+        match url_scheme(s) {
+            Some(scheme) => Err(format!(
+                "{s:?} is a {scheme}: URL, not a folder (write ./{s} to mean a folder of that name)"
+            )),
+            None => Ok(Self(PathBuf::from(s))),
+        }
+    }
+}
+
+/// The scheme of `s` when it starts like a URL (`<letter><letters, digits, + - .>:`). One letter
+/// is not enough: `C:` is a drive, not a scheme.
+fn url_scheme(s: &str) -> Option<&str> {
+    let (scheme, _) = s.split_once(':')?;
+    let mut chars = scheme.chars();
+    let starts = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (starts && rest && scheme.len() >= 2).then_some(scheme)
+}
+
 pub(super) fn secs(n: u64) -> HumanDuration {
     HumanDuration(Duration::from_secs(n))
 }
@@ -173,5 +205,31 @@ mod tests {
         assert!("10 s".parse::<HumanDuration>().is_err());
         assert!("0/1m".parse::<HumanRate>().is_err());
         assert!("5/0s".parse::<HumanRate>().is_err());
+    }
+
+    #[test]
+    fn a_url_is_never_taken_for_a_folder() {
+        for url in [
+            "s3://bucket/events/",
+            "S3://bucket/events/",
+            "s3:/bucket/events",
+            "s3:bucket",
+            "https://example.com/x",
+            "file:///tmp/x",
+        ] {
+            assert!(url.parse::<LocalDir>().is_err(), "{url} taken for a folder");
+        }
+        for dir in [
+            ".whoosh/outbox",
+            "/var/lib/whoosh",
+            "./s3:bucket",
+            "C:/whoosh",
+            "out",
+        ] {
+            assert_eq!(
+                dir.parse::<LocalDir>().ok(),
+                Some(LocalDir(PathBuf::from(dir)))
+            );
+        }
     }
 }

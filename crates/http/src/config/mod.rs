@@ -21,7 +21,7 @@ pub use self::{
     auth::AuthConfig,
     database::DatabaseConfig,
     edge::EdgeConfig,
-    env::Env,
+    env::{Env, LocalDir},
     http::{ClientIpSource, HttpConfig},
     leaderboards::LeaderboardConfig,
     logging::LogFormat,
@@ -156,6 +156,7 @@ mod tests {
             ("AUTH_KEYS_SOURCE", "vault:jwt"),
             ("LOG_LEVEL", "info,[=broken"),
             ("REDIS_COMMAND_TIMEOUT", "0ms"),
+            ("EDGE_OUTBOX_DIR", "s3://whoosh-outbox/"),
             ("EDGE_TICK_HZ", "31"),
         ])
         .err()
@@ -170,6 +171,7 @@ mod tests {
             "AUTH_KEYS_SOURCE",
             "LOG_LEVEL",
             "REDIS_COMMAND_TIMEOUT",
+            "EDGE_OUTBOX_DIR",
             "EDGE_TICK_HZ",
         ] {
             assert!(err.contains(name), "{name} missing from: {err}");

@@ -1,11 +1,15 @@
 //! The economy service over real HTTP against real PostgreSQL and Redis: wallets, the ledger,
-//! the store, idempotent purchases under concurrency, grants from services, inventories.
+//! the store, idempotent purchases under concurrency, grants from services, inventories; and the
+//! service when its database misbehaves or crashes. One test binary, a module per capability.
 
 #![allow(clippy::unwrap_used)]
 
-use reqwest::{Response, StatusCode};
+mod crash;
+mod faults;
+
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use whoosh_test_support::{Player, TestApp, error_code as code};
+use whoosh_test_support::{Client, Nobody, Player, TestApp, error_code as code};
 
 async fn spawn() -> TestApp {
     TestApp::spawn_with(
@@ -16,41 +20,17 @@ async fn spawn() -> TestApp {
 }
 
 async fn grant(app: &TestApp, user: &str, amount: Value, key: &str) -> Response {
-    app.http
-        .post(app.at("/api/wallet/grants"))
-        .bearer_auth(app.service_token("edge"))
-        .header("idempotency-key", key)
-        .json(&json!({"user_id": user, "currency": "coins", "amount": amount, "reason": "match_reward", "reference": "match:1"}))
-        .send()
+    app.post_with_key("/api/wallet/grants", app.service_token("edge"), json!({"user_id": user, "currency": "coins", "amount": amount, "reason": "match_reward", "reference": "match:1"}), key)
         .await
-        .unwrap()
 }
 
 async fn buy(app: &TestApp, p: &Player, key: &str, body: Value) -> Response {
-    app.http
-        .post(app.at("/api/store/purchase"))
-        .bearer_auth(&p.token)
-        .header("idempotency-key", key)
-        .json(&body)
-        .send()
+    app.post_with_key("/api/store/purchase", &p.token, body, key)
         .await
-        .unwrap()
-}
-
-async fn get(app: &TestApp, p: &Player, path: &str) -> Value {
-    let r = app
-        .http
-        .get(app.at(path))
-        .bearer_auth(&p.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.json().await.unwrap()
 }
 
 async fn coins(app: &TestApp, p: &Player) -> i64 {
-    let wallet = get(app, p, "/api/wallet").await;
+    let wallet = app.get_json("/api/wallet", p, StatusCode::OK).await;
     wallet["balances"]
         .as_array()
         .unwrap()
@@ -71,20 +51,12 @@ async fn ledger_sum(app: &TestApp, p: &Player) -> i64 {
 async fn a_new_wallet_is_empty_in_every_currency_and_the_store_lists_items() {
     let app = spawn().await;
     let p = app.player("Test Player").await;
-    let wallet = get(&app, &p, "/api/wallet").await;
+    let wallet = app.get_json("/api/wallet", &p, StatusCode::OK).await;
     assert_eq!(
         wallet,
         json!({"balances": [{"currency": "coins", "balance": 0}, {"currency": "gems", "balance": 0}]})
     );
-    let store: Value = app
-        .http
-        .get(app.at("/api/store"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let store: Value = app.get("/api/store", Nobody).await.json().await.unwrap();
     let items = store["items"].as_array().unwrap();
     assert!(
         items
@@ -121,18 +93,19 @@ async fn purchase_debits_grants_and_equips() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
     let equip = app
-        .http
-        .post(app.at("/api/inventory/avatar-fox/equip"))
-        .bearer_auth(&p.token)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::POST,
+            "/api/inventory/avatar-fox/equip",
+            &p.token,
+            None,
+        )
+        .await;
     assert_eq!(equip.status(), StatusCode::OK);
     assert_eq!(
         equip.json::<Value>().await.unwrap()["equipped"]["avatar"],
         "avatar-fox"
     );
-    let inventory = get(&app, &p, "/api/inventory").await;
+    let inventory = app.get_json("/api/inventory", &p, StatusCode::OK).await;
     let fox = &inventory["items"][0];
     assert_eq!(
         (fox["item_id"].as_str(), fox["equipped"].as_bool()),
@@ -146,20 +119,22 @@ async fn purchase_debits_grants_and_equips() {
         StatusCode::CREATED
     );
     let consumable = app
-        .http
-        .post(app.at("/api/inventory/hint-breaking-news/equip"))
-        .bearer_auth(&p.token)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::POST,
+            "/api/inventory/hint-breaking-news/equip",
+            &p.token,
+            None,
+        )
+        .await;
     assert_eq!(code(consumable).await, "not_equippable");
     let unowned = app
-        .http
-        .post(app.at("/api/inventory/avatar-owl/equip"))
-        .bearer_auth(&p.token)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::POST,
+            "/api/inventory/avatar-owl/equip",
+            &p.token,
+            None,
+        )
+        .await;
     assert_eq!(unowned.status(), StatusCode::NOT_FOUND);
 }
 
@@ -199,7 +174,7 @@ async fn fifty_concurrent_purchases_that_overspend_let_exactly_the_affordable_on
     );
     assert_eq!(coins(&app, &p).await, 0);
     assert_eq!(ledger_sum(&app, &p).await, 0);
-    let inventory = get(&app, &p, "/api/inventory").await;
+    let inventory = app.get_json("/api/inventory", &p, StatusCode::OK).await;
     assert_eq!(inventory["items"][0]["quantity"], 20);
 }
 
@@ -262,13 +237,12 @@ async fn bad_quantities_and_keys_are_400_with_a_code() {
         assert_eq!(code(r).await, "invalid_idempotency_key", "{key:?}");
     }
     let no_key = app
-        .http
-        .post(app.at("/api/store/purchase"))
-        .bearer_auth(&p.token)
-        .json(&json!({"item_id": "avatar-fox"}))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            "/api/store/purchase",
+            &p.token,
+            json!({"item_id": "avatar-fox"}),
+        )
+        .await;
     assert_eq!(code(no_key).await, "invalid_idempotency_key");
     assert_eq!(coins(&app, &p).await, 1000, "nothing was charged");
 }
@@ -292,28 +266,26 @@ async fn grants_are_credited_once_per_key_and_only_from_services() {
         assert_eq!(code(r).await, "invalid_amount", "{amount}");
     }
     let as_player = app
-        .http
-        .post(app.at("/api/wallet/grants"))
-        .bearer_auth(&p.token)
-        .header("idempotency-key", "steal")
-        .json(&json!({"user_id": p.id, "currency": "coins", "amount": 1000000, "reason": "grant"}))
-        .send()
-        .await
-        .unwrap();
+        .post_with_key(
+            "/api/wallet/grants",
+            &p.token,
+            json!({"user_id": p.id, "currency": "coins", "amount": 1000000, "reason": "grant"}),
+            "steal",
+        )
+        .await;
     assert_eq!(
         as_player.status(),
         StatusCode::UNAUTHORIZED,
         "an access token is not a service token"
     );
     let unknown_currency = app
-        .http
-        .post(app.at("/api/wallet/grants"))
-        .bearer_auth(app.service_token("edge"))
-        .header("idempotency-key", "cur")
-        .json(&json!({"user_id": p.id, "currency": "doubloons", "amount": 5, "reason": "grant"}))
-        .send()
-        .await
-        .unwrap();
+        .post_with_key(
+            "/api/wallet/grants",
+            app.service_token("edge"),
+            json!({"user_id": p.id, "currency": "doubloons", "amount": 5, "reason": "grant"}),
+            "cur",
+        )
+        .await;
     assert_eq!(code(unknown_currency).await, "invalid_currency");
     assert_eq!(coins(&app, &p).await, 75);
 }
@@ -326,19 +298,24 @@ async fn another_players_ledger_and_inventory_are_unreachable() {
     grant(&app, &alice.id, json!(300), "seed").await;
     buy(&app, &alice, "a1", json!({"item_id": "avatar-owl"})).await;
     assert_eq!(
-        get(&app, &bob, "/api/wallet/ledger").await["entries"],
+        app.get_json("/api/wallet/ledger", &bob, StatusCode::OK)
+            .await["entries"],
         json!([])
     );
-    assert_eq!(get(&app, &bob, "/api/inventory").await["items"], json!([]));
+    assert_eq!(
+        app.get_json("/api/inventory", &bob, StatusCode::OK).await["items"],
+        json!([])
+    );
     let steal = app
-        .http
-        .post(app.at("/api/inventory/avatar-owl/equip"))
-        .bearer_auth(&bob.token)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::POST,
+            "/api/inventory/avatar-owl/equip",
+            &bob.token,
+            None,
+        )
+        .await;
     assert_eq!(steal.status(), StatusCode::NOT_FOUND);
-    let anonymous = app.http.get(app.at("/api/wallet")).send().await.unwrap();
+    let anonymous = app.get("/api/wallet", Nobody).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -349,7 +326,9 @@ async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
     for i in 0..5 {
         grant(&app, &p.id, json!(10 + i), &format!("g{i}")).await;
     }
-    let first = get(&app, &p, "/api/wallet/ledger?limit=2").await;
+    let first = app
+        .get_json("/api/wallet/ledger?limit=2", &p, StatusCode::OK)
+        .await;
     let amounts: Vec<i64> = first["entries"]
         .as_array()
         .unwrap()
@@ -358,12 +337,13 @@ async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
         .collect();
     assert_eq!(amounts, [14, 13]);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = get(
-        &app,
-        &p,
-        &format!("/api/wallet/ledger?limit=2&cursor={cursor}"),
-    )
-    .await;
+    let second = app
+        .get_json(
+            &format!("/api/wallet/ledger?limit=2&cursor={cursor}"),
+            &p,
+            StatusCode::OK,
+        )
+        .await;
     let amounts: Vec<i64> = second["entries"]
         .as_array()
         .unwrap()
@@ -371,17 +351,15 @@ async fn the_ledger_pages_newest_first_with_cursors_and_clamped_limits() {
         .map(|e| e["amount"].as_i64().unwrap())
         .collect();
     assert_eq!(amounts, [12, 11]);
-    let all = get(&app, &p, "/api/wallet/ledger?limit=1000000").await;
+    let all = app
+        .get_json("/api/wallet/ledger?limit=1000000", &p, StatusCode::OK)
+        .await;
     assert_eq!(all["entries"].as_array().unwrap().len(), 5);
     assert_eq!(all["next_cursor"], Value::Null);
     for bad in ["cursor=garbage", "cursor=cDE6eA", "limit=-1x"] {
         let r = app
-            .http
-            .get(app.at(&format!("/api/wallet/ledger?{bad}")))
-            .bearer_auth(&p.token)
-            .send()
-            .await
-            .unwrap();
+            .get(&format!("/api/wallet/ledger?{bad}"), &p.token)
+            .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
 }
@@ -394,7 +372,13 @@ async fn the_ledger_clamps_a_negative_limit_and_refuses_a_negative_cursor() {
         grant(&app, &p.id, json!(10 + i), &format!("g{i}")).await;
     }
     for limit in ["-5", "0", "-9223372036854775808"] {
-        let page = get(&app, &p, &format!("/api/wallet/ledger?limit={limit}")).await;
+        let page = app
+            .get_json(
+                &format!("/api/wallet/ledger?limit={limit}"),
+                &p,
+                StatusCode::OK,
+            )
+            .await;
         assert_eq!(
             page["entries"].as_array().unwrap().len(),
             1,
@@ -404,12 +388,8 @@ async fn the_ledger_clamps_a_negative_limit_and_refuses_a_negative_cursor() {
     }
     let negative = "cDE6LTU"; // base64url of `p1:-5`
     let r = app
-        .http
-        .get(app.at(&format!("/api/wallet/ledger?cursor={negative}")))
-        .bearer_auth(&p.token)
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/api/wallet/ledger?cursor={negative}"), &p.token)
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(code(r).await, "invalid_cursor");
 }

@@ -1,8 +1,6 @@
 //! The real `whoosh-auth` binary under the Lambda runtime: started with `AWS_LAMBDA_RUNTIME_API`
 //! pointing at an in-test Runtime API emulator and fed saved ALB events.
 
-#![allow(clippy::unwrap_used)]
-
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use whoosh_test_support::{MotoServer, RuntimeEmulator, TestDb, test_env, unique_prefix};

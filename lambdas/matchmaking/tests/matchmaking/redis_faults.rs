@@ -5,36 +5,19 @@
 //! are gone rather than half-matched, and that after the repair every board's Redis order equals
 //! PostgreSQL's exactly.
 
-#![allow(clippy::unwrap_used)]
-
 use std::{collections::HashMap, time::Duration};
-use whoosh_cache::{EdgeNode, Ticket, TicketQueue, TicketStatus};
+use whoosh_cache::TicketQueue;
 use whoosh_lambda_matchmaking::match_pass;
 use whoosh_store::matches::{MatchRecord, PlayerRecord};
-use whoosh_test_support::{TestApp, ThrowawayRedis, assert_bank_invariants};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
+use whoosh_test_support::{
+    TestApp, ThrowawayRedis, assert_bank_invariants, now_ms, records, searching_ticket,
+};
 
 async fn edge_node(app: &TestApp) {
+    let node = records::edge_node("edge-1", "ws://127.0.0.1:7001", 1_000_000);
     app.state
         .nodes
-        .heartbeat(
-            &EdgeNode {
-                id: "edge-1".to_owned(),
-                url: "ws://127.0.0.1:7001".to_owned(),
-                internal_url: "http://127.0.0.1:7001".to_owned(),
-                region: "local".to_owned(),
-                capacity: 1_000_000,
-                load: 0,
-                accepting: true,
-            },
-            Duration::from_secs(60),
-        )
+        .heartbeat(&node, Duration::from_secs(60))
         .await
         .unwrap();
 }
@@ -43,22 +26,13 @@ async fn seed(queue: &TicketQueue, phase: usize, n: usize, now: i64) -> Vec<Stri
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let id = format!("p{phase}-t{i}-{}", uuid::Uuid::new_v4().simple());
-        let member = uuid::Uuid::new_v4().to_string();
-        let ticket = Ticket {
-            id: id.clone(),
-            mode: "party".into(),
-            region: "local".into(),
-            owner: member.clone(),
-            members: vec![member],
-            party_id: None,
-            rating: 1000 + ((i * 7919) % 400) as i32,
-            created_at_ms: now,
-            expires_at_ms: now + 120_000,
-            status: TicketStatus::Searching,
-            lobby_id: None,
-            edge_url: None,
-            matched_at_ms: None,
-        };
+        let ticket = searching_ticket(
+            id.clone(),
+            vec![uuid::Uuid::new_v4().to_string()],
+            1000 + ((i * 7919) % 400) as i32,
+            now,
+            now + 120_000,
+        );
         queue
             .enqueue(&ticket, Duration::from_secs(60))
             .await

@@ -4,8 +4,7 @@
 //! again — resends nothing it had finished. The one documented window (killed between Telegram's
 //! 200 and the `sent` mark) is built on purpose in its own test.
 
-#![allow(clippy::unwrap_used)]
-
+use crate::{Running, whoosh};
 use axum::{
     Json, Router,
     extract::{Path, State},
@@ -17,16 +16,15 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::{
     collections::{HashMap, VecDeque},
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 use uuid::Uuid;
 use whoosh::notifier::{Notifier, Telegram};
-use whoosh_core::{DeviceId, DisplayName};
 use whoosh_http::config::NotifierConfig;
 use whoosh_store::notifications::{self, Kind, NewNotification};
-use whoosh_test_support::{TestDb, free_port, test_env, unique_prefix};
+use whoosh_test_support::{TestDb, free_port, guest};
 
 const TOKEN: &str = "123456:test-token-ABC";
 
@@ -164,15 +162,6 @@ fn notifier(db: &PgPool, telegram: &FakeTelegram) -> Notifier {
     }
 }
 
-async fn user(db: &PgPool, name: &str) -> Uuid {
-    let device = DeviceId::parse(&Uuid::new_v4().to_string()).unwrap();
-    whoosh_store::accounts::guest_for_device(db, &device, &DisplayName::parse(name).unwrap())
-        .await
-        .unwrap()
-        .0
-        .id
-}
-
 /// Links `chat` to `user` the way the webhook does: a code, redeemed.
 async fn link(db: &PgPool, user: Uuid, chat: i64) {
     let code = format!("code-{}", Uuid::new_v4().simple());
@@ -222,9 +211,9 @@ async fn each_notification_is_delivered_once_and_users_without_a_link_are_skippe
     let pool = PgPool::connect(&db.url).await.unwrap();
     let telegram = FakeTelegram::start().await;
     let (ann, bea, cid) = (
-        user(&pool, "Ann").await,
-        user(&pool, "Bea").await,
-        user(&pool, "Cid").await,
+        guest(&pool, "Ann").await,
+        guest(&pool, "Bea").await,
+        guest(&pool, "Cid").await,
     );
     link(&pool, ann, 1001).await;
     link(&pool, bea, 1002).await;
@@ -279,7 +268,7 @@ async fn a_429_pauses_sending_for_retry_after_then_delivers() {
         .unwrap()
         .script
         .push_back(Answer::TooMany { retry_after: 1 });
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     link(&pool, ann, 2001).await;
     enqueue(&pool, ann, "first", 3).await;
     enqueue(&pool, ann, "second", 4).await;
@@ -325,7 +314,7 @@ async fn a_blocked_chat_fails_for_good_and_its_link_is_marked_dead_while_5xx_is_
         f.script.push_back(Answer::Status(502));
         f.script.push_back(Answer::Status(403));
     }
-    let (ann, bea) = (user(&pool, "Ann").await, user(&pool, "Bea").await);
+    let (ann, bea) = (guest(&pool, "Ann").await, guest(&pool, "Bea").await);
     link(&pool, ann, 3001).await;
     link(&pool, bea, 3002).await;
     enqueue(&pool, ann, "ann", 3).await;
@@ -372,7 +361,7 @@ async fn killed_between_telegrams_200_and_the_mark_the_message_is_sent_again_aft
     let db = TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
     let telegram = FakeTelegram::start().await;
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     link(&pool, ann, 4001).await;
     enqueue(&pool, ann, "window", 3).await;
     let worker = notifier(&pool, &telegram);
@@ -406,39 +395,25 @@ async fn killed_between_telegrams_200_and_the_mark_the_message_is_sent_again_aft
     assert_eq!(statuses(&pool).await["window"], ("sent".to_owned(), 2));
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `whoosh notifier` against the fake; `logs` captures its log lines (stdout; keep such runs
 /// short).
 fn whoosh_notifier(db: &TestDb, telegram: &FakeTelegram, logs: bool) -> Running {
     let bind = format!("127.0.0.1:{}", free_port());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_whoosh"));
-    cmd.env_clear()
-        .envs(test_env(
-            db,
-            &unique_prefix(),
-            &[
-                ("WHOOSH_BIND", &bind),
-                ("TELEGRAM_API_BASE", &telegram.base),
-                ("TELEGRAM_BOT_TOKEN_SOURCE", "env:TELEGRAM_BOT_TOKEN"),
-                ("TELEGRAM_BOT_TOKEN", TOKEN),
-                ("NOTIFIER_BATCH", "10"),
-                ("NOTIFIER_INTERVAL", "100ms"),
-                ("NOTIFIER_LEASE", "5s"),
-                ("NOTIFIER_SEND_TIMEOUT", "2s"),
-                ("LOG_LEVEL", "info"),
-            ],
-        ))
-        .arg("notifier")
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    let mut cmd = whoosh(
+        db,
+        &[
+            ("WHOOSH_BIND", &bind),
+            ("TELEGRAM_API_BASE", &telegram.base),
+            ("TELEGRAM_BOT_TOKEN_SOURCE", "env:TELEGRAM_BOT_TOKEN"),
+            ("TELEGRAM_BOT_TOKEN", TOKEN),
+            ("NOTIFIER_BATCH", "10"),
+            ("NOTIFIER_INTERVAL", "100ms"),
+            ("NOTIFIER_LEASE", "5s"),
+            ("NOTIFIER_SEND_TIMEOUT", "2s"),
+            ("LOG_LEVEL", "info"),
+        ],
+    );
+    cmd.arg("notifier")
         .stdout(if logs { Stdio::piped() } else { Stdio::null() })
         .stderr(Stdio::null());
     Running(cmd.spawn().unwrap())
@@ -452,7 +427,7 @@ async fn a_notifier_process_killed_mid_batch_resends_nothing_it_had_finished() {
     let pool = PgPool::connect(&db.url).await.unwrap();
     let telegram = FakeTelegram::start().await;
     telegram.fake.lock().unwrap().hold_after = Some(BEFORE_KILL);
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     link(&pool, ann, 5001).await;
     for i in 0..N {
         enqueue(&pool, ann, &format!("n{i}"), 3 + i).await;
@@ -507,14 +482,7 @@ async fn a_notifier_process_killed_mid_batch_resends_nothing_it_had_finished() {
 #[tokio::test]
 async fn the_notifier_refuses_to_start_without_a_bot_token_and_never_logs_it() {
     let db = TestDb::create().await;
-    let out = Command::new(env!("CARGO_BIN_EXE_whoosh"))
-        .env_clear()
-        .envs(test_env(&db, &unique_prefix(), &[]))
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .arg("notifier")
-        .output()
-        .unwrap();
+    let out = whoosh(&db, &[]).arg("notifier").output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("TELEGRAM_BOT_TOKEN_SOURCE"), "{text}");
@@ -528,7 +496,7 @@ async fn the_notifier_refuses_to_start_without_a_bot_token_and_never_logs_it() {
         .script
         .push_back(Answer::Status(500));
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let ann = user(&pool, "Ann").await;
+    let ann = guest(&pool, "Ann").await;
     link(&pool, ann, 6001).await;
     enqueue(&pool, ann, "one", 3).await;
     let mut running = whoosh_notifier(&db, &telegram, true);

@@ -2,11 +2,9 @@
 //! starts; never the shared one): every acknowledged purchase survives, nothing is half-written,
 //! and retrying the unacknowledged ones with their keys charges each exactly once.
 
-#![allow(clippy::unwrap_used)]
-
 use serde_json::{Value, json};
 use std::time::Duration;
-use whoosh_test_support::{TestApp, TestDb, ThrowawayPostgres};
+use whoosh_test_support::{Client, TestApp, TestDb, ThrowawayPostgres};
 
 const PRICE: i64 = 50;
 const START: i64 = 1_000_000;
@@ -29,14 +27,13 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
     let (id, token) = (player.id.clone(), player.token.clone());
     let service = app.service_token("edge");
     let seeded = app
-        .http
-        .post(app.at("/api/wallet/grants"))
-        .bearer_auth(&service)
-        .header("idempotency-key", "seed")
-        .json(&json!({"user_id": id, "currency": "coins", "amount": START, "reason": "grant"}))
-        .send()
-        .await
-        .unwrap();
+        .post_with_key(
+            "/api/wallet/grants",
+            &service,
+            json!({"user_id": id, "currency": "coins", "amount": START, "reason": "grant"}),
+            "seed",
+        )
+        .await;
     assert_eq!(seeded.status(), 201);
 
     let buy = |key: String| {
@@ -127,16 +124,7 @@ async fn purchases_survive_a_database_crash_and_retries_charge_exactly_once() {
         assert!(ok, "retry of {key} never succeeded");
     }
     let total = (acknowledged.len() + unacknowledged.len()) as i64;
-    let wallet: Value = app
-        .http
-        .get(app.at("/api/wallet"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let wallet: Value = app.get("/api/wallet", &token).await.json().await.unwrap();
     let coins = wallet["balances"][0]["balance"].as_i64().unwrap();
     assert_eq!(
         coins,

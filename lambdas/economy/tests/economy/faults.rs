@@ -4,13 +4,11 @@
 //! stable code (never a hang or a 500), nothing may be half-written, and a retry with the same
 //! `Idempotency-Key` must charge exactly once.
 
-#![allow(clippy::unwrap_used)]
-
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 use std::time::Duration;
 use whoosh_test_support::{
-    Fault, FaultProxy, Player, TestApp, TestDb, assert_bank_invariants, error_code,
+    Client, Fault, FaultProxy, Player, TestApp, TestDb, assert_bank_invariants, error_code,
 };
 
 const START: i64 = 1_000;
@@ -23,16 +21,13 @@ const CLIENT_PATIENCE: Duration = Duration::from_secs(20);
 
 async fn seed(app: &TestApp, player: &Player) {
     let seeded = app
-        .http
-        .post(app.at("/api/wallet/grants"))
-        .bearer_auth(app.service_token("edge"))
-        .header("idempotency-key", format!("seed-{}", player.id))
-        .json(
-            &json!({"user_id": player.id, "currency": "coins", "amount": START, "reason": "grant"}),
+        .post_with_key(
+            "/api/wallet/grants",
+            app.service_token("edge"),
+            json!({"user_id": player.id, "currency": "coins", "amount": START, "reason": "grant"}),
+            &format!("seed-{}", player.id),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(seeded.status(), StatusCode::CREATED);
 }
 
