@@ -22,10 +22,10 @@ locals {
 
   azs = length(var.availability_zones) == 3 ? var.availability_zones : slice(data.aws_availability_zones.available[0].names, 0, 3)
 
-  # The four Lambda services, named as their binaries; the CDK app creates functions with these
+  # The Lambda services, named as their binaries; the CDK app creates functions with these
   # names, and terraform creates their log groups so that retention and encryption are set before
   # the first invocation.
-  lambda_services = ["auth", "matchmaking", "profiles", "economy"]
+  lambda_services = ["auth", "matchmaking", "profiles", "economy", "admin"]
 
   eks_cluster_name = local.name
 

@@ -1,6 +1,6 @@
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 /**
- * The four Lambda services: which binary, which ALB paths (DESIGN.md §3), and how each is sized.
+ * The five Lambda services: which binary, which ALB paths (DESIGN.md §3), and how each is sized.
  * The paths are the same as the local all-in-one stack mounts, so routing in production and in
  * development agree.
  */
@@ -66,6 +66,16 @@ export const SERVICES: readonly ServiceSpec[] = [
     paths: ['/api/wallet', '/api/wallet/*', '/api/store', '/api/store/*', '/api/inventory', '/api/inventory/*'],
     memoryMiB: 512,
     reservedConcurrency: 100,
+    readsActionKey: false,
+  },
+  {
+    // The operator console: its API and its page (compiled into the binary).
+    name: 'admin',
+    binary: 'whoosh-admin',
+    paths: ['/api/admin/*', '/console', '/console/*'],
+    // Staff sign-in checks argon2id passwords; a few staff, so little concurrency.
+    memoryMiB: 1024,
+    reservedConcurrency: 10,
     readsActionKey: false,
   },
 ];

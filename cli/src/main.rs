@@ -85,6 +85,25 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Staff accounts of the operator console (`/console`).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a staff account (e.g. the first one), reading its password (8–128 characters)
+    /// from the first line of stdin: `printf '%s\n' "$PASSWORD" | whoosh admin create alice`.
+    /// Recorded in the audit log as done on the command line.
+    Create {
+        /// 3–24 characters of `a–z A–Z 0–9 _ - .`; unique regardless of case.
+        username: String,
+        /// viewer (reads), support (also coins, sessions, bans) or admin (also leaderboards).
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +276,9 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Admin {
+            command: AdminCommand::Create { username, role },
+        } => admin_create(&config, &username, &role).await,
         Command::Config {
             command: ConfigCommand::Check,
         } => {
@@ -444,6 +466,43 @@ async fn leaderboards(config: Config, command: LeaderboardsCommand) -> anyhow::R
     Ok(())
 }
 
+/// `whoosh admin create`: a staff account with its password from stdin, and its audit row.
+async fn admin_create(config: &Config, username: &str, role: &str) -> anyhow::Result<()> {
+    use whoosh_store::admin::{self, Actor, AdminError, Role};
+    let username = whoosh_core::Username::parse(username)
+        .map_err(|e| anyhow::anyhow!("username {username:?}: {e}"))?;
+    let role = Role::parse(role)
+        .with_context(|| format!("--role {role:?}: use viewer, support or admin"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = whoosh_core::Password::parse(line.trim_end_matches(['\r', '\n']))
+        .map_err(|e| anyhow::anyhow!("the password on stdin: {e}"))?;
+    let db = whoosh_http::state::connect_database(config).await?;
+    let hasher = whoosh_auth::PasswordHasher::new(1).context("setting up password hashing")?;
+    let hash = hasher
+        .hash(&password)
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    match admin::create_admin(&db, &Actor::command_line(), &username, &hash, role).await {
+        Ok(created) => {
+            println!(
+                "created {} staff account {} ({})",
+                role.as_str(),
+                created.username,
+                created.id
+            );
+            Ok(())
+        }
+        Err(AdminError::UsernameTaken) => {
+            anyhow::bail!("a staff account named {} exists already", username.as_str())
+        }
+        Err(AdminError::Db(e)) => Err(anyhow::Error::new(e)
+            .context("creating the staff account (run `whoosh migrate` first?)")),
+    }
+}
+
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     if let Some(admin) = &config.database.admin_source {
         provision_roles(config, admin).await?;
@@ -552,6 +611,7 @@ fn platform_routes(state: &AppState) -> Router<AppState> {
         .merge(whoosh_lambda_matchmaking::routes())
         .merge(whoosh_lambda_profiles::routes())
         .merge(whoosh_lambda_economy::routes())
+        .merge(whoosh_lambda_admin::routes())
         .merge(whoosh_http::openapi::router(&whoosh::openapi::document()))
         .merge(whoosh_edge::start(state))
 }

@@ -4,13 +4,14 @@
 //! `UPDATE_OPENAPI=1 cargo test -p whoosh openapi`).
 
 /// The whole document: health, auth, matchmaking (tickets, lobbies, parties), profiles
-/// (profiles, leaderboards, actions, scores) and economy.
+/// (profiles, leaderboards, actions, scores), economy and the operator console (admin).
 pub fn document() -> utoipa::openapi::OpenApi {
     whoosh_http::openapi::document([
         whoosh_lambda_auth::openapi(),
         whoosh_lambda_matchmaking::openapi(),
         whoosh_lambda_profiles::openapi(),
         whoosh_lambda_economy::openapi(),
+        whoosh_lambda_admin::openapi(),
     ])
 }
 
@@ -62,7 +63,7 @@ mod tests {
     fn the_document_is_openapi_3_1_with_bearer_schemes() {
         let json = serde_json::to_value(document()).unwrap();
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
-        for scheme in ["access_token", "service_token"] {
+        for scheme in ["access_token", "service_token", "admin_token"] {
             let s = &json["components"]["securitySchemes"][scheme];
             assert_eq!(s["scheme"], "bearer", "{scheme}");
             assert_eq!(s["bearerFormat"], "JWT", "{scheme}");
@@ -195,7 +196,7 @@ mod tests {
         let root = repo();
         let mut mounted = BTreeSet::new();
         let mut files = vec![root.join("crates/http/src/health.rs")];
-        for service in ["auth", "matchmaking", "profiles", "economy"] {
+        for service in ["auth", "matchmaking", "profiles", "economy", "admin"] {
             let dir = root.join("lambdas").join(service).join("src");
             for entry in std::fs::read_dir(&dir).unwrap() {
                 files.push(entry.unwrap().path());

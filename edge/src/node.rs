@@ -174,6 +174,17 @@ impl EdgeShared {
             .is_some_and(|h| !h.tx.is_closed())
     }
 
+    /// The ids of the lobbies running on this node.
+    pub fn lobby_ids(&self) -> Vec<String> {
+        self.lobbies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, h)| !h.tx.is_closed())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     pub fn lobby_count(&self) -> usize {
         self.lobbies
             .lock()
@@ -301,6 +312,10 @@ async fn heartbeat(edge: Arc<EdgeShared>) {
                 whoosh_http::health::set_at_capacity(node.load >= node.capacity);
                 if let Err(error) = edge.state.nodes.heartbeat(&node, ttl).await {
                     tracing::warn!(%error, node = %edge.config.node_id, "registry heartbeat failed");
+                }
+                let lobbies = edge.lobby_ids();
+                if let Err(error) = edge.state.nodes.publish_lobbies(&edge.config.node_id, &lobbies, ttl).await {
+                    tracing::warn!(%error, node = %edge.config.node_id, "lobby list not published");
                 }
             }
             () = whoosh_http::shutting_down() => break,

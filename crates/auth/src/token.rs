@@ -23,6 +23,8 @@ pub enum TokenKind {
     Join,
     /// A trusted game service (e.g. registering completed actions).
     Service,
+    /// A staff member using the operator console; the subject is the admin id, never a player.
+    Admin,
 }
 
 /// The claims of every Whoosh token.
@@ -91,6 +93,16 @@ impl<'a> Grant<'a> {
             kind: TokenKind::Service,
             sub: name,
             sid: None,
+            lobby: None,
+        }
+    }
+
+    /// A staff member of the operator console, within console session `sid`.
+    pub fn admin(admin: &'a str, sid: Uuid) -> Self {
+        Self {
+            kind: TokenKind::Admin,
+            sub: admin,
+            sid: Some(sid),
             lobby: None,
         }
     }
@@ -222,6 +234,38 @@ mod tests {
         );
         assert_eq!(
             ring().verify(&spec(), &token, TokenKind::Service),
+            Err(TokenError::Invalid("kind"))
+        );
+    }
+
+    #[test]
+    fn admin_and_access_tokens_never_stand_in_for_each_other() {
+        let sid = Uuid::new_v4();
+        let admin = ring()
+            .mint(
+                &spec(),
+                Grant::admin("a1", sid),
+                now(),
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        let access = ring()
+            .mint(
+                &spec(),
+                Grant::access("u1", sid),
+                now(),
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        assert!(ring().verify(&spec(), &admin, TokenKind::Admin).is_ok());
+        for kind in [TokenKind::Access, TokenKind::Join, TokenKind::Service] {
+            assert_eq!(
+                ring().verify(&spec(), &admin, kind),
+                Err(TokenError::Invalid("kind"))
+            );
+        }
+        assert_eq!(
+            ring().verify(&spec(), &access, TokenKind::Admin),
             Err(TokenError::Invalid("kind"))
         );
     }

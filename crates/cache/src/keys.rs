@@ -94,6 +94,17 @@ impl KeySchema {
         format!("{}edge:node:{{{id}}}", self.prefix)
     }
 
+    /// The lobbies one edge node runs, as of its last heartbeat (same slot as its entry).
+    pub fn edge_node_lobbies(&self, id: &str) -> String {
+        format!("{}edge:node:{{{id}}}:lobbies", self.prefix)
+    }
+
+    /// A leaderboard rebuild's progress, as the operator console started it:
+    /// `<prefix>lb:{<board>}:rebuild-progress`.
+    pub fn board_rebuild_progress(&self, board: &str) -> String {
+        format!("{}lb:{{{board}}}:rebuild-progress", self.prefix)
+    }
+
     /// The live edge nodes of a region, scored by heartbeat expiry: `<prefix>edge:nodes:{<region>}`.
     pub fn edge_region(&self, region: &str) -> String {
         format!("{}edge:nodes:{{{region}}}", self.prefix)

@@ -82,6 +82,27 @@ pub struct Ranked {
 }
 
 /// The index of every board.
+/// Entries written to Redis per round trip of a rebuild (and per progress update).
+pub const REBUILD_CHUNK: usize = 1000;
+/// How long a rebuild's progress is kept after it was last touched.
+const PROGRESS_KEEP_SECS: i64 = 86_400;
+
+/// How far the latest rebuild of a board got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildProgress {
+    pub done: bool,
+    pub written: i64,
+    pub total: i64,
+    pub started_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 #[derive(Debug, Clone)]
 pub struct LeaderboardIndex {
     redis: Redis,
@@ -194,17 +215,35 @@ impl LeaderboardIndex {
     }
 
     /// Replaces the board's index with `entries` atomically (built aside, then renamed over). The
-    /// caller marks it ready (`mark_ready`) once it has re-applied what changed meanwhile.
+    /// caller marks it ready (`mark_ready`) once it has re-applied what changed meanwhile. Its
+    /// progress is kept for a day beside the board (see [`Self::rebuild_progress`]).
     pub async fn rebuild(&self, board: &str, entries: &[Entry]) -> redis::RedisResult<()> {
         let (set, members) = (self.keys.board_set(board), self.keys.board_members(board));
         let (tmp_set, tmp_members) = (format!("{set}:building"), format!("{members}:building"));
+        let progress = self.keys.board_rebuild_progress(board);
+        let total = entries.len().to_string();
+        let started = now_ms().to_string();
         let mut conn = self.conn();
         redis::pipe()
             .del(&tmp_set)
             .del(&tmp_members)
+            .del(&progress)
+            .hset_multiple(
+                &progress,
+                &[
+                    ("state", "writing"),
+                    ("written", "0"),
+                    ("total", total.as_str()),
+                    ("started_at_ms", started.as_str()),
+                    ("updated_at_ms", started.as_str()),
+                ],
+            )
+            .expire(&progress, PROGRESS_KEEP_SECS)
             .query_async::<()>(&mut conn)
             .await?;
-        for chunk in entries.chunks(1000) {
+        let mut written = 0;
+        for chunk in entries.chunks(REBUILD_CHUNK) {
+            written += chunk.len();
             let mut pipe = redis::pipe();
             for e in chunk {
                 let m = member(e);
@@ -212,6 +251,14 @@ impl LeaderboardIndex {
                 pipe.hset(&tmp_members, e.user_id.simple().to_string(), &m)
                     .ignore();
             }
+            pipe.hset_multiple(
+                &progress,
+                &[
+                    ("written", written.to_string()),
+                    ("updated_at_ms", now_ms().to_string()),
+                ],
+            )
+            .ignore();
             pipe.query_async::<()>(&mut conn).await?;
         }
         let mut swap = redis::pipe();
@@ -221,7 +268,32 @@ impl LeaderboardIndex {
         } else {
             swap.rename(&tmp_set, &set).rename(&tmp_members, &members);
         }
+        let finished = now_ms().to_string();
+        swap.hset_multiple(
+            &progress,
+            &[("state", "done"), ("updated_at_ms", finished.as_str())],
+        );
         swap.query_async::<()>(&mut conn).await
+    }
+
+    /// The latest rebuild of the board: running (`writing`, with entries written of the total) or
+    /// `done`; `None` when none ran within a day.
+    pub async fn rebuild_progress(
+        &self,
+        board: &str,
+    ) -> redis::RedisResult<Option<RebuildProgress>> {
+        let fields: std::collections::HashMap<String, String> = redis::cmd("HGETALL")
+            .arg(self.keys.board_rebuild_progress(board))
+            .query_async(&mut self.conn())
+            .await?;
+        let number = |name: &str| fields.get(name).and_then(|v| v.parse::<i64>().ok());
+        Ok(fields.get("state").map(|state| RebuildProgress {
+            done: state == "done",
+            written: number("written").unwrap_or(0),
+            total: number("total").unwrap_or(0),
+            started_at_ms: number("started_at_ms").unwrap_or(0),
+            updated_at_ms: number("updated_at_ms").unwrap_or(0),
+        }))
     }
 
     /// Forgets the index (tests and operators; readers then fall back and rebuild).

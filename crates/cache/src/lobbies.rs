@@ -134,6 +134,35 @@ impl NodeRegistry {
             }))
     }
 
+    /// Publishes the lobbies node `id` runs, alive for `ttl` like its entry (the operator
+    /// console's live view reads them; nothing routes by them).
+    pub async fn publish_lobbies(
+        &self,
+        id: &str,
+        lobbies: &[String],
+        ttl: Duration,
+    ) -> RedisResult<()> {
+        let mut conn = self.redis.clone();
+        let key = self.keys.edge_node_lobbies(id);
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(&key).ignore();
+        if !lobbies.is_empty() {
+            pipe.sadd(&key, lobbies)
+                .ignore()
+                .pexpire(&key, ttl.as_millis() as i64)
+                .ignore();
+        }
+        pipe.query_async(&mut conn).await
+    }
+
+    /// The lobbies node `id` ran at its last heartbeat.
+    pub async fn lobbies_of(&self, id: &str) -> RedisResult<Vec<String>> {
+        let mut conn = self.redis.clone();
+        let mut ids: Vec<String> = conn.smembers(self.keys.edge_node_lobbies(id)).await?;
+        ids.sort();
+        Ok(ids)
+    }
+
     /// Counts `seats` against `node` until its next heartbeat reports its real load, so that
     /// allocations between two heartbeats spread over nodes instead of piling onto one.
     pub async fn reserve(&self, node: &str, seats: u32) -> RedisResult<()> {

@@ -107,6 +107,12 @@ impl TicketQueue {
         Self { redis, keys }
     }
 
+    /// Tickets waiting in the queue of `mode` and `region`.
+    pub async fn depth(&self, mode: &str, region: &str) -> RedisResult<u64> {
+        let mut conn = self.redis.clone();
+        conn.zcard(self.keys.queue_pool(mode, region)).await
+    }
+
     /// Queues `ticket` (status searching) unless one of its players has a live ticket already.
     /// The ticket waits until `ticket.expires_at_ms`; its record is kept `keep` longer so that
     /// polling clients learn it expired.

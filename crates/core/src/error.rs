@@ -187,6 +187,13 @@ error_codes! {
     BattleSideFull = ("battle_side_full", 409),
     /// A battle begins only with both sides present and enough players for a game.
     BattleNotReady = ("battle_not_ready", 409),
+    /// The account is banned: no login, refresh or guest session (the ban's reason is not told).
+    AccountBanned = ("account_banned", 403),
+    /// An operator-console request without the `X-Whoosh-Console` header, which a cross-site form
+    /// or image cannot send (CSRF protection).
+    ConsoleHeaderRequired = ("console_header_required", 403),
+    /// The staff member's role does not allow this (e.g. a viewer granting coins).
+    RoleRequired = ("role_required", 403),
 }
 
 impl Serialize for ErrorCode {

@@ -12,6 +12,9 @@
 use crate::{ErrorCode, Invalid};
 use std::fmt;
 
+/// The game modes tickets can ask for.
+pub const MODES: &[&str] = &["party"];
+
 /// Fewest players in a lobby (the party game needs three).
 pub const MIN_LOBBY_PLAYERS: u8 = 3;
 /// Most players in a lobby.

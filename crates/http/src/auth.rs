@@ -64,7 +64,9 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         let principal = match claims.typ {
             TokenKind::Access => claims.sub.parse::<UserId>().ok().map(Principal::User),
             TokenKind::Service => Some(Principal::Service(claims.sub.clone())),
-            TokenKind::Join => None,
+            // Admin tokens are identified by the admin service itself (it checks the account on
+            // every request); until then the request counts against its address.
+            TokenKind::Join | TokenKind::Admin => None,
         };
         if let Some(principal) = principal {
             req.extensions_mut().insert(principal);
@@ -93,8 +95,8 @@ fn verify_kind(state: &AppState, token: &str, kind: TokenKind) -> Result<Claims,
 }
 
 /// The claims of the request's bearer token if it is of `kind`: taken from what [`identify`]
-/// verified, else verified here.
-fn claims_of(
+/// verified, else verified here. `what` is the message when no bearer token is sent.
+pub fn claims_of(
     parts: &Parts,
     state: &AppState,
     kind: TokenKind,
@@ -167,10 +169,14 @@ pub async fn verify_access(state: &AppState, token: &str) -> Result<AuthUser, Ap
 /// Whether a session was revoked within an access token's lifetime. When Redis is unreachable
 /// the token is trusted (it expires within `ACCESS_TOKEN_TTL` anyway) and a warning logged.
 async fn session_revoked(state: &AppState, user: UserId, session: Uuid) -> bool {
+    is_revoked(state, &user.to_string(), &session.to_string()).await
+}
+
+/// Whether session `session` of `subject` (a user id, or `admin:<id>` for console sessions) is
+/// marked revoked; `false` when Redis cannot say (a warning is logged).
+pub async fn is_revoked(state: &AppState, subject: &str, session: &str) -> bool {
     let mut conn = state.redis.clone();
-    let key = state
-        .keys
-        .revoked_session(&user.to_string(), &session.to_string());
+    let key = state.keys.revoked_session(subject, session);
     match redis::cmd("EXISTS")
         .arg(key)
         .query_async::<bool>(&mut conn)

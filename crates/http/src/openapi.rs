@@ -30,6 +30,8 @@ pub const PATH: &str = "/api/openapi.json";
 pub const ACCESS_TOKEN: &str = "access_token";
 /// The security scheme of endpoints that take a trusted service's token.
 pub const SERVICE_TOKEN: &str = "service_token";
+/// The security scheme of the operator console's endpoints (a staff member's token).
+pub const ADMIN_TOKEN: &str = "admin_token";
 
 /// The schema of [`ErrorCode`]: a string enum of every code in [`ErrorCode::ALL`]. `whoosh-core`
 /// stays free of OpenAPI, so the schema is written here, from the list itself.
@@ -171,6 +173,11 @@ pub fn document(parts: impl IntoIterator<Item = openapi::OpenApi>) -> openapi::O
             SERVICE_TOKEN,
             "service",
             "A trusted game service's token (`whoosh keys mint-service`).",
+        ),
+        (
+            ADMIN_TOKEN,
+            "admin",
+            "A staff member's operator-console token (POST /api/admin/login); the console's routes also require the header `X-Whoosh-Console: 1`.",
         ),
     ] {
         let http = HttpBuilder::new()

@@ -9,7 +9,7 @@ use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::Subscriber
 ///
 /// The filter is a list of `level` and `target=level` directives (`Targets`): what operators
 /// write in `LOG_LEVEL`, without `EnvFilter`'s span and field matching, whose regular-expression
-/// engine would add half a megabyte to every Lambda.
+/// engine every Lambda would otherwise link.
 pub fn init(format: LogFormat, filter: &str) {
     let filter: Targets = filter
         .parse()

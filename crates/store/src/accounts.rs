@@ -21,9 +21,11 @@ pub struct Account {
     pub is_guest: bool,
     pub created_at: OffsetDateTime,
     pub password_hash: Option<String>,
+    /// Banned from the operator console: no login, refresh or guest session.
+    pub banned: bool,
 }
 
-const COLUMNS: &str = "id, username, display_name, avatar_id, is_guest, created_at, password_hash";
+const COLUMNS: &str = "id, username, display_name, avatar_id, is_guest, created_at, password_hash, banned_at IS NOT NULL AS banned";
 
 /// Why an account could not be created or upgraded.
 #[derive(Debug, thiserror::Error)]

@@ -468,25 +468,44 @@ pub async fn grant(
 ) -> Result<Outcome, EconomyError> {
     crate::with_retries(|| async {
         let mut tx = db.begin().await?;
-        if let Some(replay) = claim(&mut tx, user, idem).await? {
-            return Ok(replay);
-        }
-        let balance = lock_wallet(&mut tx, user, currency).await?;
-        balance.checked_add(amount).ok_or(EconomyError::Overflow)?;
-        let balance =
-            post_entry(&mut tx, user, currency, amount, reason, reference, idem.key).await?;
-        let done = Grant {
-            user_id: user,
-            currency: currency.to_owned(),
-            amount,
-            balance,
-            reason: reason.to_owned(),
-            reference: reference.map(str::to_owned),
-        };
-        let (status, body) = render(&done);
-        settle(&mut tx, user, idem, status, &body).await?;
+        let (outcome, _) = grant_in(
+            &mut tx, user, idem, currency, amount, reason, reference, &render,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Outcome::Done { status, body })
+        Ok(outcome)
     })
     .await
+}
+
+/// [`grant`] inside the caller's transaction, for callers that write more in it (the operator
+/// console's audit row). Returns the grant when this call made it, `None` on a replay.
+#[allow(clippy::too_many_arguments)]
+pub async fn grant_in(
+    tx: &mut Transaction<'_, Postgres>,
+    user: Uuid,
+    idem: Idempotency<'_>,
+    currency: &str,
+    amount: i64,
+    reason: &str,
+    reference: Option<&str>,
+    render: impl Fn(&Grant) -> (u16, Value),
+) -> Result<(Outcome, Option<Grant>), EconomyError> {
+    if let Some(replay) = claim(tx, user, idem).await? {
+        return Ok((replay, None));
+    }
+    let balance = lock_wallet(tx, user, currency).await?;
+    balance.checked_add(amount).ok_or(EconomyError::Overflow)?;
+    let balance = post_entry(tx, user, currency, amount, reason, reference, idem.key).await?;
+    let done = Grant {
+        user_id: user,
+        currency: currency.to_owned(),
+        amount,
+        balance,
+        reason: reason.to_owned(),
+        reference: reference.map(str::to_owned),
+    };
+    let (status, body) = render(&done);
+    settle(tx, user, idem, status, &body).await?;
+    Ok((Outcome::Done { status, body }, Some(done)))
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod admin;
 pub mod analytics;
 pub mod battles;
 pub mod economy;

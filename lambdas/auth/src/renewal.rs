@@ -40,6 +40,7 @@ pub(crate) struct PasswordChange {
     (status = 200, description = "The same session with new tokens.", body = Session),
     (status = 400, description = "`invalid_json`.", body = ErrorBody),
     (status = 401, description = "`invalid_refresh_token`: unknown, expired, revoked or already spent.", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the account was banned (which also ended the session).", body = ErrorBody),
 ))]
 pub(crate) async fn refresh_session(
     State(state): State<AppState>,

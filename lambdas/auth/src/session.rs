@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use whoosh_auth::{Grant, refresh};
+use whoosh_core::ErrorCode;
 use whoosh_http::{ApiError, AppState};
 use whoosh_store::{
     accounts::Account,
@@ -69,6 +70,14 @@ pub(crate) async fn issue(
     family: Option<(Uuid, String)>,
     via: &str,
 ) -> Result<Session, ApiError> {
+    // Every way into a session (login, guest, refresh) passes here; a ban (which also ended
+    // every session) keeps the account out.
+    if account.banned {
+        return Err(ApiError::new(
+            ErrorCode::AccountBanned,
+            "this account is banned",
+        ));
+    }
     let auth = &state.config.auth;
     let (family_id, refresh_token) = match family {
         Some(existing) => existing,

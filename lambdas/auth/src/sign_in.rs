@@ -109,6 +109,7 @@ pub(crate) async fn register(
     (status = 200, description = "A new session.", body = Session),
     (status = 400, description = "`invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
     (status = 401, description = "`invalid_credentials`: wrong password, unknown username or invalid input, all alike.", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the password is right but the account is banned.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP`, `LOGIN_RATE_PER_ACCOUNT` or the API-wide limit.", body = ErrorBody),
     (status = 503, description = "`service_unavailable`: password hashing is saturated, or the database is unavailable.", body = ErrorBody),
 ))]
@@ -166,6 +167,7 @@ pub(crate) async fn login(
     (status = 200, description = "A session of the device's existing guest.", body = Session),
     (status = 201, description = "A session of a new guest.", body = Session),
     (status = 400, description = "`invalid_device_id`; `invalid_json`; `invalid_request` (the client address cannot be determined).", body = ErrorBody),
+    (status = 403, description = "`account_banned`: the device's guest account is banned.", body = ErrorBody),
     (status = 429, description = "`rate_limited`: `LOGIN_RATE_PER_IP` (policy `guest-ip`) or the API-wide limit.", body = ErrorBody),
 ))]
 pub(crate) async fn guest(

@@ -6,8 +6,7 @@ use std::time::Duration;
 use whoosh_cache::{PartyDirectory, TicketQueue};
 use whoosh_http::AppState;
 
-/// The game modes tickets can ask for.
-pub const MODES: &[&str] = &["party"];
+pub use whoosh_core::matchmaking::MODES;
 
 /// How long a ticket's record outlives its expiry, so that polling clients learn it expired
 /// rather than that it never existed.

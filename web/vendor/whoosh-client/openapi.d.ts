@@ -112,6 +112,1448 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first: every sign-in and every change staff made, with who, when,
+         *     why, and the state before and after. Read-only: no endpoint writes, edits or deletes a row.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only rows about this player (a user id). */
+                    player?: string;
+                    /** @description Page size, clamped to 1–100; not a whole number: 400 `invalid_request`. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page; one the server did not issue: 400 `invalid_cursor`. */
+                    cursor?: string;
+                };
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of the audit log. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPage"];
+                    };
+                };
+                /** @description `invalid_request` (limit); `invalid_cursor`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: `player` is not a user id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/leaderboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active leaderboards. */
+        get: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The boards. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BoardList"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/leaderboards/{board}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A board's top rows, whether its index is in use, and its latest rebuild's progress (poll it
+         *     while a rebuild runs).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1–100 rows (clamped); 20 when omitted. */
+                    limit?: number;
+                };
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The board id. */
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The board. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BoardTop"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such leaderboard. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/leaderboards/{board}/drift-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs a board's drift check now (admin): the top N of the index compared with PostgreSQL,
+         *     rebuilt on any difference. Audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The board id. */
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The drift found. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DriftChecked"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (admin). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such leaderboard. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                /** @description `service_unavailable`: Redis is down, or another rebuild holds the board. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/leaderboards/{board}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuilds a board's Redis index from PostgreSQL (admin), answering when it is done; meanwhile
+         *     `GET /api/admin/leaderboards/{board}` reports its progress. Audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The board id. */
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The index rebuilt. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rebuilt"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (admin). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such leaderboard. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                /** @description `service_unavailable`: Redis is down, or another rebuild holds the board. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet now: every live edge node of every region, their lobbies, and the queues. */
+        get: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The live view. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LiveView"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                /** @description `service_unavailable`: Redis is unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs a staff member in. Throttled per address and per account like player login
+         *     (`LOGIN_RATE_PER_IP`, `LOGIN_RATE_PER_ACCOUNT`, budgets of their own); an unknown username and
+         *     a wrong password answer alike. Each sign-in is an audit row.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StaffCredentials"];
+                };
+            };
+            responses: {
+                /** @description A console session. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSession"];
+                    };
+                };
+                400: components["responses"]["InvalidJson"];
+                /** @description `invalid_credentials`: wrong password, unknown or disabled account, invalid input, all alike. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the calling console session: its token stops working at once. */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in staff member. */
+        get: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Who is signed in, with their role. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffView"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finds players by id, device id, username or display name. */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A user id, a guest device id (exact), or the start of a username or display name (case-insensitive); 1–128 characters. */
+                    q: string;
+                };
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The players found (possibly none). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResults"];
+                    };
+                };
+                /** @description `invalid_request`: `q` empty or longer than 128 characters. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A player's profile, devices, ban state, balances, inventory and sessions. */
+        get: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The player. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlayerPage"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bans a player (support): every session ends (tokens stop, live sockets close with 1008) and
+         *     login, refresh and guest sign-in answer 403 `account_banned` until an unban.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BanRequest"];
+                };
+            };
+            responses: {
+                /** @description The player, banned. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BanState"];
+                    };
+                };
+                /** @description `invalid_request` (reason); `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (support). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grants or refunds a player coins (support): a ledger entry with reason `admin_grant` or
+         *     `admin_refund` (never an edit of the balance), once per `Idempotency-Key` — the same key and
+         *     body again answers the first grant and credits nothing; the same key with another body is 422.
+         *     The audit row (who, why, balance before and after) is written in the grant's transaction.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                    /** @description 1–128 visible ASCII characters (a UUID is ideal); the same key with the same body replays the first answer, with another body is 422 `idempotency_key_reused`. */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GrantRequest"];
+                };
+            };
+            responses: {
+                /** @description The grant (also the replay of an earlier one with the same key and body). */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GrantReceipt"];
+                    };
+                };
+                /** @description `invalid_amount`; `invalid_currency`; `invalid_request` (note, reference); `invalid_idempotency_key`; `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (support). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                /** @description `idempotency_key_reused`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A player's ledger (every change of every balance, with its reason), newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, clamped to 1–100; not a whole number: 400 `invalid_request`. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page; one the server did not issue: 400 `invalid_cursor`. */
+                    cursor?: string;
+                };
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of the ledger. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LedgerPage"];
+                    };
+                };
+                /** @description `invalid_request` (limit); `invalid_cursor`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A player's match history, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, clamped to 1–100; not a whole number: 400 `invalid_request`. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page; one the server did not issue: 400 `invalid_cursor`. */
+                    cursor?: string;
+                };
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of matches. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MatchPage"];
+                    };
+                };
+                /** @description `invalid_request` (limit); `invalid_cursor`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/sessions/end-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends every session of a player (support), as logout everywhere does. */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EndSessions"];
+                };
+            };
+            responses: {
+                /** @description The sessions ended. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionsEnded"];
+                    };
+                };
+                /** @description `invalid_request` (reason). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (support). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/sessions/{session}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ends one session of a player (support): its refresh token dies, its access tokens stop and
+         *     its live sockets close, as on logout.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                    /** @description The session id. */
+                    session: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EndSessions"];
+                };
+            };
+            responses: {
+                /** @description The session ended (or was not live). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionsEnded"];
+                    };
+                };
+                /** @description `invalid_request` (reason). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (support). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player or session. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/players/{player}/unban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lifts a player's ban (support). */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Any non-empty value (the console sends `1`); without it 403 `console_header_required`. */
+                    "X-Whoosh-Console": string;
+                };
+                path: {
+                    /** @description The player's user id. */
+                    player: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UnbanRequest"];
+                };
+            };
+            responses: {
+                /** @description The player, no longer banned. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BanState"];
+                    };
+                };
+                /** @description `invalid_request` (reason); `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `invalid_token`, `token_expired`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `console_header_required`; `role_required` (support). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `not_found`: no such player. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                429: components["responses"]["RateLimited"];
+                500: components["responses"]["InternalError"];
+                503: components["responses"]["ServiceUnavailable"];
+                504: components["responses"]["RequestTimeout"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/guest": {
         parameters: {
             query?: never;
@@ -155,6 +1597,15 @@ export interface paths {
                 };
                 /** @description `invalid_device_id`; `invalid_json`; `invalid_request` (the client address cannot be determined). */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `account_banned`: the device's guest account is banned. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -227,6 +1678,15 @@ export interface paths {
                 };
                 /** @description `invalid_credentials`: wrong password, unknown username or invalid input, all alike. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `account_banned`: the password is right but the account is banned. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -540,6 +2000,15 @@ export interface paths {
                 };
                 /** @description `invalid_refresh_token`: unknown, expired, revoked or already spent. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `account_banned`: the account was banned (which also ended the session). */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4264,6 +5733,30 @@ export interface components {
             board: string;
             entries: components["schemas"]["LeaderboardRow"][];
         };
+        /** @description One audit row as read back. */
+        AuditEntry: {
+            action: string;
+            /** Format: uuid */
+            admin_id?: string | null;
+            admin_role: string;
+            admin_username: string;
+            after?: Record<string, never> | null;
+            before?: Record<string, never> | null;
+            client_ip?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            reason?: string | null;
+            request_id?: string | null;
+            target?: string | null;
+            /** Format: uuid */
+            target_user?: string | null;
+        };
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            next_cursor?: string | null;
+        };
         Balance: {
             /** Format: int64 */
             balance: number;
@@ -4272,6 +5765,20 @@ export interface components {
         /** @description The caller's balance in every currency. */
         Balances: {
             balances: components["schemas"]["Balance"][];
+        };
+        BanRequest: {
+            /**
+             * @description Why (1–500 characters): kept on the account and in the audit log; never shown to the player.
+             * @example cheating: scripted suspicion votes
+             */
+            reason: string;
+        };
+        BanState: {
+            /** @description False when the player already was in the asked state (nothing changed, no audit row). */
+            changed: boolean;
+            player: components["schemas"]["PlayerRecord"];
+            /** @description Sessions the ban ended. */
+            sessions_ended: number;
         };
         /** @description A battle and its players. */
         Battle: {
@@ -4340,6 +5847,13 @@ export interface components {
             board: string;
             entry?: null | components["schemas"]["LeaderboardRow"];
         };
+        BoardTop: {
+            board: components["schemas"]["Board"];
+            entries: components["schemas"]["LeaderboardRow"][];
+            /** @description Whether readers use the Redis index now (false: they fall back to PostgreSQL). */
+            index_ready: boolean;
+            rebuild?: null | components["schemas"]["RebuildProgress"];
+        };
         /** @description A board's new value for the player. */
         BoardValue: {
             board: string;
@@ -4356,6 +5870,20 @@ export interface components {
             postgres: string;
             /** @example ok */
             redis: string;
+        };
+        /** @description A console session. */
+        ConsoleSession: {
+            admin: components["schemas"]["StaffView"];
+            /**
+             * Format: int64
+             * @description Seconds until the token expires (`ADMIN_TOKEN_TTL`); then sign in again.
+             */
+            expires_in: number;
+            /**
+             * @description An RS256 JWT of kind `admin`: send it as `Authorization: Bearer <token>`, with
+             *     `X-Whoosh-Console: 1`. It cannot call player endpoints, and player tokens cannot call these.
+             */
+            token: string;
         };
         /** @description A username and password (register, login, upgrade). */
         Credentials: {
@@ -4391,6 +5919,15 @@ export interface components {
             /** @description Positions of the top N where the index differed from PostgreSQL (then it was rebuilt). */
             drift: number;
         };
+        DriftChecked: {
+            board: string;
+            /** @description Positions of the top N where the index differed from PostgreSQL (then it was rebuilt). */
+            drift: number;
+        };
+        EndSessions: {
+            /** @description Why, for the audit log (1–500 characters); optional. */
+            reason?: string | null;
+        };
         /** @description What a user shows on their profile. */
         Equipped: {
             avatar?: string | null;
@@ -4409,10 +5946,10 @@ export interface components {
             error: components["schemas"]["ErrorDetail"];
         };
         /**
-         * @description A stable snake_case error code; each always comes with the same HTTP status: `invalid_json` 400, `invalid_request` 400, `invalid_username` 400, `invalid_password` 400, `invalid_display_name` 400, `invalid_device_id` 400, `invalid_quantity` 400, `invalid_amount` 400, `invalid_currency` 400, `invalid_cursor` 400, `invalid_idempotency_key` 400, `invalid_score` 400, `invalid_avatar` 400, `invalid_action_token` 401, `action_token_expired` 401, `invalid_credentials` 401, `invalid_token` 401, `token_expired` 401, `invalid_refresh_token` 401, `forbidden` 403, `action_token_wrong_user` 403, `reauthentication_required` 403, `not_found` 404, `method_not_allowed` 405, `username_taken` 409, `not_a_guest` 409, `insufficient_funds` 409, `purchase_limit_reached` 409, `not_equippable` 409, `payload_too_large` 413, `unsupported_media_type` 415, `idempotency_key_reused` 422, `score_over_cap` 422, `score_overflow` 422, `rate_limited` 429, `internal_error` 500, `service_unavailable` 503, `request_timeout` 504, `upgrade_required` 426, `origin_not_allowed` 403, `token_wrong_lobby` 403, `not_lobby_member` 403, `lobby_not_found` 404, `wrong_edge_node` 421, `too_many_connections` 429, `edge_full` 503, `ticket_not_found` 404, `ticket_already_live` 409, `ticket_matched` 409, `lobby_full` 409, `lobby_started` 409, `party_not_found` 404, `party_full` 409, `invalid_join_code` 400, `invalid_mode` 400, `invalid_region` 400, `invalid_lobby_settings` 400, `not_party_leader` 403, `invalid_webhook_secret` 401, `invalid_group_name` 400, `invalid_group_tag` 400, `invalid_group_settings` 400, `group_not_found` 404, `group_member_not_found` 404, `invite_not_found` 404, `group_name_taken` 409, `already_group_member` 409, `group_full` 409, `too_many_groups` 409, `owner_must_transfer` 409, `invite_required` 403, `not_group_admin` 403, `not_group_owner` 403, `invalid_battle` 400, `battle_not_found` 404, `battle_closed` 409, `battle_side_full` 409, `battle_not_ready` 409.
+         * @description A stable snake_case error code; each always comes with the same HTTP status: `invalid_json` 400, `invalid_request` 400, `invalid_username` 400, `invalid_password` 400, `invalid_display_name` 400, `invalid_device_id` 400, `invalid_quantity` 400, `invalid_amount` 400, `invalid_currency` 400, `invalid_cursor` 400, `invalid_idempotency_key` 400, `invalid_score` 400, `invalid_avatar` 400, `invalid_action_token` 401, `action_token_expired` 401, `invalid_credentials` 401, `invalid_token` 401, `token_expired` 401, `invalid_refresh_token` 401, `forbidden` 403, `action_token_wrong_user` 403, `reauthentication_required` 403, `not_found` 404, `method_not_allowed` 405, `username_taken` 409, `not_a_guest` 409, `insufficient_funds` 409, `purchase_limit_reached` 409, `not_equippable` 409, `payload_too_large` 413, `unsupported_media_type` 415, `idempotency_key_reused` 422, `score_over_cap` 422, `score_overflow` 422, `rate_limited` 429, `internal_error` 500, `service_unavailable` 503, `request_timeout` 504, `upgrade_required` 426, `origin_not_allowed` 403, `token_wrong_lobby` 403, `not_lobby_member` 403, `lobby_not_found` 404, `wrong_edge_node` 421, `too_many_connections` 429, `edge_full` 503, `ticket_not_found` 404, `ticket_already_live` 409, `ticket_matched` 409, `lobby_full` 409, `lobby_started` 409, `party_not_found` 404, `party_full` 409, `invalid_join_code` 400, `invalid_mode` 400, `invalid_region` 400, `invalid_lobby_settings` 400, `not_party_leader` 403, `invalid_webhook_secret` 401, `invalid_group_name` 400, `invalid_group_tag` 400, `invalid_group_settings` 400, `group_not_found` 404, `group_member_not_found` 404, `invite_not_found` 404, `group_name_taken` 409, `already_group_member` 409, `group_full` 409, `too_many_groups` 409, `owner_must_transfer` 409, `invite_required` 403, `not_group_admin` 403, `not_group_owner` 403, `invalid_battle` 400, `battle_not_found` 404, `battle_closed` 409, `battle_side_full` 409, `battle_not_ready` 409, `account_banned` 403, `console_header_required` 403, `role_required` 403.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_request" | "invalid_username" | "invalid_password" | "invalid_display_name" | "invalid_device_id" | "invalid_quantity" | "invalid_amount" | "invalid_currency" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_score" | "invalid_avatar" | "invalid_action_token" | "action_token_expired" | "invalid_credentials" | "invalid_token" | "token_expired" | "invalid_refresh_token" | "forbidden" | "action_token_wrong_user" | "reauthentication_required" | "not_found" | "method_not_allowed" | "username_taken" | "not_a_guest" | "insufficient_funds" | "purchase_limit_reached" | "not_equippable" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "score_over_cap" | "score_overflow" | "rate_limited" | "internal_error" | "service_unavailable" | "request_timeout" | "upgrade_required" | "origin_not_allowed" | "token_wrong_lobby" | "not_lobby_member" | "lobby_not_found" | "wrong_edge_node" | "too_many_connections" | "edge_full" | "ticket_not_found" | "ticket_already_live" | "ticket_matched" | "lobby_full" | "lobby_started" | "party_not_found" | "party_full" | "invalid_join_code" | "invalid_mode" | "invalid_region" | "invalid_lobby_settings" | "not_party_leader" | "invalid_webhook_secret" | "invalid_group_name" | "invalid_group_tag" | "invalid_group_settings" | "group_not_found" | "group_member_not_found" | "invite_not_found" | "group_name_taken" | "already_group_member" | "group_full" | "too_many_groups" | "owner_must_transfer" | "invite_required" | "not_group_admin" | "not_group_owner" | "invalid_battle" | "battle_not_found" | "battle_closed" | "battle_side_full" | "battle_not_ready";
+        ErrorCode: "invalid_json" | "invalid_request" | "invalid_username" | "invalid_password" | "invalid_display_name" | "invalid_device_id" | "invalid_quantity" | "invalid_amount" | "invalid_currency" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_score" | "invalid_avatar" | "invalid_action_token" | "action_token_expired" | "invalid_credentials" | "invalid_token" | "token_expired" | "invalid_refresh_token" | "forbidden" | "action_token_wrong_user" | "reauthentication_required" | "not_found" | "method_not_allowed" | "username_taken" | "not_a_guest" | "insufficient_funds" | "purchase_limit_reached" | "not_equippable" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "score_over_cap" | "score_overflow" | "rate_limited" | "internal_error" | "service_unavailable" | "request_timeout" | "upgrade_required" | "origin_not_allowed" | "token_wrong_lobby" | "not_lobby_member" | "lobby_not_found" | "wrong_edge_node" | "too_many_connections" | "edge_full" | "ticket_not_found" | "ticket_already_live" | "ticket_matched" | "lobby_full" | "lobby_started" | "party_not_found" | "party_full" | "invalid_join_code" | "invalid_mode" | "invalid_region" | "invalid_lobby_settings" | "not_party_leader" | "invalid_webhook_secret" | "invalid_group_name" | "invalid_group_tag" | "invalid_group_settings" | "group_not_found" | "group_member_not_found" | "invite_not_found" | "group_name_taken" | "already_group_member" | "group_full" | "too_many_groups" | "owner_must_transfer" | "invite_required" | "not_group_admin" | "not_group_owner" | "invalid_battle" | "battle_not_found" | "battle_closed" | "battle_side_full" | "battle_not_ready" | "account_banned" | "console_header_required" | "role_required";
         ErrorDetail: {
             /** @description A stable code: clients branch on it. Each code always comes with the same HTTP status. */
             code: components["schemas"]["ErrorCode"];
@@ -4431,6 +5968,8 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @enum {string} */
+        GrantKind: "grant" | "refund";
         /** @description The answer of a grant (stored with its Idempotency-Key and replayed as it was). */
         GrantReceipt: {
             grant: components["schemas"]["Grant"];
@@ -4557,6 +6096,13 @@ export interface components {
             /** @description True when the caller was the last member and the group is gone. */
             disbanded: boolean;
         };
+        LiveView: {
+            /** @description At most 200; `lobbies_total` counts them all. */
+            lobbies: components["schemas"]["LobbyView"][];
+            lobbies_total: number;
+            nodes: components["schemas"]["NodeView"][];
+            queues: components["schemas"]["QueueView"][];
+        };
         /** @description What the caller shows on their profile after an equip. */
         Loadout: {
             equipped: components["schemas"]["Equipped"];
@@ -4593,6 +6139,25 @@ export interface components {
             join_token: string;
             lobby_id: string;
             ws_url: string;
+        };
+        /** @description One live lobby. */
+        LobbyView: {
+            code?: string | null;
+            /** Format: int64 */
+            created_at_ms: number;
+            host?: string | null;
+            id: string;
+            /** @description `match` (formed by the matchmaker) or `private` (by join code). */
+            kind: string;
+            /** Format: int32 */
+            max_players: number;
+            mode: string;
+            /** @description The owning edge node. */
+            node: string;
+            /** @description `waiting`, `playing` or `over`. */
+            phase: string;
+            players: string[];
+            region: string;
         };
         /** @description One page of a player's matches, newest first. */
         MatchPage: {
@@ -4692,6 +6257,24 @@ export interface components {
              */
             region?: string | null;
         };
+        /** @description One edge node. */
+        NodeView: {
+            /** Format: int32 */
+            capacity: number;
+            /** @description True while it drains (SIGTERM): it keeps its lobbies but takes no new ones. */
+            draining: boolean;
+            id: string;
+            /** @description Lobbies it runs, as of its last heartbeat. */
+            lobbies: number;
+            /**
+             * Format: int32
+             * @description Players connected (plus seats reserved since its last heartbeat).
+             */
+            players: number;
+            region: string;
+            /** @description Where players reach it. */
+            url: string;
+        };
         OwnedItem: {
             /** Format: date-time */
             acquired_at: string;
@@ -4723,6 +6306,50 @@ export interface components {
             current_password: string;
             /** @description 8–128 characters. */
             new_password: string;
+        };
+        /** @description A player as a search result. */
+        PlayerHit: {
+            banned: boolean;
+            /** Format: date-time */
+            created_at: string;
+            display_name: string;
+            /** Format: uuid */
+            id: string;
+            is_guest: boolean;
+            username?: string | null;
+        };
+        /** @description The player page's summary. */
+        PlayerPage: {
+            balances: components["schemas"]["Balance"][];
+            /** @description Bounded by the catalogue. */
+            inventory: components["schemas"]["OwnedItem"][];
+            player: components["schemas"]["PlayerRecord"];
+            /** @description Live sessions first, then the latest ended ones; at most 50. */
+            sessions: components["schemas"]["SessionRecord"][];
+        };
+        /** @description A player as the console's player page shows them. */
+        PlayerRecord: {
+            avatar_id?: string | null;
+            ban_reason?: string | null;
+            /** Format: date-time */
+            banned_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The guest device ids bound to the account. */
+            devices: string[];
+            display_name: string;
+            /** Format: int32 */
+            elo: number;
+            /** Format: int32 */
+            games_played: number;
+            /** Format: uuid */
+            id: string;
+            is_guest: boolean;
+            username?: string | null;
+            /** Format: int32 */
+            wins: number;
+            /** Format: int64 */
+            xp: number;
         };
         /** @description A player's profile as anyone sees it. */
         Profile: {
@@ -4785,6 +6412,16 @@ export interface components {
              */
             quantity?: number | null;
         };
+        /** @description One matchmaking queue. */
+        QueueView: {
+            mode: string;
+            region: string;
+            /**
+             * Format: int64
+             * @description Tickets waiting.
+             */
+            waiting: number;
+        };
         /** @description The ratings a searching ticket accepts. */
         RatingWindow: {
             /** Format: int64 */
@@ -4801,6 +6438,19 @@ export interface components {
              */
             status: string;
         };
+        /** @description How far the latest rebuild of a board got. */
+        RebuildProgress: {
+            /** Format: int64 */
+            started_at_ms: number;
+            /** @description `writing` or `done`. */
+            state: string;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            updated_at_ms: number;
+            /** Format: int64 */
+            written: number;
+        };
         /** @description A board's index, rebuilt from PostgreSQL. */
         Rebuilt: {
             board: string;
@@ -4811,6 +6461,11 @@ export interface components {
             /** @description The refresh token from the latest session response of this session. */
             refresh_token: string;
         };
+        /**
+         * @description What a staff member may do. Each role may do everything the one before it may.
+         * @enum {string}
+         */
+        Role: "viewer" | "support" | "admin";
         RoleChange: {
             /** @description `admin` or `member`. */
             role: string;
@@ -4831,6 +6486,10 @@ export interface components {
              * @description A whole number from 1 to the action's cap.
              */
             delta: number;
+        };
+        SearchResults: {
+            /** @description At most 25, the exact id match first, then the newest accounts. */
+            players: components["schemas"]["PlayerHit"][];
         };
         /** @description A new or refreshed session. */
         Session: {
@@ -4854,6 +6513,37 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["User"];
+        };
+        /** @description One session (refresh-token family) of a player. */
+        SessionRecord: {
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When its latest refresh token was issued.
+             */
+            last_refreshed_at: string;
+            live: boolean;
+            /** Format: date-time */
+            started_at: string;
+        };
+        SessionsEnded: {
+            /** @description The sessions that were live and are now ended (empty: nothing was live; no audit row). */
+            ended: string[];
+        };
+        StaffCredentials: {
+            password: string;
+            /** @example ops-alice */
+            username: string;
+        };
+        /** @description A staff account as the console shows it. */
+        StaffView: {
+            /** Format: uuid */
+            id: string;
+            role: components["schemas"]["Role"];
+            username: string;
         };
         /** @description One line of the group leaderboard. */
         Standing: {
@@ -4961,6 +6651,10 @@ export interface components {
         Transfer: {
             /** @description The member who becomes the owner; the old owner becomes an admin. */
             user_id: string;
+        };
+        UnbanRequest: {
+            /** @description Why (1–500 characters), for the audit log. */
+            reason: string;
         };
         /** @description An account as its owner sees it. */
         User: {

@@ -13,6 +13,8 @@ pub struct AuthConfig {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub join_token_ttl: Duration,
+    /// Lifetime of an operator-console token (there is no refresh: staff sign in again).
+    pub admin_token_ttl: Duration,
     pub login_rate_per_account: Rate,
     pub login_rate_per_ip: Rate,
     pub register_rate_per_ip: Rate,
@@ -36,6 +38,7 @@ impl AuthConfig {
             access_token_ttl: env.get("ACCESS_TOKEN_TTL", secs(15 * 60)).0,
             refresh_token_ttl: env.get("REFRESH_TOKEN_TTL", secs(30 * 86_400)).0,
             join_token_ttl: env.get("JOIN_TOKEN_TTL", secs(120)).0,
+            admin_token_ttl: env.get("ADMIN_TOKEN_TTL", secs(15 * 60)).0,
             login_rate_per_account: env.get("LOGIN_RATE_PER_ACCOUNT", rate(5, 600)).0,
             login_rate_per_ip: env.get("LOGIN_RATE_PER_IP", rate(20, 600)).0,
             register_rate_per_ip: env.get("REGISTER_RATE_PER_IP", rate(20, 3600)).0,
