@@ -5655,7 +5655,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process can serve: PostgreSQL and Redis each answered a round trip within 2 s. */
+        /**
+         * The process takes new work: 200 unless it is draining or at capacity.
+         * @description The body reports whether PostgreSQL and Redis each answered a round trip within 2 s; that does
+         *     not change the status.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5665,7 +5669,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Ready. */
+                /** @description Ready (whatever the dependency checks say). */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5674,7 +5678,7 @@ export interface paths {
                         "application/json": components["schemas"]["Readiness"];
                     };
                 };
-                /** @description A dependency is unavailable, or the process is draining. */
+                /** @description Draining, or at capacity. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5864,7 +5868,10 @@ export interface components {
         Catalogue: {
             items: components["schemas"]["StoreItem"][];
         };
-        /** @description Each dependency's round trip: `"ok"` or `"unavailable"`. */
+        /**
+         * @description Each dependency's round trip: `"ok"` or `"unavailable"`. Reported, not judged: an unavailable
+         *     dependency does not make the process unready.
+         */
         Checks: {
             /** @example ok */
             postgres: string;
@@ -6433,7 +6440,7 @@ export interface components {
         Readiness: {
             checks?: null | components["schemas"]["Checks"];
             /**
-             * @description `"ready"`, `"unavailable"` (a check failed) or `"draining"` (shutting down; no checks).
+             * @description `"ready"`, `"draining"` (shutting down; no checks) or `"at_capacity"` (full; no new work).
              * @example ready
              */
             status: string;
