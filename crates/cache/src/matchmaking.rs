@@ -107,10 +107,10 @@ impl TicketQueue {
         Self { redis, keys }
     }
 
-    /// Tickets waiting in the queue of `mode` and `region`.
+    /// Tickets waiting in the queue of `mode` and `region` (the pool is a hash of ticket id → entry).
     pub async fn depth(&self, mode: &str, region: &str) -> RedisResult<u64> {
         let mut conn = self.redis.clone();
-        conn.zcard(self.keys.queue_pool(mode, region)).await
+        conn.hlen(self.keys.queue_pool(mode, region)).await
     }
 
     /// Queues `ticket` (status searching) unless one of its players has a live ticket already.

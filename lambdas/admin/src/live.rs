@@ -2,6 +2,8 @@
 //! (phase, players, owner), matchmaking queue depths, and the leaderboards (top, drift check,
 //! rebuild with progress). Everything here reads Redis as the edge nodes and the matcher write it.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -173,13 +175,6 @@ async fn known_board(state: &AppState, board: &str) -> Result<Board, ApiError> {
 /// Rows of a board's top the console shows at most.
 const MAX_TOP: i64 = 100;
 
-#[derive(Debug, Deserialize)]
-pub struct TopQuery {
-    /// 1–100 rows; 20 when omitted (clamped).
-    #[serde(default)]
-    limit: Option<i64>,
-}
-
 /// How far the latest rebuild of a board got.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RebuildProgress {
@@ -217,6 +212,7 @@ pub struct BoardTop {
 /// while a rebuild runs).
 #[utoipa::path(get, path = "/api/admin/leaderboards/{board}", tag = "admin", params(("X-Whoosh-Console" = String, Header, description = "Any non-empty value (the console sends `1`); without it 403 `console_header_required`."), ("board" = String, Path, description = "The board id."), ("limit" = Option<i64>, Query, description = "1–100 rows (clamped); 20 when omitted.")), security(("admin_token" = [])), responses(
     (status = 200, description = "The board.", body = BoardTop),
+    (status = 400, description = "`invalid_request`: limit not a whole number.", body = ErrorBody),
     (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
     (status = 403, description = "`console_header_required`.", body = ErrorBody),
     (status = 404, description = "`not_found`: no such leaderboard.", body = ErrorBody),
@@ -225,10 +221,16 @@ pub async fn board_top(
     State(state): State<AppState>,
     _staff: Staff,
     Path(board): Path<String>,
-    Query(query): Query<TopQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<BoardTop>, ApiError> {
     let board = known_board(&state, &board).await?;
-    let limit = query.limit.unwrap_or(20).clamp(1, MAX_TOP);
+    let limit = match query.get("limit") {
+        None => 20,
+        Some(l) => l
+            .parse::<i64>()
+            .map_err(|_| ApiError::new(ErrorCode::InvalidRequest, "limit must be a whole number"))?
+            .clamp(1, MAX_TOP),
+    };
     let entries = boards::top(&state, &board.id, 0, limit).await?;
     // Readers fall back to PostgreSQL while Redis is down; so does this page.
     let index_ready = state

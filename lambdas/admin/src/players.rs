@@ -5,6 +5,8 @@
 //! sessions are then announced exactly as logout-all announces them, so access tokens stop and
 //! live sockets close at once.
 
+use std::collections::HashMap;
+
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -46,13 +48,6 @@ async fn existing_player(state: &AppState, raw: &str) -> Result<PlayerRecord, Ap
 /// Longest search query.
 const MAX_QUERY_LEN: usize = 128;
 
-#[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    /// A user id, a guest device id (exact), or the start of a username or display name
-    /// (case-insensitive); 1–128 characters.
-    q: String,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResults {
     /// At most 25, the exact id match first, then the newest accounts.
@@ -62,16 +57,17 @@ pub struct SearchResults {
 /// Finds players by id, device id, username or display name.
 #[utoipa::path(get, path = "/api/admin/players", tag = "admin", params(("X-Whoosh-Console" = String, Header, description = "Any non-empty value (the console sends `1`); without it 403 `console_header_required`."), ("q" = String, Query, description = "A user id, a guest device id (exact), or the start of a username or display name (case-insensitive); 1–128 characters.")), security(("admin_token" = [])), responses(
     (status = 200, description = "The players found (possibly none).", body = SearchResults),
-    (status = 400, description = "`invalid_request`: `q` empty or longer than 128 characters.", body = ErrorBody),
+    (status = 400, description = "`invalid_request`: `q` missing, empty or longer than 128 characters.", body = ErrorBody),
     (status = 401, description = "`invalid_token`, `token_expired`.", body = ErrorBody),
     (status = 403, description = "`console_header_required`.", body = ErrorBody),
 ))]
 pub async fn search(
     State(state): State<AppState>,
     _staff: Staff,
-    Query(query): Query<SearchQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let q = query.q.trim();
+    // Read from a map so that a missing `q` is the same JSON 400 as an empty one.
+    let q = query.get("q").map_or("", |q| q.trim());
     if q.is_empty() || q.chars().count() > MAX_QUERY_LEN || q.chars().any(char::is_control) {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,

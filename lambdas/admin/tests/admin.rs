@@ -11,10 +11,10 @@ use tokio_tungstenite::tungstenite::{
     Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode,
 };
 use whoosh_auth::Grant;
-use whoosh_cache::{LobbyKind, LobbyRecord};
+use whoosh_cache::{LobbyKind, LobbyRecord, TicketQueue};
 use whoosh_core::{Password, Username};
 use whoosh_store::admin::{self, Actor, Role};
-use whoosh_test_support::{Player, TestApp, error_code};
+use whoosh_test_support::{Player, TestApp, error_code, records};
 
 const ORIGIN: &str = "http://game.example";
 const WAIT: Duration = Duration::from_secs(15);
@@ -710,6 +710,19 @@ async fn the_live_view_shows_the_node_its_lobbies_and_the_queues() {
         .headers_mut()
         .insert("origin", HeaderValue::from_static(ORIGIN));
     let (_ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // One ticket waits in the party queue (one player alone is never matched).
+    let now = records::now_ms();
+    let ticket = records::searching_ticket(
+        uuid::Uuid::now_v7().to_string(),
+        vec![uuid::Uuid::now_v7().to_string()],
+        1200,
+        now,
+        now + 600_000,
+    );
+    TicketQueue::new(app.state.redis.clone(), app.state.keys.clone())
+        .enqueue(&ticket, Duration::from_secs(60))
+        .await
+        .unwrap();
     // The node lists its lobbies with its next heartbeat (every second here).
     let deadline = tokio::time::Instant::now() + WAIT;
     let live = loop {
@@ -742,6 +755,6 @@ async fn the_live_view_shows_the_node_its_lobbies_and_the_queues() {
     assert_eq!(lobby["players"][0], host.id.as_str());
     assert_eq!(
         live["queues"][0],
-        json!({"mode": "party", "region": "local", "waiting": 0})
+        json!({"mode": "party", "region": "local", "waiting": 1})
     );
 }
