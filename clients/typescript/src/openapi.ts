@@ -303,6 +303,15 @@ export interface paths {
                         "application/json": components["schemas"]["BoardTop"];
                     };
                 };
+                /** @description `invalid_request`: limit not a whole number. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
                 /** @description `invalid_token`, `token_expired`. */
                 401: {
                     headers: {
@@ -805,7 +814,7 @@ export interface paths {
                         "application/json": components["schemas"]["SearchResults"];
                     };
                 };
-                /** @description `invalid_request`: `q` empty or longer than 128 characters. */
+                /** @description `invalid_request`: `q` missing, empty or longer than 128 characters. */
                 400: {
                     headers: {
                         [name: string]: unknown;
