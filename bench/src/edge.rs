@@ -44,7 +44,7 @@ use std::{
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Events the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby.rs):
+/// Events the server keeps per player for resumption (`REPLAY_CAPACITY` in edge/src/lobby/state.rs):
 /// the client sums the sizes of its last this-many events to estimate what that buffer holds.
 /// Only events are kept (and numbered); state messages (`WELCOME`, `LOBBY`, `TICK`) carry the
 /// latest event's `seq` and are superseded, not kept.

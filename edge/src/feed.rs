@@ -121,7 +121,7 @@ impl Feeds {
 /// Follows the changes channel, reconnecting after failures.
 async fn subscribe(feeds: Arc<Feeds>, state: AppState) {
     let channel = state.keys.board_changes_channel();
-    crate::node::follow_channel(
+    crate::node::tasks::follow_channel(
         &state.redis_url,
         &channel,
         "leaderboard changes",

@@ -9,23 +9,16 @@
 //! filled from the log before the later event goes out.
 //!
 //! Authenticated by an access token (the same three ways a lobby socket passes its join token),
-//! under the same `Origin` allow-list and connection caps; a revoked session closes it with 1008.
+//! under the same `Origin` allow-list and connection caps (the node admits it:
+//! `node::upgrades::me`); a revoked session closes it with 1008.
 
-use crate::{
-    node::{Close, Edge, EdgeShared},
-    socket::{
-        Allowance, Inbound, KeepAlive, WRITE_TIMEOUT, check_origin, close, inbound, socket_token,
-    },
+use crate::transport::{
+    WRITE_TIMEOUT,
+    close::{Close, close},
+    inbound::{Allowance, Inbound, inbound},
+    keep_alive::KeepAlive,
 };
-use axum::{
-    Extension,
-    extract::{
-        Query, State,
-        ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
-    },
-    http::HeaderMap,
-    response::{IntoResponse, Response},
-};
+use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::{
@@ -37,9 +30,9 @@ use std::{
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
-use whoosh_cache::{Catchup, UserEvent};
-use whoosh_core::{ErrorCode, UserId};
-use whoosh_http::{ApiError, AppState, ClientIp};
+use whoosh_cache::{Catchup, UserEvent, UserEvents};
+use whoosh_core::UserId;
+use whoosh_http::config::EdgeConfig;
 
 /// `/ws/me` sockets one user may hold on one node (devices, tabs).
 pub const MAX_SOCKETS_PER_USER: usize = 8;
@@ -47,15 +40,9 @@ pub const MAX_SOCKETS_PER_USER: usize = 8;
 /// from the log with `last_seq`).
 pub const QUEUE: usize = 64;
 
-#[derive(Debug, Deserialize)]
-pub struct MeQuery {
-    token: Option<String>,
-    last_seq: Option<u64>,
-}
-
 /// What the node's subscriber hands a socket.
 #[derive(Debug, Clone)]
-enum Delivery {
+pub(crate) enum Delivery {
     Event(Arc<UserEvent>),
     /// The node's subscription was re-established: events may have been missed; read the log.
     CatchUp,
@@ -110,7 +97,7 @@ impl UserHub {
         self.len() == 0
     }
 
-    fn has_room(&self, user: UserId) -> bool {
+    pub(crate) fn has_room(&self, user: UserId) -> bool {
         self.sockets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -154,7 +141,7 @@ impl UserHub {
 
     /// Hands `delivery` to every socket of `user` (`None`: to every socket of the node). A socket
     /// whose queue is full is closed with 1013; it resumes from the log.
-    fn deliver(&self, user: Option<UserId>, delivery: &Delivery) {
+    pub(crate) fn deliver(&self, user: Option<UserId>, delivery: &Delivery) {
         let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         let lists: Vec<&mut Vec<Subscriber>> = match user {
             Some(user) => sockets.get_mut(&user).into_iter().collect(),
@@ -187,81 +174,6 @@ impl UserHub {
     }
 }
 
-/// The node's subscription to the events channel: every event goes to its user's local sockets.
-/// After a (re)subscription every socket reads the log, in case events went by meanwhile.
-pub async fn listen(edge: Arc<EdgeShared>) {
-    let channel = edge.state.keys.user_events_channel();
-    crate::node::follow_channel(
-        &edge.state.redis_url,
-        &channel,
-        "user events",
-        || edge.me.deliver(None, &Delivery::CatchUp),
-        |payload| {
-            let Some(event) = UserEvent::from_message(payload) else {
-                return;
-            };
-            if let Ok(user) = event.user.parse::<UserId>() {
-                edge.me
-                    .deliver(Some(user), &Delivery::Event(Arc::new(event)));
-            }
-        },
-    )
-    .await;
-}
-
-pub async fn upgrade(
-    State(state): State<AppState>,
-    Extension(edge): Extension<Edge>,
-    Query(query): Query<MeQuery>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    let edge = edge.0;
-    let admitted = async {
-        check_origin(&state, &headers)?;
-        let token = socket_token(&headers, query.token.as_deref()).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidToken,
-                "an access token is required (Authorization: Bearer, the `bearer.<token>` subprotocol, or ?token=)",
-            )
-        })?;
-        let user = whoosh_http::auth::verify_access(&state, token).await?;
-        if !edge.me.has_room(user.user_id) {
-            return Err(ApiError::new(
-                ErrorCode::TooManyConnections,
-                "too many open /ws/me sockets for this player",
-            )
-            .retry_after(crate::socket::RETRY_FULL));
-        }
-        let permit = edge.connections.clone().try_acquire_owned().map_err(|_| {
-            ApiError::new(ErrorCode::EdgeFull, "this node is full; try again shortly")
-                .retry_after(crate::socket::RETRY_FULL)
-        })?;
-        let slot = edge.admit_ip_as(ip, false).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::TooManyConnections,
-                "too many open sockets from your address",
-            )
-            .retry_after(crate::socket::RETRY_FULL)
-        })?;
-        Ok::<_, ApiError>((user, permit, slot))
-    }
-    .await;
-    let (user, permit, slot) = match admitted {
-        Ok(admitted) => admitted,
-        Err(error) => return error.into_response(),
-    };
-    let ws = match crate::socket::configure_upgrade(ws, edge.config.max_message_bytes) {
-        Ok(ws) => ws,
-        Err(refused) => return refused.into_response(),
-    };
-    ws.on_upgrade(move |socket| async move {
-        let _held = (permit, slot, crate::metrics::Open::new("me"));
-        run(socket, &edge, user.user_id, user.session_id, query.last_seq).await;
-    })
-}
-
 /// A frame of an event: `{"t":<kind>,"seq":<seq>, ...the event's fields}`.
 fn event_frame(kind: &str, seq: u64, data: &str) -> String {
     let kind = serde_json::to_string(kind).unwrap_or_else(|_| "\"\"".to_owned());
@@ -292,17 +204,12 @@ where
 
 /// The events after `after` (up to `upto`), as frames; `None` when the log no longer holds them.
 async fn from_log(
-    edge: &EdgeShared,
+    events: &UserEvents,
     user: UserId,
     after: u64,
     upto: Option<u64>,
 ) -> Option<Vec<(u64, String)>> {
-    match edge
-        .state
-        .user_events
-        .since(&user.to_string(), after, upto)
-        .await
-    {
+    match events.since(&user.to_string(), after, upto).await {
         Ok(Catchup {
             events: Some(events),
             ..
@@ -327,15 +234,19 @@ struct ClientFrame {
     nonce: Option<u64>,
 }
 
-async fn run(
+/// An admitted `/ws/me` socket of `user`: registered in `hub`, caught up from the log, then live
+/// events out and `PING`s answered until either side ends.
+pub async fn run(
     socket: WebSocket,
-    edge: &Arc<EdgeShared>,
+    hub: &UserHub,
+    events: &UserEvents,
+    config: &EdgeConfig,
     user: UserId,
     session: Uuid,
     last_seq: Option<u64>,
 ) {
     let (mut sink, mut stream) = socket.split();
-    let Some((_registration, mut inbox, mut kicked)) = edge.me.register(user, session) else {
+    let Some((_registration, mut inbox, mut kicked)) = hub.register(user, session) else {
         let error = crate::protocol::encode(
             "ERROR",
             0,
@@ -349,7 +260,6 @@ async fn run(
         return;
     };
     // Registered first, then the log: nothing published from now on can be missed.
-    let events = &edge.state.user_events;
     let head = match events.head(&user.to_string()).await {
         Ok(head) => head,
         Err(error) => {
@@ -359,7 +269,7 @@ async fn run(
         }
     };
     let replay = match last_seq {
-        Some(n) if n <= head => from_log(edge, user, n, None).await,
+        Some(n) if n <= head => from_log(events, user, n, None).await,
         _ => None,
     };
     let mut last_sent = head;
@@ -385,8 +295,8 @@ async fn run(
         return;
     }
 
-    let mut allowance = Allowance::new(edge.config.message_rate);
-    let mut keep_alive = KeepAlive::new(edge.config.idle_timeout);
+    let mut allowance = Allowance::new(config.message_rate);
+    let mut keep_alive = KeepAlive::new(config.idle_timeout);
     let ending = loop {
         tokio::select! {
             biased;
@@ -407,7 +317,7 @@ async fn run(
                     Some(frame) => vec![(upto, frame)],
                     None => {
                         let bound = (upto != u64::MAX).then_some(upto);
-                        match from_log(edge, user, last_sent, bound).await {
+                        match from_log(events, user, last_sent, bound).await {
                             Some(frames) => frames,
                             None => break Some(Close::too_slow()),
                         }

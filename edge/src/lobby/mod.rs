@@ -10,24 +10,37 @@
 //! within the grace window with `last_seq` is sent exactly the events after it, then a fresh
 //! `WELCOME` holding the whole current state. Keeping only events (not the state messages that a
 //! `WELCOME` replaces) keeps the buffer to a few hundred bytes per player.
+//!
+//! - [`state`]: what a lobby is made of, and what it needs of the node ([`Host`]);
+//! - this module: the actor's state machine (commands, joins, the tick, the game's start and end);
+//! - [`views`]: the messages built from the lobby's state (`LOBBY`, `TICK`);
+//! - [`streams`]: each player's numbered stream, and queueing to their socket;
+//! - [`snapshot`]: snapshots, resume and hand-over;
+//! - [`directory`]: the lobby's state and join code in the directory;
+//! - [`socket`]: a player's socket once admitted: frames in, queued messages written out.
 
-use crate::{
-    node::{Close, EdgeShared},
-    protocol::{ClientMessage, ErrorBody, TickFrame, encode},
-    results,
+mod directory;
+pub mod snapshot;
+pub mod socket;
+pub mod state;
+pub mod streams;
+pub mod views;
+
+pub use snapshot::{LobbySnapshot, RESUME_SEQ_GAP, SNAPSHOT_TTL};
+pub use state::{
+    Command, Conn, Entrant, Host, INBOX_CAPACITY, LINGER_AFTER_GAME, LobbyHandle, REPLAY_CAPACITY,
 };
+
+use crate::{protocol::ClientMessage, results, transport::close::Close};
 use axum::extract::ws::Utf8Bytes;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
+use state::{Lobby, Phase, Stream};
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::{Arc, atomic::Ordering},
+    time::Instant,
 };
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::mpsc;
 use whoosh_cache::{LobbyKind, LobbyRecord};
 use whoosh_core::{
     UserId,
@@ -35,137 +48,10 @@ use whoosh_core::{
     room::{GameConfig, Room, RoomSettings, Seat},
 };
 
-/// Events kept per player for resumption (chat, news and the game's start and end: a 30 s grace
-/// window holds a handful).
-pub const REPLAY_CAPACITY: usize = 32;
-/// Commands queued for one lobby at most; a socket waits (only itself) when the lobby is busy.
-pub const INBOX_CAPACITY: usize = 256;
-/// How long a finished lobby stays to answer late reconnects before its task ends.
-pub const LINGER_AFTER_GAME: Duration = Duration::from_secs(30);
-
-/// A player entering, as the socket handler learned it from the token and the database.
-#[derive(Debug, Clone)]
-pub struct Entrant {
-    pub user: UserId,
-    pub name: String,
-    pub rating: i32,
-    pub games_played: u32,
-}
-
-/// The lobby's side of one socket.
-#[derive(Debug)]
-pub struct Conn {
-    pub id: u64,
-    /// Messages for the socket: shared text (one allocation serves the replay buffer and the
-    /// socket's write).
-    pub tx: mpsc::Sender<Utf8Bytes>,
-    pub close: oneshot::Sender<Close>,
-}
-
-/// What sockets and the node ask of a lobby.
-#[derive(Debug)]
-pub enum Command {
-    Join {
-        entrant: Entrant,
-        conn: Conn,
-        last_seq: Option<u64>,
-        reply: oneshot::Sender<Result<(), Rejection>>,
-    },
-    Message {
-        user: UserId,
-        conn: u64,
-        message: ClientMessage,
-    },
-    Left {
-        user: UserId,
-        conn: u64,
-    },
-    /// A frame the socket could not parse: answered with `ERROR` in the player's stream.
-    Reject {
-        user: UserId,
-        conn: u64,
-        code: &'static str,
-        message: &'static str,
-    },
-    /// The user's sessions were revoked: close their socket with 1008.
-    Revoke {
-        user: UserId,
-    },
-}
-
-/// A running lobby's mailbox.
-#[derive(Debug, Clone)]
-pub struct LobbyHandle {
-    pub tx: mpsc::Sender<Command>,
-}
-
-/// One player's numbered message stream and current socket.
-#[derive(Debug)]
-struct Stream {
-    name: String,
-    seq: u64,
-    replay: VecDeque<(u64, Utf8Bytes)>,
-    conn: Option<Conn>,
-    dropped_at: Option<Instant>,
-    chat: ChatLimiter,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Phase {
-    Waiting,
-    Playing,
-    Over,
-}
-
-/// What another node needs to carry a lobby on: written to Redis after every tick.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LobbySnapshot {
-    room: Room,
-    game: Option<Game>,
-    phase: Phase,
-    started_at_ms: Option<i64>,
-    /// Each player's name and the last `seq` of their stream (numbering goes on after a resume).
-    streams: Vec<(UserId, String, u64)>,
-}
-
-/// How far event numbering jumps when a lobby resumes from a snapshot (more than the events one
-/// tick can produce), so that numbers the previous owner used after its last snapshot are never
-/// reused; returning players get a `WELCOME` with `resumed: false` and the whole state.
-pub const RESUME_SEQ_GAP: u64 = 1_000;
-
-/// How long a snapshot outlives its last write (a lobby nobody returns to is forgotten).
-pub const SNAPSHOT_TTL: Duration = Duration::from_secs(600);
-
-struct Lobby {
-    edge: Arc<EdgeShared>,
-    game_config: GameConfig,
-    /// Ownership epoch this node runs the lobby under; snapshot writes are fenced by it.
-    epoch: u64,
-    snapshots: watch::Sender<Option<Arc<str>>>,
-    /// Set by the snapshot writer when another node took the lobby over.
-    fenced: Arc<AtomicBool>,
-    /// The node is shutting down and this lobby finishes its game here.
-    draining: bool,
-    record: LobbyRecord,
-    room: Room,
-    game: Option<Game>,
-    phase: Phase,
-    streams: HashMap<UserId, Stream>,
-    created: Instant,
-    started_at: Option<time::OffsetDateTime>,
-    finished: Option<Instant>,
-    /// The game is over and its result is being parked in the outbox: the players are told
-    /// (`GAME_OVER`) once it resolves.
-    parking: Option<oneshot::Receiver<()>>,
-    /// Set when the lobby's task should end.
-    closing: bool,
-}
-
 /// Starts the actor of `record` under ownership `epoch`, carrying on from `resume` when another
 /// node (or an earlier run of this one) left a snapshot, and returns its mailbox.
 pub fn spawn(
-    edge: Arc<EdgeShared>,
+    edge: Arc<dyn Host>,
     record: LobbyRecord,
     epoch: u64,
     resume: Option<LobbySnapshot>,
@@ -197,10 +83,10 @@ pub fn spawn(
         None => Room::quick_match(settings),
     };
     let game_config = GameConfig {
-        round_secs_override: edge.config.round_secs_override,
-        tick_hz: edge.config.tick_hz,
+        round_secs_override: edge.config().round_secs_override,
+        tick_hz: edge.config().tick_hz,
     };
-    let (snapshots, fenced) = spawn_writer(&edge, &record.id, epoch);
+    let (snapshots, fenced) = snapshot::spawn_writer(&edge, &record.id, epoch);
     let mut lobby = Lobby {
         room,
         game_config,
@@ -226,57 +112,6 @@ pub fn spawn(
     LobbyHandle { tx }
 }
 
-/// The lobby's snapshot writer: writes the latest snapshot it is handed (older ones are skipped
-/// when Redis is slower than the tick) and renews the lease; the tick never waits for it.
-fn spawn_writer(
-    edge: &Arc<EdgeShared>,
-    id: &str,
-    epoch: u64,
-) -> (watch::Sender<Option<Arc<str>>>, Arc<AtomicBool>) {
-    let (tx, mut rx) = watch::channel::<Option<Arc<str>>>(None);
-    let fenced = Arc::new(AtomicBool::new(false));
-    let flag = fenced.clone();
-    let edge = edge.clone();
-    let id = id.to_owned();
-    tokio::spawn(async move {
-        while rx.changed().await.is_ok() {
-            let Some(snapshot) = rx.borrow_and_update().clone() else {
-                continue;
-            };
-            let config = &edge.config;
-            match edge
-                .state
-                .lobbies
-                .save_snapshot(
-                    &id,
-                    &config.node_id,
-                    epoch,
-                    &snapshot,
-                    config.lease_ttl,
-                    SNAPSHOT_TTL,
-                )
-                .await
-            {
-                Ok(true) => {
-                    let hot = crate::metrics::hot();
-                    hot.snapshot_writes.increment(1);
-                    hot.snapshot_bytes.increment(snapshot.len() as u64);
-                }
-                Ok(false) => {
-                    tracing::warn!(lobby_id = %id, epoch, "another node took this lobby over; stopping here");
-                    flag.store(true, Ordering::Relaxed);
-                    break;
-                }
-                Err(error) => {
-                    metrics::counter!("whoosh_edge_snapshot_failures_total").increment(1);
-                    tracing::warn!(lobby_id = %id, %error, "snapshot not written");
-                }
-            }
-        }
-    });
-    (tx, fenced)
-}
-
 impl Lobby {
     async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
         let id = self.record.id.clone();
@@ -286,7 +121,7 @@ impl Lobby {
             .game
             .as_ref()
             .map_or(self.game_config.tick_hz, Game::tick_hz);
-        let mut tick = tokio::time::interval(self.edge.config.tick / hz.max(1));
+        let mut tick = tokio::time::interval(self.edge.config().tick / hz.max(1));
         // Snapshots go out once a game second whatever the rate: a node that dies loses less
         // than a second of play, as at 1 Hz, and Redis sees one write per lobby per second.
         let mut ticks_run = 0u64;
@@ -341,108 +176,6 @@ impl Lobby {
         self.edge.forget_lobby(&id);
         metrics::gauge!("whoosh_edge_lobbies").decrement(1.0);
         tracing::info!(lobby_id = %id, phase = ?self.phase, "lobby ended");
-    }
-
-    /// Carries on from a snapshot: every seat starts dropped, with the grace window to return.
-    fn resume(&mut self, snapshot: LobbySnapshot) {
-        let now = Instant::now();
-        self.room = snapshot.room;
-        self.game = snapshot.game;
-        self.phase = snapshot.phase;
-        self.started_at = snapshot.started_at_ms.and_then(|ms| {
-            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-        });
-        for (user, name, seq) in snapshot.streams {
-            let _ = self.room.set_connected(user, false);
-            self.streams.insert(
-                user,
-                Stream {
-                    name,
-                    // The previous owner may have sent events after its last snapshot: numbering
-                    // jumps past any number it could have used, so none is ever reused.
-                    seq: seq + RESUME_SEQ_GAP,
-                    replay: VecDeque::new(),
-                    conn: None,
-                    dropped_at: Some(now),
-                    chat: ChatLimiter::new(),
-                },
-            );
-        }
-        if self.phase == Phase::Over {
-            self.finished = Some(now);
-            // The previous owner may have died before writing the result; writing it again is
-            // harmless (idempotent by match id).
-            if let Some(outcome) = self.game.as_ref().and_then(|g| g.outcome()).cloned() {
-                self.submit_results(&outcome);
-            }
-        }
-        metrics::counter!("whoosh_edge_lobbies_resumed_total").increment(1);
-        tracing::info!(lobby_id = %self.record.id, epoch = self.epoch, phase = ?self.phase, "lobby resumed from its snapshot");
-    }
-
-    fn snapshot_of(&self) -> LobbySnapshot {
-        LobbySnapshot {
-            room: self.room.clone(),
-            game: self.game.clone(),
-            phase: self.phase,
-            started_at_ms: self
-                .started_at
-                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
-            streams: self
-                .streams
-                .iter()
-                .map(|(user, s)| (*user, s.name.clone(), s.seq))
-                .collect(),
-        }
-    }
-
-    /// Hands the latest state to the snapshot writer (latest wins; never waits).
-    fn snapshot(&self) {
-        if let Ok(json) = serde_json::to_string(&self.snapshot_of()) {
-            self.snapshots.send_replace(Some(json.into()));
-        }
-    }
-
-    /// Whether the running game ends before the node's drain deadline (with a margin).
-    fn finishes_before_deadline(&self) -> bool {
-        let Some(game) = self.game.as_ref().filter(|_| self.phase == Phase::Playing) else {
-            return false;
-        };
-        let left = self.edge.config.tick * game.remaining_secs();
-        left + Duration::from_secs(5) < self.edge.config.drain_timeout
-    }
-
-    /// Leaves the lobby for another node: the final snapshot is written (awaited, fenced), the
-    /// lease released, and the players are told to reconnect (1001).
-    async fn hand_over(&mut self) {
-        let config = &self.edge.config;
-        let lobbies = &self.edge.state.lobbies;
-        let id = &self.record.id;
-        if self.phase != Phase::Over {
-            if let Ok(json) = serde_json::to_string(&self.snapshot_of()) {
-                match lobbies
-                    .save_snapshot(
-                        id,
-                        &config.node_id,
-                        self.epoch,
-                        &json,
-                        config.lease_ttl,
-                        SNAPSHOT_TTL,
-                    )
-                    .await
-                {
-                    Ok(true) => {}
-                    Ok(false) => tracing::warn!(lobby_id = %id, "fenced while handing over"),
-                    Err(error) => {
-                        tracing::error!(lobby_id = %id, %error, "final snapshot not written; players resume from the previous one")
-                    }
-                }
-            }
-        }
-        if let Err(error) = lobbies.release(id, &config.node_id).await {
-            tracing::warn!(lobby_id = %id, %error, "lease not released; another node takes over when it lapses");
-        }
-        tracing::info!(lobby_id = %id, phase = ?self.phase, "node draining; lobby handed over");
     }
 
     fn handle(&mut self, command: Command) {
@@ -623,10 +356,10 @@ impl Lobby {
         self.started_at = Some(time::OffsetDateTime::now_utc());
         let edge = self.edge.clone();
         let id = self.record.id.clone();
-        tokio::spawn(async move { edge.set_lobby_state(&id, "playing").await });
+        tokio::spawn(async move { directory::set_state(edge.state(), &id, "playing").await });
         if let (LobbyKind::Private, Some(code)) = (self.record.kind, self.record.code.clone()) {
             let edge = self.edge.clone();
-            tokio::spawn(async move { edge.release_code(&code).await });
+            tokio::spawn(async move { directory::release_code(edge.state(), &code).await });
         }
         tracing::info!(lobby_id = %self.record.id, players = self.streams.len(), "game started");
         self.record_match_started();
@@ -641,7 +374,7 @@ impl Lobby {
 
     fn on_tick(&mut self) {
         let now = Instant::now();
-        let grace = self.edge.config.reconnect_grace;
+        let grace = self.edge.config().reconnect_grace;
         let expired: Vec<UserId> = self
             .streams
             .iter()
@@ -664,7 +397,7 @@ impl Lobby {
                 self.maybe_quick_start();
                 let idle = self.streams.values().all(|s| s.conn.is_none());
                 if idle
-                    && self.created.elapsed() >= grace.max(self.edge.config.quick_start_wait * 3)
+                    && self.created.elapsed() >= grace.max(self.edge.config().quick_start_wait * 3)
                 {
                     self.abandon();
                 }
@@ -700,7 +433,7 @@ impl Lobby {
         }
         let connected = self.streams.values().filter(|s| s.conn.is_some()).count();
         let everyone = !self.record.members.is_empty() && connected >= self.record.members.len();
-        let waited = self.created.elapsed() >= self.edge.config.quick_start_wait;
+        let waited = self.created.elapsed() >= self.edge.config().quick_start_wait;
         if connected >= 3 && (everyone || waited) {
             match self.room.start_now(rand::random(), &self.game_config) {
                 Ok(game) => self.begin(game),
@@ -715,7 +448,7 @@ impl Lobby {
         tracing::info!(lobby_id = %self.record.id, "lobby abandoned before its game started");
         let edge = self.edge.clone();
         let id = self.record.id.clone();
-        tokio::spawn(async move { edge.set_lobby_state(&id, "abandoned").await });
+        tokio::spawn(async move { directory::set_state(edge.state(), &id, "abandoned").await });
         self.closing = true;
     }
 
@@ -741,30 +474,9 @@ impl Lobby {
                     tracing::info!(lobby_id = %self.record.id, winner = %record.winner, reason = %record.reason, "game over");
                     // Parked first, announced after (`announce_over`): a result the players saw
                     // survives this node being killed the next moment.
-                    self.parking = Some(self.edge.results.submit_parked(record));
+                    self.parking = Some(self.edge.results().submit_parked(record));
                 }
             }
-        }
-    }
-
-    /// `TICK` to every connected player: their view and when the server sent it (Unix ms;
-    /// clients can gauge latency). The part of the view all players share is serialised once
-    /// (see [`TickFrame`]).
-    fn send_ticks(&mut self) {
-        let Some(game) = &self.game else { return };
-        let server_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-        let frame = TickFrame::new(&game.shared_view(), server_ms);
-        let ticks: Vec<(UserId, Utf8Bytes)> = self
-            .streams
-            .iter()
-            .filter(|(_, stream)| stream.conn.is_some())
-            .filter_map(|(user, stream)| {
-                let secret = game.secret_view(*user)?;
-                Some((*user, frame.for_player(stream.seq, &secret).into()))
-            })
-            .collect();
-        for (user, text) in ticks {
-            self.deliver(user, text);
         }
     }
 
@@ -784,7 +496,7 @@ impl Lobby {
         self.broadcast_lobby();
         let edge = self.edge.clone();
         let id = self.record.id.clone();
-        tokio::spawn(async move { edge.set_lobby_state(&id, "over").await });
+        tokio::spawn(async move { directory::set_state(edge.state(), &id, "over").await });
     }
 
     /// One `match_started` analytics event per player, written off the lobby's task (a game
@@ -796,7 +508,7 @@ impl Lobby {
         let Ok(match_id) = uuid::Uuid::parse_str(&self.record.id) else {
             return;
         };
-        let db = self.edge.state.db.clone();
+        let db = self.edge.state().db.clone();
         let mode = self.record.mode.clone();
         let users = self.users();
         tokio::spawn(async move {
@@ -826,123 +538,6 @@ impl Lobby {
             outcome,
         );
         tracing::info!(lobby_id = %self.record.id, winner = %record.winner, reason = %record.reason, "game over");
-        self.edge.results.submit(record);
-    }
-
-    fn name_of(&self, id: UserId) -> String {
-        self.streams
-            .get(&id)
-            .map_or_else(|| "someone".to_owned(), |s| s.name.clone())
-    }
-
-    fn users(&self) -> Vec<UserId> {
-        self.streams.keys().copied().collect()
-    }
-
-    fn lobby_view(&self) -> serde_json::Value {
-        let players: Vec<_> = self
-            .room
-            .seats()
-            .iter()
-            .map(|seat| {
-                json!({
-                    "user_id": seat.user,
-                    "name": seat.display_name,
-                    "rating": seat.rating,
-                    "ready": seat.ready,
-                    "connected": self.streams.get(&seat.user).is_some_and(|s| s.conn.is_some()),
-                    "host": self.room.host() == Some(seat.user),
-                })
-            })
-            .collect();
-        json!({
-            "id": self.record.id,
-            "kind": self.record.kind.as_str(),
-            "state": self.phase,
-            "host": self.room.host(),
-            "code": self.record.code,
-            "settings": { "round_secs": self.record.round_secs, "max_players": self.record.max_players },
-            "players": players,
-        })
-    }
-
-    fn broadcast_lobby(&mut self) {
-        let body = json!({ "lobby": self.lobby_view() });
-        for user in self.users() {
-            self.send_state(user, "LOBBY", &body);
-        }
-    }
-
-    fn broadcast(&mut self, kind: &str, body: &impl Serialize) {
-        for user in self.users() {
-            self.send(user, kind, body);
-        }
-    }
-
-    fn send_error(&mut self, user: UserId, code: &str, message: &str) {
-        self.send(user, "ERROR", &ErrorBody { code, message });
-    }
-
-    /// Appends an event to `user`'s stream (numbered, kept for resumption) and hands it to their
-    /// socket without waiting.
-    fn send(&mut self, user: UserId, kind: &str, body: &impl Serialize) {
-        let Some(stream) = self.streams.get_mut(&user) else {
-            return;
-        };
-        stream.seq += 1;
-        let text: Utf8Bytes = encode(kind, stream.seq, body).into();
-        if stream.replay.len() == REPLAY_CAPACITY {
-            stream.replay.pop_front();
-        }
-        stream.replay.push_back((stream.seq, text.clone()));
-        self.deliver(user, text);
-    }
-
-    /// Hands a state message (carrying the latest event's number; superseded by the next state
-    /// message, so neither numbered nor kept) to `user`'s socket without waiting.
-    fn send_state(&mut self, user: UserId, kind: &str, body: &impl Serialize) {
-        let Some(stream) = self.streams.get(&user) else {
-            return;
-        };
-        if stream.conn.is_none() {
-            return;
-        }
-        let text: Utf8Bytes = encode(kind, stream.seq, body).into();
-        self.deliver(user, text);
-    }
-
-    /// Queues `text` for `user`'s socket; a socket whose queue is full is dropped (too slow) and
-    /// its player may resume.
-    fn deliver(&mut self, user: UserId, text: Utf8Bytes) {
-        let Some(conn) = self.streams.get(&user).and_then(|s| s.conn.as_ref()) else {
-            return;
-        };
-        match conn.tx.try_send(text) {
-            Ok(()) => crate::metrics::hot().messages_out.increment(1),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                metrics::counter!("whoosh_edge_drops_total", "reason" => "slow_consumer")
-                    .increment(1);
-                tracing::info!(lobby_id = %self.record.id, user_id = %user, "socket too slow; dropped");
-                self.disconnect(user, Some(Close::too_slow()));
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.disconnect(user, None),
-        }
-    }
-
-    /// Marks `user`'s seat as dropped (it is kept for the grace window), closing the socket with
-    /// `close` when the lobby is the one ending it.
-    fn disconnect(&mut self, user: UserId, close: Option<Close>) {
-        let Some(stream) = self.streams.get_mut(&user) else {
-            return;
-        };
-        let Some(conn) = stream.conn.take() else {
-            return;
-        };
-        if let Some(close) = close {
-            let _ = conn.close.send(close);
-        }
-        stream.dropped_at = Some(Instant::now());
-        let _ = self.room.set_connected(user, false);
-        self.broadcast_lobby();
+        self.edge.results().submit(record);
     }
 }

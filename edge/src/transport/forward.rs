@@ -68,7 +68,7 @@ pub async fn pump<H>(
                 .map_err(|e| tungstenite::Error::HttpFormat(e.into()))?,
         );
         headers.insert(
-            crate::socket::FORWARDED_BY,
+            super::upgrade::FORWARDED_BY,
             HeaderValue::from_str(&forwarded_by)
                 .map_err(|e| tungstenite::Error::HttpFormat(e.into()))?,
         );
