@@ -75,13 +75,13 @@ pub fn schedule(mix: &[u32; 5]) -> Vec<usize> {
 }
 
 pub async fn run(o: Options) -> anyhow::Result<Value> {
-    crate::ensure_loopback(&o.url)?;
+    crate::stack::ensure_loopback(&o.url)?;
     ensure!(
         o.rate > 0 && o.players > 0,
         "rate and players must be positive"
     );
     let url = o.url.clone();
-    let service = crate::service_token(&o.keys)?;
+    let service = crate::stack::service_token(&o.keys)?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -93,7 +93,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     };
 
     // Setup: players, a password account, the actions every score update needs.
-    let players = crate::players(&http, &url, &service, o.players).await?;
+    let players = crate::stack::players(&http, &url, &service, o.players).await?;
     let username = format!("bench{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let credentials = json!({"username": username, "password": "benchmark password"});
     if o.mix[0] > 0 {
@@ -114,7 +114,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             let (user, token) = players[i % players.len()].clone();
             let (http, url, service) = (http.clone(), url.clone(), service.clone());
             async move {
-                let action = crate::action(&http, &url, &service, &user, 10).await?;
+                let action = crate::stack::action(&http, &url, &service, &user, 10).await?;
                 anyhow::Ok((token, action))
             }
         })
@@ -176,7 +176,7 @@ fn report(o: &Options, tallies: &[Tally], elapsed: f64) -> Value {
     let errors: u64 = tallies.iter().map(Tally::error_count).sum();
     json!({
         "target_rate": o.rate,
-        "seconds": crate::round(elapsed),
+        "seconds": crate::figures::round(elapsed),
         "players": o.players,
         "mix": mix,
         "requests": ok + errors,

@@ -21,14 +21,14 @@
 //!   a rounding error. The like-for-like yardstick of the edge is the bare lobby server
 //!   (`bare.rs`), measured side by side with it.
 //!
-//! The servers run on their own tokio runtime whose threads are named `bench-server`; "server
+//! The servers run on their own tokio runtime whose threads are named `bench-server` (`server.rs`); "server
 //! CPU" is the utime + stime of those threads (`/proc/self/task/<tid>/stat`), so the load
 //! generator's own CPU is not counted. Both share the machine's cores, as on a 2-core box they
 //! must. The router stages need PostgreSQL and Redis (`DATABASE_URL`, `REDIS_URL`); without
 //! them they are reported as skipped, with the reason.
 
-use crate::client::stat_cpu_secs;
 use crate::load::{self, Tally};
+use crate::server::{SERVER_THREAD, ServerRuntime, saturate, serve, server_cpu_secs, with_cpu};
 use anyhow::{Context, ensure};
 use futures_util::{SinkExt, StreamExt, stream};
 use serde_json::{Value, json};
@@ -65,14 +65,12 @@ pub const MIN_CPU_SECS: f64 = 1.0;
 /// How often the broadcast stage sends its message to every socket.
 const BROADCAST_PERIOD: Duration = Duration::from_millis(100);
 
-/// The name of the server runtime's threads (at most 15 bytes: Linux truncates `comm`).
-pub(crate) const SERVER_THREAD: &str = "bench-server";
 /// A `TICK`'s size in the edge benchmark (10-player lobby, playing).
 const TICK_BYTES: usize = 1285;
 
 pub async fn run(o: Options) -> anyhow::Result<Value> {
     let mut out = serde_json::Map::new();
-    out.insert("cores".into(), json!(crate::cores()));
+    out.insert("cores".into(), json!(crate::figures::cores()));
     out.insert("argon2id".into(), argon2(o.hash_window));
     out.insert("token_verify".into(), token_verify()?);
 
@@ -124,45 +122,16 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     Ok(Value::Object(out))
 }
 
-/// The servers' runtime, shut down in the background when dropped (a runtime may not be
-/// dropped, blocking, from the asynchronous context the scenario runs in).
-pub(crate) struct ServerRuntime(pub(crate) Option<tokio::runtime::Runtime>);
-
-impl ServerRuntime {
-    /// One worker thread per core, named [`SERVER_THREAD`].
-    pub(crate) fn start() -> anyhow::Result<Self> {
-        Ok(Self(Some(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(crate::cores())
-                .thread_name(SERVER_THREAD)
-                .enable_all()
-                .build()?,
-        )))
-    }
-
-    pub(crate) fn get(&self) -> anyhow::Result<&tokio::runtime::Runtime> {
-        self.0.as_ref().context("the server runtime is gone")
-    }
-}
-
-impl Drop for ServerRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
 pub(crate) fn ratio(a: &Value, b: &Value) -> Value {
     match (a.as_f64(), b.as_f64()) {
-        (Some(a), Some(b)) if b > 0.0 => json!(crate::round(a / b)),
+        (Some(a), Some(b)) if b > 0.0 => json!(crate::figures::round(a / b)),
         _ => Value::Null,
     }
 }
 
 fn argon2(window: Duration) -> Value {
     // One hashing thread per core, as the server's blocking pool would run them.
-    let threads = crate::cores();
+    let threads = crate::figures::cores();
     let started = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -179,12 +148,12 @@ fn argon2(window: Duration) -> Value {
         .collect();
     let hashes: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
     let hashes_per_sec = hashes as f64 / started.elapsed().as_secs_f64();
-    json!({ "params": "m=19456,t=2,p=1", "hashes_per_sec": crate::round(hashes_per_sec) })
+    json!({ "params": "m=19456,t=2,p=1", "hashes_per_sec": crate::figures::round(hashes_per_sec) })
 }
 
 fn token_verify() -> anyhow::Result<Value> {
     // The cost every authenticated request pays, on one core.
-    let now = crate::unix_now()?;
+    let now = crate::stack::unix_now()?;
     let (ring, _) = Keyring::generate(now)?;
     let spec = TokenSpec {
         issuer: "whoosh".into(),
@@ -205,83 +174,7 @@ fn token_verify() -> anyhow::Result<Value> {
         );
     }
     let verify_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
-    Ok(json!({ "rounds": rounds, "us_per_verify": crate::round(verify_us) }))
-}
-
-/// utime + stime of this process's threads named [`SERVER_THREAD`], in seconds.
-pub(crate) fn server_cpu_secs() -> anyhow::Result<f64> {
-    let mut total = 0.0;
-    for task in std::fs::read_dir("/proc/self/task")? {
-        let dir = task?.path();
-        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-        if comm.trim_end() == SERVER_THREAD {
-            // A thread may end between the listing and the read: it then counts as nothing.
-            total += stat_cpu_secs(&dir.join("stat").to_string_lossy()).unwrap_or(0.0);
-        }
-    }
-    Ok(total)
-}
-
-/// Serves `app` on a loopback port of the server runtime until `stop` is dropped.
-pub(crate) async fn serve(
-    server: &tokio::runtime::Runtime,
-    app: axum::Router,
-) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
-    let listener = server
-        .spawn(async { tokio::net::TcpListener::bind("127.0.0.1:0").await })
-        .await??;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    server.spawn(whoosh_http::serve_http(
-        listener,
-        app,
-        whoosh_http::ConnTimeouts {
-            header: Duration::from_secs(10),
-            write_stall: Duration::from_secs(30),
-        },
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    Ok((format!("http://{addr}"), stop))
-}
-
-/// A closed-loop run of `request` against a server of this process (after a 1 s warm-up that
-/// opens the connections and fills the caches): its tally plus the server threads' CPU per
-/// successful request.
-pub(crate) async fn saturate<F, Fut>(
-    concurrency: usize,
-    window: Duration,
-    request: Arc<F>,
-) -> anyhow::Result<Value>
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = load::Answer> + Send + 'static,
-{
-    load::closed_loop(concurrency, Duration::from_secs(1), request.clone()).await?;
-    let cpu_before = server_cpu_secs()?;
-    let (tally, elapsed) = load::closed_loop(concurrency, window, request).await?;
-    let cpu = server_cpu_secs()? - cpu_before;
-    Ok(with_cpu(&tally, elapsed, cpu, concurrency))
-}
-
-pub(crate) fn with_cpu(tally: &Tally, elapsed: f64, cpu: f64, concurrency: usize) -> Value {
-    let mut v = tally.to_json(elapsed);
-    let ok = tally.histogram.len().max(1) as f64;
-    if let Value::Object(m) = &mut v {
-        m.insert("concurrency".into(), json!(concurrency));
-        m.insert("seconds".into(), json!(crate::round(elapsed)));
-        m.insert("server_cpu_secs".into(), json!(crate::round(cpu)));
-        m.insert(
-            "server_cpu_us_per_request".into(),
-            json!(crate::round(cpu * 1e6 / ok)),
-        );
-        m.insert(
-            "server_cores_busy".into(),
-            json!(crate::round(cpu / elapsed.max(1e-9))),
-        );
-    }
-    v
+    Ok(json!({ "rounds": rounds, "us_per_verify": crate::figures::round(verify_us) }))
 }
 
 async fn hello(
@@ -308,7 +201,7 @@ async fn hello(
 /// Files in `dir` the router's configuration points at: a signing keyring and an action key.
 fn write_keys(dir: &std::path::Path) -> anyhow::Result<(String, String)> {
     std::fs::create_dir_all(dir)?;
-    let (_, stored) = Keyring::generate(crate::unix_now()?)?;
+    let (_, stored) = Keyring::generate(crate::stack::unix_now()?)?;
     let keys = dir.join("keys.json");
     std::fs::write(&keys, stored.to_json())?;
     let action = dir.join("action-key");
@@ -384,11 +277,11 @@ pub(crate) async fn signed_in(
     redis_url: &str,
 ) -> anyhow::Result<SignedIn> {
     use sqlx::migrate::MigrateDatabase;
-    crate::ensure_loopback(&format!(
+    crate::stack::ensure_loopback(&format!(
         "postgres://{}",
         database_url.rsplit('@').next().unwrap_or_default()
     ))?;
-    crate::ensure_loopback(redis_url)?;
+    crate::stack::ensure_loopback(redis_url)?;
     if !sqlx::Postgres::database_exists(database_url).await? {
         sqlx::Postgres::create_database(database_url).await?;
     }
@@ -425,7 +318,7 @@ pub(crate) async fn signed_in(
     let token = state.keyring.mint(
         &state.tokens,
         Grant::access(&account.id.to_string(), session),
-        crate::unix_now()?,
+        crate::stack::unix_now()?,
         Duration::from_secs(3600),
     )?;
     Ok(SignedIn {
@@ -673,13 +566,13 @@ async fn broadcast(server: &tokio::runtime::Runtime, o: &Options) -> anyhow::Res
         "connected": connected,
         "refused": refused,
         "message_bytes": TICK_BYTES,
-        "window_secs": crate::round(window),
+        "window_secs": crate::figures::round(window),
         "messages": messages,
-        "messages_per_sec": crate::round(messages as f64 / window),
-        "server_cpu_secs": crate::round(cpu),
-        "server_cores_busy": crate::round(cpu / window),
+        "messages_per_sec": crate::figures::round(messages as f64 / window),
+        "server_cpu_secs": crate::figures::round(cpu),
+        "server_cores_busy": crate::figures::round(cpu / window),
         "period_ms": BROADCAST_PERIOD.as_millis() as u64,
-        "messages_per_server_cpu_sec": (cpu >= MIN_CPU_SECS).then(|| crate::round(messages as f64 / cpu)),
+        "messages_per_server_cpu_sec": (cpu >= MIN_CPU_SECS).then(|| crate::figures::round(messages as f64 / cpu)),
     }))
 }
 

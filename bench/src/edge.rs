@@ -116,7 +116,7 @@ struct Head<'a> {
 }
 
 pub async fn run(o: Options) -> anyhow::Result<Value> {
-    crate::ensure_loopback(&o.url)?;
+    crate::stack::ensure_loopback(&o.url)?;
     ensure!(
         (3..=10).contains(&o.lobby_size),
         "--lobby-size must be 3 to 10"
@@ -136,7 +136,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         System::Bare => (bare_seats(&o), o.players / o.lobby_size, 0.0, 0.0),
     };
     for seat in &seats {
-        crate::ensure_loopback(&seat.ws_url)?;
+        crate::stack::ensure_loopback(&seat.ws_url)?;
     }
     let on_stack = o.system == System::Stack;
 
@@ -261,7 +261,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .clone();
     let per_player =
-        |after: u64| crate::round((after as f64 - rss_before as f64) / o.players as f64);
+        |after: u64| crate::figures::round((after as f64 - rss_before as f64) / o.players as f64);
     let error_codes = shared
         .error_codes
         .lock()
@@ -278,10 +278,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         "lobby_size": o.lobby_size,
         "lobbies": lobbies,
         "setup_secs": {
-            "guests": crate::round(guests_secs),
-            "lobbies": crate::round(lobbies_secs),
-            "connect": crate::round(connect_secs),
-            "start": crate::round(start_secs),
+            "guests": crate::figures::round(guests_secs),
+            "lobbies": crate::figures::round(lobbies_secs),
+            "connect": crate::figures::round(connect_secs),
+            "start": crate::figures::round(start_secs),
         },
         "connected": connected,
         "refused": refused,
@@ -299,38 +299,38 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "playing_each_second": rss_series.iter().map(|&r| per_player(r)).collect::<Vec<_>>(),
         },
         "replay_bytes_per_player_kb": {
-            "idle": crate::round(retained_idle as f64 / 1024.0 / connected as f64),
-            "playing": crate::round(retained_playing as f64 / 1024.0 / connected as f64),
+            "idle": crate::figures::round(retained_idle as f64 / 1024.0 / connected as f64),
+            "playing": crate::figures::round(retained_playing as f64 / 1024.0 / connected as f64),
         },
         "window": {
-            "seconds": crate::round(window_secs),
+            "seconds": crate::figures::round(window_secs),
             "messages": messages,
             "ticks": ticks,
             "bytes": shared.window_bytes.load(Ordering::Relaxed),
-            "ticks_per_player_per_sec": crate::round(ticks as f64 / connected as f64 / window_secs),
-            "server_cpu_secs": crate::round(server_cpu),
-            "server_cores_busy": crate::round(server_cpu / window_secs),
-            "client_cpu_secs": crate::round(self_after - self_before),
-            "messages_per_server_cpu_sec": crate::round(messages as f64 / server_cpu.max(0.01)),
-            "ticks_per_server_cpu_sec": crate::round(ticks as f64 / server_cpu.max(0.01)),
+            "ticks_per_player_per_sec": crate::figures::round(ticks as f64 / connected as f64 / window_secs),
+            "server_cpu_secs": crate::figures::round(server_cpu),
+            "server_cores_busy": crate::figures::round(server_cpu / window_secs),
+            "client_cpu_secs": crate::figures::round(self_after - self_before),
+            "messages_per_server_cpu_sec": crate::figures::round(messages as f64 / server_cpu.max(0.01)),
+            "ticks_per_server_cpu_sec": crate::figures::round(ticks as f64 / server_cpu.max(0.01)),
             "suspects_sent": suspects,
             "errors": window_errors,
-            "suspects_applied_per_sec": crate::round(suspects.saturating_sub(window_errors) as f64 / window_secs),
+            "suspects_applied_per_sec": crate::figures::round(suspects.saturating_sub(window_errors) as f64 / window_secs),
         },
         "tick_latency_ms": {
             "samples": latency.len(),
-            "p50": crate::round(latency.value_at_quantile(0.5) as f64 / 1000.0),
-            "p90": crate::round(latency.value_at_quantile(0.9) as f64 / 1000.0),
-            "p99": crate::round(latency.value_at_quantile(0.99) as f64 / 1000.0),
-            "p999": crate::round(latency.value_at_quantile(0.999) as f64 / 1000.0),
-            "max": crate::round(latency.max() as f64 / 1000.0),
+            "p50": crate::figures::round(latency.value_at_quantile(0.5) as f64 / 1000.0),
+            "p90": crate::figures::round(latency.value_at_quantile(0.9) as f64 / 1000.0),
+            "p99": crate::figures::round(latency.value_at_quantile(0.99) as f64 / 1000.0),
+            "p999": crate::figures::round(latency.value_at_quantile(0.999) as f64 / 1000.0),
+            "max": crate::figures::round(latency.max() as f64 / 1000.0),
         },
         "snapshots_in_window": {
             "writes": writes,
-            "writes_per_sec": crate::round(writes / window_secs),
-            "writes_per_lobby_per_sec": crate::round(writes / window_secs / lobbies as f64),
-            "bytes_per_write": crate::round(snapshot_bytes / writes.max(1.0)),
-            "bytes_per_sec": crate::round(snapshot_bytes / window_secs),
+            "writes_per_sec": crate::figures::round(writes / window_secs),
+            "writes_per_lobby_per_sec": crate::figures::round(writes / window_secs / lobbies as f64),
+            "bytes_per_write": crate::figures::round(snapshot_bytes / writes.max(1.0)),
+            "bytes_per_sec": crate::figures::round(snapshot_bytes / window_secs),
             "failures": delta("whoosh_edge_snapshot_failures_total"),
         },
         "snapshots_since_start": {
@@ -342,7 +342,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         "error_codes": error_codes,
         "dropped_by_server": shared.dropped.load(Ordering::Relaxed),
         "seq_violations": shared.seq_violations.load(Ordering::Relaxed),
-        "total_secs": crate::round(run_started.elapsed().as_secs_f64()),
+        "total_secs": crate::figures::round(run_started.elapsed().as_secs_f64()),
     }))
 }
 
@@ -458,7 +458,7 @@ async fn player(
     // Lobby mates (from `GAME_STARTED`) and the timer of this player's suspicions.
     let mut mates: Vec<String> = Vec::new();
     let mut suspicions: Option<tokio::time::Interval> = None;
-    let mut rng = crate::Xorshift(
+    let mut rng = crate::xorshift::Xorshift(
         u64::from_le_bytes(
             uuid::Uuid::new_v4().as_bytes()[..8]
                 .try_into()

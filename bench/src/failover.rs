@@ -99,8 +99,8 @@ struct Outcome {
 }
 
 pub async fn run(o: Options) -> anyhow::Result<Value> {
-    crate::ensure_loopback(&o.url)?;
-    crate::ensure_loopback(&o.node_b)?;
+    crate::stack::ensure_loopback(&o.url)?;
+    crate::stack::ensure_loopback(&o.node_b)?;
     let db_host = o
         .database_url
         .split('@')
@@ -108,7 +108,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .unwrap_or_default()
         .trim_start_matches("postgres://")
         .trim_start_matches("postgresql://");
-    crate::ensure_loopback(&format!("postgres://{db_host}"))?;
+    crate::stack::ensure_loopback(&format!("postgres://{db_host}"))?;
     ensure!(
         (3..=10).contains(&o.lobby_size),
         "--lobby-size must be 3 to 10"
@@ -315,14 +315,15 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         .lock()
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .clone();
-    let ms = |h: &Histogram<u64>, q: f64| crate::round(h.value_at_quantile(q) as f64 / 1000.0);
+    let ms =
+        |h: &Histogram<u64>, q: f64| crate::figures::round(h.value_at_quantile(q) as f64 / 1000.0);
     let summary = |h: &Histogram<u64>| {
         json!({
             "samples": h.len(),
-            "min": crate::round(h.min() as f64 / 1000.0),
+            "min": crate::figures::round(h.min() as f64 / 1000.0),
             "p50": ms(h, 0.5),
             "p99": ms(h, 0.99),
-            "max": crate::round(h.max() as f64 / 1000.0),
+            "max": crate::figures::round(h.max() as f64 / 1000.0),
         })
     };
     let retry_policy = o.retry.map_or_else(
@@ -361,8 +362,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "match_player_rows": match_players,
             "persisted_once": format!("{distinct}/{}", lobby_ids.len()),
         },
-        "after_kill_secs": crate::round(after_kill_secs),
-        "total_secs": crate::round(run_started.elapsed().as_secs_f64()),
+        "after_kill_secs": crate::figures::round(after_kill_secs),
+        "total_secs": crate::figures::round(run_started.elapsed().as_secs_f64()),
     }))
 }
 

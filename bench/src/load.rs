@@ -38,7 +38,7 @@ impl Tally {
             "ok": self.histogram.len(),
             "errors": self.error_count(),
             "errors_by_status": self.errors,
-            "ok_per_sec": crate::round(self.histogram.len() as f64 / elapsed.max(1e-9)),
+            "ok_per_sec": crate::figures::round(self.histogram.len() as f64 / elapsed.max(1e-9)),
             "latency_ms": percentiles(&self.histogram),
         })
     }
@@ -50,12 +50,12 @@ pub(crate) fn hist() -> anyhow::Result<Histogram<u64>> {
 
 /// p50/p99/p999/max in milliseconds of a histogram of microseconds.
 pub(crate) fn percentiles(h: &Histogram<u64>) -> Value {
-    let ms = |q: f64| crate::round(h.value_at_quantile(q) as f64 / 1000.0);
+    let ms = |q: f64| crate::figures::round(h.value_at_quantile(q) as f64 / 1000.0);
     json!({
         "p50": ms(0.5),
         "p99": ms(0.99),
         "p999": ms(0.999),
-        "max": crate::round(h.max() as f64 / 1000.0),
+        "max": crate::figures::round(h.max() as f64 / 1000.0),
     })
 }
 

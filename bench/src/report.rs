@@ -590,7 +590,7 @@ fn machine() -> String {
         });
     format!(
         "{} cores ({}), {cpu}{mem_gib}, {}",
-        crate::cores(),
+        crate::figures::cores(),
         std::env::consts::ARCH,
         "PostgreSQL, Redis and the load generator on the same machine"
     )

@@ -118,8 +118,8 @@ struct Seen {
 }
 
 pub async fn run(o: Options) -> anyhow::Result<Value> {
-    crate::ensure_loopback(&o.url)?;
-    crate::ensure_loopback(&o.fallback)?;
+    crate::stack::ensure_loopback(&o.url)?;
+    crate::stack::ensure_loopback(&o.fallback)?;
     ensure!(
         (3..=10).contains(&o.lobby_size),
         "--lobby-size must be 3 to 10"
@@ -196,7 +196,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
                 let t = play_started.elapsed().as_secs_f64();
                 for &pid in &watched {
                     if let Ok(rss) = rss_kb(pid) {
-                        samples.push((crate::round(t), pid, rss));
+                        samples.push((crate::figures::round(t), pid, rss));
                     }
                 }
                 if killed_at.is_none() && Instant::now() >= kill_at {
@@ -264,8 +264,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     Ok(json!({
         "players": o.players,
         "lobby_size": o.lobby_size,
-        "minutes": crate::round(o.duration.as_secs_f64() / 60.0),
-        "play_secs": crate::round(play_secs),
+        "minutes": crate::figures::round(o.duration.as_secs_f64() / 60.0),
+        "play_secs": crate::figures::round(play_secs),
         "killed_pid": o.kill_pid,
         "killed_at_secs": killed_at,
         "replacement_pid": replacement_pid,
@@ -294,7 +294,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             "mismatches": mismatched,
         },
         "rss": rss_report(&samples, killed_at),
-        "total_secs": crate::round(started.elapsed().as_secs_f64()),
+        "total_secs": crate::figures::round(started.elapsed().as_secs_f64()),
     }))
 }
 
@@ -573,9 +573,9 @@ fn rss_report(samples: &[(f64, u32, u64)], killed_at: Option<f64>) -> Value {
                 .filter(|(t, _)| *t >= from)
                 .map(|&(t, r)| (t, r as f64))
                 .collect();
-            let slope_kb_per_min = slope(&tail).map(|s| crate::round(s * 60.0));
+            let slope_kb_per_min = slope(&tail).map(|s| crate::figures::round(s * 60.0));
             let mean = tail.iter().map(|(_, r)| r).sum::<f64>() / tail.len().max(1) as f64;
-            let growth_share = slope_kb_per_min.map(|s| crate::round(s / mean.max(1.0)));
+            let growth_share = slope_kb_per_min.map(|s| crate::figures::round(s / mean.max(1.0)));
             (
                 pid.to_string(),
                 json!({
